@@ -1,0 +1,75 @@
+/**
+ * Every failure a user can meet is a small class carrying its facts as fields.
+ * The CLI prints `message` alone (no stack) for any `JobMasterError`.
+ */
+export class JobMasterError extends Error {
+  /** A stable machine-readable code, e.g. `JM_UNKNOWN_TASK`. */
+  readonly code: string = 'JM_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A task declaration that cannot be registered as written. */
+export class TaskRegistrationError extends JobMasterError {
+  override readonly code = 'JM_TASK_REGISTRATION';
+  constructor(
+    readonly task: string,
+    readonly problem: string,
+  ) {
+    super(`Task ${task}: ${problem}`);
+  }
+}
+
+/** The registry as a whole is inconsistent (unknown dependency, cycle, ...). */
+export class RegistryError extends JobMasterError {
+  override readonly code = 'JM_REGISTRY';
+}
+
+/** Task modules could not be found or loaded. */
+export class TaskLoadError extends JobMasterError {
+  override readonly code = 'JM_TASK_LOAD';
+}
+
+/** Configuration given by flags, environment or config file is invalid. */
+export class ConfigError extends JobMasterError {
+  override readonly code = 'JM_CONFIG';
+}
+
+/** No task with these keys is registered in the database. */
+export class UnknownTaskError extends JobMasterError {
+  override readonly code = 'JM_UNKNOWN_TASK';
+  constructor(
+    readonly typeKey: string,
+    readonly taskKey: string,
+  ) {
+    super(`No task ${typeKey}.${taskKey} is registered (run "jm tasks" to list them, "jm deploy" to sync them)`);
+  }
+}
+
+/** Job arguments were rejected by the validation rules. */
+export class InvalidArgumentsError extends JobMasterError {
+  override readonly code = 'JM_INVALID_ARGUMENTS';
+}
+
+/** The database could not be reached or refused the connection. */
+export class DatabaseUnavailableError extends JobMasterError {
+  override readonly code = 'JM_DATABASE_UNAVAILABLE';
+}
+
+/** The schema is missing or older than this version of JobMaster expects. */
+export class SchemaNotDeployedError extends JobMasterError {
+  override readonly code = 'JM_SCHEMA_NOT_DEPLOYED';
+  constructor(readonly schema: string) {
+    super(`Schema "${schema}" is not deployed: run "jm deploy" first`);
+  }
+}
+
+/** A job id that does not exist. */
+export class JobNotFoundError extends JobMasterError {
+  override readonly code = 'JM_JOB_NOT_FOUND';
+  constructor(readonly jobId: string) {
+    super(`No job with id ${jobId}`);
+  }
+}
