@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { createJiti } from 'jiti';
+import { glob } from 'tinyglobby';
+import { TaskLoadError, TaskRegistrationError } from '../errors.js';
+
+/** Options of {@link loadTaskModules}. */
+export interface LoadTaskModulesOptions {
+  /** Directory the patterns are relative to. */
+  cwd: string;
+  /**
+   * Evaluate every file again even if this process loaded it before (tests, watch
+   * mode); re-registering from the same file replaces its tasks. (Default: false)
+   */
+  reload?: boolean;
+}
+
+/** Result of {@link loadTaskModules}. */
+export interface LoadedTaskModules {
+  /** Absolute paths of the files loaded, in load order (sorted). */
+  files: string[];
+}
+
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+const IGNORED = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+
+/**
+ * Imports every task module matching `patterns` (globs, relative to `cwd`), in sorted
+ * path order, so their `@task` decorators and `defineTask` calls fill the registry.
+ * Files are loaded through jiti, which compiles TypeScript with decorator metadata, so
+ * `.ts` task files need no build step.
+ *
+ * Throws TaskLoadError when nothing matches or a module throws while loading (the
+ * original error as `cause`); a TaskRegistrationError from a module is rethrown as is.
+ */
+export async function loadTaskModules(patterns: string[], options: LoadTaskModulesOptions): Promise<LoadedTaskModules> {
+  const cwd = path.resolve(options.cwd);
+  const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
+  const files = [...new Set(matched.map((f) => path.normalize(f)))]
+    .filter((f) => MODULE_EXTENSIONS.has(path.extname(f)))
+    .sort();
+  if (files.length === 0) {
+    throw new TaskLoadError(`No task modules match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${cwd}`);
+  }
+  const jiti = createJiti(import.meta.url, {
+    moduleCache: !options.reload,
+    interopDefault: true,
+  });
+  for (const file of files) {
+    try {
+      await jiti.import(file);
+    } catch (error) {
+      if (error instanceof TaskRegistrationError || isNamedError(error, 'TaskRegistrationError')) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new TaskLoadError(`Could not load task module ${path.relative(cwd, file) || file}: ${message}${hint(message)}`, {
+        cause: error,
+      });
+    }
+  }
+  return { files };
+}
+
+function hint(message: string): string {
+  // Decorator arguments are evaluated before the class exists: `Dependency(Tasks.foo)` inside class Tasks.
+  return /^Cannot access '[\w$]+' before initialization/.test(message)
+    ? ' (to depend on a task of the class being declared, pass a thunk: Dependency(() => Tasks.foo))'
+    : '';
+}
+
+// A module may hold its own copy of jobmaster (loaded through jiti), whose error classes differ from ours.
+function isNamedError(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name && (error as { code?: unknown }).code === 'JM_TASK_REGISTRATION';
+}

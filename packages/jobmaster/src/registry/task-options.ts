@@ -1,0 +1,61 @@
+import type { DependencyDeclaration } from './dependency.js';
+import type { JsonType, JsonValue } from './task-definition.js';
+
+/**
+ * A parameter's declared type: a JSON type, or `'context'` for the parameter that
+ * receives the {@link JobContext} (only needed where runtime metadata cannot tell,
+ * e.g. in `defineTask` or when typed with an interface).
+ */
+export type ParamType = JsonType | 'context';
+
+/** What a task declares about one parameter, beyond what TypeScript's runtime metadata says. */
+export interface ParamOptions {
+  /**
+   * JSON type of the parameter. Required when metadata cannot say: `defineTask`,
+   * `any`, unions of different types, interfaces, `Record`, classes. Use `'integer'` to
+   * narrow a `number`. (Default: from `design:paramtypes`)
+   */
+  type?: ParamType;
+  /** The only values accepted (select-from), each of the parameter's type. (Default: any value of the type) */
+  selectFrom?: readonly JsonValue[];
+  /** Help text shown by `jm tasks`. (Default: the TSDoc `@param` text) */
+  help?: string;
+  /**
+   * Default value, for parameters whose default in code is not a literal (a constant,
+   * an expression). (Default: the literal default written in the signature)
+   */
+  default?: JsonValue;
+}
+
+/** Options of {@link task} and {@link defineTask}. */
+export interface TaskOptions {
+  /**
+   * First half of the task's identity; letters, digits, `_` and `-`.
+   * (Default: the basename of the module declaring the task, `things1` for `things1.ts`)
+   */
+  typeKey?: string;
+  /** Second half of the task's identity; letters, digits and `_`. (Default: the method or function name) */
+  taskKey?: string;
+  /** Process units one job of this task takes on its node; a non-negative integer. (Default: 1) */
+  processUnits?: number;
+  /** Parameters that accept `"ALL"`, fanning out over their select-from values. (Default: []) */
+  writeAll?: readonly string[];
+  /** Tasks that must have completed recently before this one runs. See {@link Dependency}. (Default: none) */
+  dependencies?: DependencyDeclaration | readonly DependencyDeclaration[];
+  /** Retries after a failed attempt; a non-negative integer. (Default: 2) */
+  retries?: number;
+  /** Delay before the first retry, doubling for each further one. (Default: 5) */
+  retryDelaySeconds?: number;
+  /** What the task does, shown by `jm tasks`. (Default: first paragraph of the TSDoc comment) */
+  description?: string;
+  /** Per-parameter declarations, keyed by parameter name. (Default: {}) */
+  params?: Readonly<Record<string, ParamOptions>>;
+}
+
+/** Option defaults, as documented on {@link TaskOptions}. */
+export const TASK_DEFAULTS = { processUnits: 1, retries: 2, retryDelaySeconds: 5 } as const;
+
+/** Pattern of task keys and parameter names. */
+export const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Pattern of type keys (task keys plus `-`). */
+export const TYPE_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
