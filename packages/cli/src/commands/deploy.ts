@@ -1,0 +1,63 @@
+import { JobMasterError, deploy, describeReset, type DeployResult, type ResetImpact } from 'jobmaster';
+import type { CliContext } from '../cli-context.js';
+import type { Output } from '../output.js';
+
+export interface DeployOptions {
+  reset: boolean;
+  yes: boolean;
+}
+
+/** Asks the user a yes/no question; resolves false when there is no one to ask. */
+export type Confirm = (question: string) => Promise<boolean>;
+
+export type DeployOutcome = DeployResult | { schema: string; reset: true; cancelled: true };
+
+/** `jm deploy`: validate the registry, then migrate and sync it, optionally after dropping the schema. */
+export async function deployCommand(ctx: CliContext, options: DeployOptions, confirm: Confirm): Promise<DeployOutcome> {
+  // Registry errors must stop the deploy before anything is written.
+  const definitions = await ctx.definitions();
+  const pool = ctx.pool();
+  if (options.reset && !options.yes) {
+    const impact = await describeReset(pool, ctx.schema);
+    if (impact.exists && !(await confirm(`${describeImpact(impact)} Continue?`))) {
+      return { schema: ctx.schema, reset: true, cancelled: true };
+    }
+  }
+  return await deploy(pool, { schema: ctx.schema, definitions, reset: options.reset });
+}
+
+/** One sentence naming what `--reset` destroys. */
+export function describeImpact(impact: ResetImpact): string {
+  const statuses = Object.entries(impact.jobsByStatus)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  return `--reset drops schema "${impact.schema}" with ${impact.tasks} registered tasks and ${impact.jobs} jobs${statuses ? ` (${statuses})` : ''}, and their history.`;
+}
+
+export function printDeploy(out: Output, outcome: DeployOutcome): void {
+  if ('cancelled' in outcome) {
+    out.write('Deploy cancelled; nothing was changed.');
+    return;
+  }
+  const { tasks } = outcome;
+  const total = tasks.added.length + tasks.changed.length + tasks.unchanged;
+  const schemaLine = outcome.migrationsApplied.length
+    ? `${outcome.reset ? 'Recreated' : 'Deployed'} schema "${outcome.schema}": applied ${outcome.migrationsApplied.join(', ')}.`
+    : `Schema "${outcome.schema}" is up to date.`;
+  out.write(schemaLine);
+  const changes = [
+    ...tasks.added.map((t) => `  ${out.color.green('+')} ${t}`),
+    ...tasks.changed.map((t) => `  ${out.color.yellow('~')} ${t}`),
+    ...tasks.removed.map((t) => `  ${out.color.red('-')} ${t}`),
+  ];
+  out.write(
+    changes.length
+      ? `Registry: ${total} tasks (${tasks.added.length} added, ${tasks.changed.length} changed, ${tasks.removed.length} removed)\n${changes.join('\n')}`
+      : `Registry unchanged: ${total} tasks.`,
+  );
+}
+
+/** The refusal used when `--reset` has nobody to confirm it. */
+export function resetNeedsConfirmation(impact: string): JobMasterError {
+  return new JobMasterError(`${impact} Pass --yes to confirm.`);
+}

@@ -1,0 +1,91 @@
+import { InvalidArgumentsError, enqueueJob, type EnqueueResult, type JsonValue } from 'jobmaster';
+import type { CliContext } from '../cli-context.js';
+import type { Output } from '../output.js';
+import { parseDuration } from '../parse.js';
+
+export interface EnqueueOptions {
+  typeKey: string;
+  taskKey: string;
+  /** Arguments as a JSON object text. */
+  json?: string;
+  /** Extra arguments as `name=value` (value read as JSON when it parses, else as a string). */
+  arg?: string[];
+  priority?: string;
+  runAt?: string;
+  delay?: string;
+}
+
+export interface EnqueueOutcome extends EnqueueResult {
+  task: string;
+}
+
+function parseArguments(task: string, options: EnqueueOptions): Record<string, JsonValue> {
+  let args: Record<string, JsonValue> = {};
+  if (options.json !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(options.json);
+    } catch (error) {
+      throw new InvalidArgumentsError(`${task}: --json is not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidArgumentsError(`${task}: --json must be a JSON object such as '{"number": 2}'`);
+    }
+    args = parsed as Record<string, JsonValue>;
+  }
+  for (const pair of options.arg ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentsError(`${task}: --arg must look like name=value, got ${JSON.stringify(pair)}`);
+    const value = pair.slice(eq + 1);
+    let parsed: JsonValue;
+    try {
+      parsed = JSON.parse(value) as JsonValue;
+    } catch {
+      parsed = value;
+    }
+    args[pair.slice(0, eq)] = parsed;
+  }
+  return args;
+}
+
+function parsePriority(task: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text.trim())) throw new InvalidArgumentsError(`${task}: --priority must be an integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function parseRunAt(task: string, options: EnqueueOptions): Date | undefined {
+  if (options.runAt !== undefined && options.delay !== undefined) {
+    throw new InvalidArgumentsError(`${task}: give --run-at or --delay, not both`);
+  }
+  if (options.runAt !== undefined) {
+    const at = new Date(options.runAt);
+    if (Number.isNaN(at.getTime())) {
+      throw new InvalidArgumentsError(`${task}: --run-at must be an ISO 8601 time such as 2026-12-01T09:00:00Z, got ${JSON.stringify(options.runAt)}`);
+    }
+    return at;
+  }
+  if (options.delay !== undefined) return new Date(Date.now() + parseDuration(options.delay, '--delay'));
+  return undefined;
+}
+
+/** `jm enqueue TYPE TASK`: validate and insert one job, returning its id. */
+export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): Promise<EnqueueOutcome> {
+  const task = `${options.typeKey}.${options.taskKey}`;
+  const args = parseArguments(task, options);
+  const priority = parsePriority(task, options.priority);
+  const runAt = parseRunAt(task, options);
+  const result = await enqueueJob(ctx.pool(), ctx.schema, {
+    typeKey: options.typeKey,
+    taskKey: options.taskKey,
+    args,
+    ...(priority === undefined ? {} : { priority }),
+    ...(runAt === undefined ? {} : { runAt }),
+  });
+  return { task, ...result };
+}
+
+export function printEnqueue(out: Output, outcome: EnqueueOutcome): void {
+  out.write(outcome.id);
+  if (!outcome.inserted) out.error(`An identical ${outcome.task} job is already waiting or running; returned its id.`);
+}

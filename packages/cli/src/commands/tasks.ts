@@ -1,0 +1,66 @@
+import type { TaskDefinition } from 'jobmaster';
+import type { CliContext } from '../cli-context.js';
+import type { Output } from '../output.js';
+
+/** `jm tasks`: the registry as loaded from the task modules. */
+export async function tasksCommand(ctx: CliContext): Promise<TaskDefinition[]> {
+  return await ctx.definitions();
+}
+
+/** The registry as plain JSON (no functions). */
+export function tasksToJson(definitions: TaskDefinition[]): unknown[] {
+  return definitions.map((d) => ({
+    task: `${d.typeKey}.${d.taskKey}`,
+    typeKey: d.typeKey,
+    taskKey: d.taskKey,
+    description: d.description,
+    processUnits: d.processUnits,
+    writeAll: d.writeAll,
+    retries: d.retries,
+    retryDelaySeconds: d.retryDelaySeconds,
+    parameters: d.parameters,
+    dependencies: d.dependencies,
+    sourceFile: d.sourceFile,
+  }));
+}
+
+function describeArgument(arg: TaskDefinition['dependencies'][number]['arguments'][string]): string {
+  if (arg.kind === 'value') return JSON.stringify(arg.value);
+  return ['same' + (arg.parameter ? `(${arg.parameter})` : ''), ...arg.ops.map((s) => `${s.op} ${s.operand}`)].join(' ');
+}
+
+function describeHours(hours: number): string {
+  if (hours >= 24 && Number.isInteger(hours / 24)) return `${hours / 24}d`;
+  if (hours >= 1) return `${+hours.toFixed(2)}h`;
+  return `${Math.round(hours * 60)}m`;
+}
+
+export function printTasks(out: Output, definitions: TaskDefinition[]): void {
+  const c = out.color;
+  if (definitions.length === 0) {
+    out.write('No tasks registered.');
+    return;
+  }
+  const blocks = definitions.map((d) => {
+    const facts = [`${d.processUnits} process unit${d.processUnits === 1 ? '' : 's'}`, `${d.retries} retries`];
+    if (d.writeAll.length) facts.push(`write-all: ${d.writeAll.join(', ')}`);
+    const lines = [`${c.bold(`${d.typeKey}.${d.taskKey}`)}  ${c.dim(facts.join(', '))}`];
+    if (d.description) lines.push(`  ${d.description}`);
+    const nameWidth = Math.max(0, ...d.parameters.map((p) => p.name.length));
+    for (const p of d.parameters) {
+      const parts = [p.name.padEnd(nameWidth), c.cyan(p.type)];
+      parts.push(p.required ? c.yellow('required') : `default ${JSON.stringify(p.default)}`);
+      if (p.selectFrom) parts.push(`one of ${p.selectFrom.map((v) => JSON.stringify(v)).join(', ')}`);
+      if (p.help) parts.push(c.dim(`- ${p.help}`));
+      lines.push(`  ${parts.join('  ')}`);
+    }
+    for (const dep of d.dependencies) {
+      const args = Object.entries(dep.arguments)
+        .map(([k, v]) => `${k}=${describeArgument(v)}`)
+        .join(', ');
+      lines.push(`  ${c.magenta('needs')} ${dep.typeKey}.${dep.taskKey}(${args}) completed within ${describeHours(dep.hours)}`);
+    }
+    return lines.join('\n');
+  });
+  out.write(blocks.join('\n\n'));
+}

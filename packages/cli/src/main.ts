@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * The `jm` entry point: the only place that turns errors into exit codes.
+ * Exit codes: 0 success; 1 a command failed (bad input, unreachable database, failed jobs);
+ * 2 the command line itself was wrong.
+ */
+import { CommanderError } from 'commander';
+import { JobMasterError } from 'jobmaster';
+import { buildProgram } from './program.js';
+import { terminalOutput } from './output.js';
+
+const out = terminalOutput();
+const program = buildProgram(out).exitOverride();
+
+function databaseMessage(error: unknown): string | undefined {
+  const err = error as { code?: unknown; severity?: unknown; message?: string };
+  // Errors raised by PostgreSQL itself carry a severity and SQLSTATE; they are not bugs in jm.
+  if (typeof err?.severity === 'string' && typeof err.code === 'string') return `database error: ${err.message}`;
+  return undefined;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof JobMasterError) {
+    out.error(`jm: ${out.color.red(error.message)}`);
+    process.exitCode = 1;
+  } else if (databaseMessage(error)) {
+    out.error(`jm: ${out.color.red(databaseMessage(error)!)}`);
+    process.exitCode = 1;
+  } else {
+    // Not a user error: show everything so it can be reported.
+    out.error(`jm: internal error: ${(error as Error)?.stack ?? String(error)}`);
+    process.exitCode = 70;
+  }
+}

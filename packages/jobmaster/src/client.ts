@@ -1,0 +1,108 @@
+import type pg from 'pg';
+import { createPool, translateConnectionError } from './db/connect.js';
+import type { Queryable } from './db/queryable.js';
+import { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
+import { deploy, type DeployResult } from './deploy/deploy.js';
+import { enqueueJob, enqueueJobs, type EnqueueResult } from './queue/enqueue.js';
+import { parseTaskName } from './queue/task-name.js';
+import { registry } from './registry/index.js';
+import type { JsonValue } from './registry/task-definition.js';
+
+/** How to reach the database. */
+export interface JobMasterOptions {
+  /** PostgreSQL connection string. (Default: `DATABASE_URL`) */
+  databaseUrl?: string;
+  /** An existing pool to use instead; JobMaster will not close it. */
+  pool?: pg.Pool;
+  /** Schema JobMaster lives in. (Default: "jobmaster") */
+  schema?: string;
+}
+
+/** A task named `type_key.task_key`, or a function registered with `@task`/`defineTask`. */
+export type TaskReference = string | ((...args: never[]) => unknown);
+
+/** Per-job enqueue options. */
+export interface EnqueueOptions {
+  /** Higher runs first. (Default: 0) */
+  priority?: number;
+  /** Not before this time. (Default: now) */
+  runAt?: Date;
+  /** Run the insert on this client, e.g. inside your own transaction. */
+  client?: Queryable;
+}
+
+/** One job of a batch for `enqueueMany`. */
+export interface BatchJob {
+  task: TaskReference;
+  args?: Record<string, JsonValue>;
+  priority?: number;
+  runAt?: Date;
+}
+
+/**
+ * The TypeScript door to a JobMaster schema: enqueue jobs (alone, in batches or inside your
+ * own transaction) and deploy the registry. Arguments are validated by the database with the
+ * same rules as `call jobmaster.insert_job(...)` and `jm enqueue`.
+ */
+export class JobMaster {
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #url: string | undefined;
+
+  constructor(options: JobMasterOptions = {}) {
+    this.schema = validateSchemaName(options.schema ?? DEFAULT_SCHEMA);
+    this.#url = options.databaseUrl ?? process.env.DATABASE_URL;
+    if (options.pool) {
+      this.pool = options.pool;
+      this.#ownsPool = false;
+    } else {
+      if (!this.#url) throw new TypeError('JobMaster needs a databaseUrl, a pool, or DATABASE_URL in the environment');
+      this.pool = createPool(this.#url);
+      this.#ownsPool = true;
+    }
+  }
+
+  /** Puts one job on the queue; resolves to its id (or the identical waiting/running job's id). */
+  async enqueue(task: TaskReference, args: Record<string, JsonValue> = {}, options: EnqueueOptions = {}): Promise<string> {
+    return (await this.enqueueDetailed(task, args, options)).id;
+  }
+
+  /** Like `enqueue`, also telling whether a new job was inserted. */
+  async enqueueDetailed(task: TaskReference, args: Record<string, JsonValue> = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const { client, ...rest } = options;
+    return await this.#translate(() => enqueueJob(client ?? this.pool, this.schema, { ...resolveTask(task), args, ...rest }));
+  }
+
+  /** Puts many jobs on the queue in one round trip, all or none; resolves to their ids in order. */
+  async enqueueMany(jobs: BatchJob[], options: { client?: Queryable } = {}): Promise<string[]> {
+    const requests = jobs.map(({ task, ...rest }) => ({ ...resolveTask(task), ...rest }));
+    const results = await this.#translate(() => enqueueJobs(options.client ?? this.pool, this.schema, requests));
+    return results.map((r) => r.id);
+  }
+
+  /** Migrates the schema and syncs the tasks registered in this process into it. */
+  async deploy(options: { reset?: boolean } = {}): Promise<DeployResult> {
+    const definitions = registry.definitions();
+    return await this.#translate(() => deploy(this.pool, { schema: this.schema, definitions, reset: options.reset ?? false }));
+  }
+
+  /** Closes the pool if JobMaster opened it. */
+  async close(): Promise<void> {
+    if (this.#ownsPool) await this.pool.end();
+  }
+
+  async #translate<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw (this.#url && translateConnectionError(error, this.#url)) || error;
+    }
+  }
+}
+
+function resolveTask(task: TaskReference): { typeKey: string; taskKey: string } {
+  if (typeof task === 'string') return parseTaskName(task);
+  const definition = registry.definitionOf(task);
+  return { typeKey: definition.typeKey, taskKey: definition.taskKey };
+}

@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_SCHEMA, validateSchemaName } from '../db/schema-name.js';
+
+/** The config file looked for in the working directory and its parents. */
+export const CONFIG_FILE_NAME = 'jobmaster.config.json';
+
+/** Settings as given on the command line (all optional). */
+export interface SettingsInput {
+  databaseUrl?: string;
+  schema?: string;
+  tasks?: string[];
+  config?: string;
+}
+
+/** Settings after flags, environment and config file are combined. */
+export interface Settings {
+  /** Connection string, or undefined when none is configured. */
+  databaseUrl: string | undefined;
+  schema: string;
+  /** Glob patterns of task modules; empty when none are configured. */
+  taskPatterns: string[];
+  /** Directory task patterns are relative to (the config file's, else the working directory). */
+  baseDir: string;
+  /** The config file used, if any. */
+  configFile: string | undefined;
+}
+
+interface ConfigFile {
+  tasks?: string | string[];
+  schema?: string;
+  databaseUrl?: string;
+}
+
+function findConfigFile(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function readConfigFile(path: string): ConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${path} must hold a JSON object such as {"tasks": "src/tasks/**/*.ts"}`);
+  }
+  const config = parsed as Record<string, unknown>;
+  for (const key of Object.keys(config)) {
+    if (!['tasks', 'schema', 'databaseUrl', '$schema'].includes(key)) {
+      throw new ConfigError(`${path}: unknown setting "${key}" (known: tasks, schema, databaseUrl)`);
+    }
+  }
+  const tasks = config.tasks;
+  if (tasks !== undefined && typeof tasks !== 'string' && !(Array.isArray(tasks) && tasks.every((t) => typeof t === 'string'))) {
+    throw new ConfigError(`${path}: "tasks" must be a glob or a list of globs`);
+  }
+  for (const key of ['schema', 'databaseUrl'] as const) {
+    if (config[key] !== undefined && typeof config[key] !== 'string') throw new ConfigError(`${path}: "${key}" must be a string`);
+  }
+  return config as ConfigFile;
+}
+
+const splitPatterns = (value: string): string[] =>
+  value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+/**
+ * Combines settings: command-line flags first, then the environment (`DATABASE_URL`,
+ * `JM_SCHEMA`, `JM_TASKS`), then `jobmaster.config.json`, then defaults.
+ */
+export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const configFile = input.config ? resolve(cwd, input.config) : findConfigFile(cwd);
+  if (input.config && !existsSync(configFile!)) throw new ConfigError(`Config file not found: ${configFile}`);
+  const file = configFile ? readConfigFile(configFile) : {};
+  const fromFlags = input.tasks?.flatMap(splitPatterns) ?? [];
+  const fromEnv = env.JM_TASKS ? splitPatterns(env.JM_TASKS) : [];
+  const fromFile = file.tasks === undefined ? [] : typeof file.tasks === 'string' ? [file.tasks] : file.tasks;
+  const taskPatterns = fromFlags.length ? fromFlags : fromEnv.length ? fromEnv : fromFile;
+  // Patterns from the config file are relative to it; the others to the working directory.
+  const baseDir = !fromFlags.length && !fromEnv.length && configFile ? dirname(configFile) : cwd;
+  const schema = validateSchemaName(input.schema ?? env.JM_SCHEMA ?? file.schema ?? DEFAULT_SCHEMA);
+  const databaseUrl = input.databaseUrl || env.DATABASE_URL || file.databaseUrl || undefined;
+  return { databaseUrl, schema, taskPatterns, baseDir, configFile };
+}

@@ -1,0 +1,29 @@
+import { InvalidArgumentsError, JobMasterError, SchemaNotDeployedError, UnknownTaskError } from '../errors.js';
+
+interface PgError {
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Maps errors raised by JobMaster's own SQL (SQLSTATE JM0xx) and a missing schema to typed
+ * errors; anything else is returned unchanged.
+ */
+export function translateDatabaseError(error: unknown, context: { schema: string; typeKey?: string; taskKey?: string }): unknown {
+  const err = error as PgError;
+  switch (err?.code) {
+    case 'JM001':
+      return context.typeKey !== undefined && context.taskKey !== undefined
+        ? new UnknownTaskError(context.typeKey, context.taskKey)
+        : new JobMasterError(err.message ?? 'Unknown task', { cause: error });
+    case 'JM002':
+      return new InvalidArgumentsError(err.message ?? 'Invalid arguments', { cause: error });
+    case '3F000': // schema does not exist
+    case '42883': // function does not exist (schema present but not deployed)
+    case '42P01': // relation does not exist
+      return new SchemaNotDeployedError(context.schema);
+    default:
+      if (err?.code?.startsWith('JM')) return new JobMasterError(err.message ?? 'JobMaster error', { cause: error });
+      return error;
+  }
+}

@@ -1,0 +1,74 @@
+import type pg from 'pg';
+import { applyMigrations, lockSchemaForDeploy } from '../db/migrations.js';
+import { quoteSchema } from '../db/schema-name.js';
+import type { TaskDefinition } from '../registry/task-definition.js';
+import { syncRegistry, type RegistryChanges } from './sync-registry.js';
+
+/** What `deploy` did. */
+export interface DeployResult {
+  schema: string;
+  /** True when the schema was dropped first (`reset`). */
+  reset: boolean;
+  /** Migrations applied by this deploy, e.g. `0001_schema`; empty when the schema was current. */
+  migrationsApplied: string[];
+  tasks: RegistryChanges;
+}
+
+/** What `deploy --reset` would destroy. */
+export interface ResetImpact {
+  schema: string;
+  exists: boolean;
+  tasks: number;
+  jobs: number;
+  jobsByStatus: Record<string, number>;
+}
+
+/**
+ * Creates or upgrades the schema and syncs the registry, in one transaction under an
+ * advisory lock: concurrent deploys queue behind each other and the second finds nothing
+ * to do. Validate the registry (it throws `RegistryError`) before calling this.
+ */
+export async function deploy(
+  pool: pg.Pool,
+  options: { schema: string; definitions: TaskDefinition[]; reset?: boolean },
+): Promise<DeployResult> {
+  const { schema, definitions, reset = false } = options;
+  const ident = quoteSchema(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await lockSchemaForDeploy(client, schema);
+    if (reset) await client.query(`drop schema if exists ${ident} cascade`);
+    const applied = await applyMigrations(client, schema);
+    const tasks = await syncRegistry(client, schema, definitions);
+    await client.query('commit');
+    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Counts what dropping the schema would destroy, for the `--reset` confirmation. */
+export async function describeReset(pool: pg.Pool, schema: string): Promise<ResetImpact> {
+  const ident = quoteSchema(schema);
+  const { rows } = await pool.query<{ exists: boolean; deployed: boolean }>(
+    `select exists (select 1 from pg_namespace where nspname = $1) as exists,
+            to_regclass($2) is not null as deployed`,
+    [schema, `${ident}.jobs`],
+  );
+  const impact: ResetImpact = { schema, exists: rows[0]?.exists ?? false, tasks: 0, jobs: 0, jobsByStatus: {} };
+  if (!rows[0]?.deployed) return impact;
+  const counts = await pool.query<{ status: string; n: number }>(
+    `select status, count(*)::int as n from ${ident}.jobs group by status order by status`,
+  );
+  for (const r of counts.rows) {
+    impact.jobsByStatus[r.status] = r.n;
+    impact.jobs += r.n;
+  }
+  const tasks = await pool.query<{ n: number }>(`select count(*)::int as n from ${ident}.tasks`);
+  impact.tasks = tasks.rows[0]?.n ?? 0;
+  return impact;
+}

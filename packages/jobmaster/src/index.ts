@@ -1,0 +1,62 @@
+/**
+ * JobMaster: a PostgreSQL job scheduler. Declare tasks with `@task` or `defineTask`, deploy
+ * the registry with `deploy` (or `jm deploy`), enqueue jobs with `JobMaster`, run them with
+ * the worker (`jm run`).
+ */
+import 'reflect-metadata';
+
+// Declaring tasks
+export {
+  task,
+  defineTask,
+  Dependency,
+  same,
+  SameValue,
+  JobContext,
+  currentJob,
+  currentJobOrNull,
+  registry,
+  TaskRegistry,
+  type ArithmeticStep,
+  type DependencyArgument,
+  type DependencyArgumentValue,
+  type DependencyDeclaration,
+  type DependencyDefinition,
+  type JobLogger,
+  type JsonType,
+  type JsonValue,
+  type ParamOptions,
+  type ParamType,
+  type ParameterDefinition,
+  type TaskDefinition,
+  type TaskOptions,
+  type TaskKeys,
+} from './registry/index.js';
+export { loadTaskModules, type LoadTaskModulesOptions, type LoadedTaskModules } from './loader/index.js';
+
+// Enqueueing and deploying from TypeScript
+export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
+export { enqueueJob, enqueueJobs, type JobRequest, type EnqueueResult } from './queue/enqueue.js';
+export { parseTaskName } from './queue/task-name.js';
+export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
+export type { RegistryChanges } from './deploy/sync-registry.js';
+
+// Configuration and database access
+export { resolveSettings, CONFIG_FILE_NAME, type Settings, type SettingsInput } from './config/settings.js';
+export { createPool, translateConnectionError, describeTarget } from './db/connect.js';
+export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
+export type { Queryable } from './db/queryable.js';
+
+// Errors
+export {
+  JobMasterError,
+  TaskRegistrationError,
+  RegistryError,
+  TaskLoadError,
+  ConfigError,
+  UnknownTaskError,
+  InvalidArgumentsError,
+  DatabaseUnavailableError,
+  SchemaNotDeployedError,
+  JobNotFoundError,
+} from './errors.js';
