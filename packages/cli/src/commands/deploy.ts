@@ -1,6 +1,9 @@
+import type { Command } from 'commander';
 import { JobMasterError, deploy, describeReset, type DeployResult, type ResetImpact } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
+import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
+import { confirmOnTerminal } from '../prompt.js';
 
 export interface DeployOptions {
   reset: boolean;
@@ -60,4 +63,25 @@ export function printDeploy(out: Output, outcome: DeployOutcome): void {
 /** The refusal used when `--reset` has nobody to confirm it. */
 export function resetNeedsConfirmation(impact: string): JobMasterError {
   return new JobMasterError(`${impact} Pass --yes to confirm.`);
+}
+
+export function registerDeployCommand(program: Command, out: Output): void {
+  withCommonOptions(
+    program
+      .command('deploy')
+      .description('create or upgrade the schema, then sync the task registry into it')
+      .option('--reset', 'drop the schema first (destroys every job; asks unless --yes)')
+      .option('-y, --yes', 'do not ask for confirmation'),
+  ).action(async (options: CommonOptions & { reset?: boolean; yes?: boolean }) => {
+    await execute(
+      options,
+      out,
+      (ctx) =>
+        deployCommand(ctx, { reset: Boolean(options.reset), yes: Boolean(options.yes) }, async (question) => {
+          if (wantsJson(options) || !process.stdin.isTTY) throw resetNeedsConfirmation(question.replace(/ Continue\?$/, ''));
+          return await confirmOnTerminal(question);
+        }),
+      printDeploy,
+    );
+  });
 }

@@ -1,5 +1,7 @@
+import type { Command } from 'commander';
 import { InvalidArgumentsError, enqueueJob, type EnqueueResult, type JsonValue } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
+import { collect, execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
 import { parseDuration } from '../parse.js';
 
@@ -88,4 +90,44 @@ export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): 
 export function printEnqueue(out: Output, outcome: EnqueueOutcome): void {
   out.write(outcome.id);
   if (!outcome.inserted) out.error(`An identical ${outcome.task} job is already waiting or running; returned its id.`);
+}
+
+export function registerEnqueueCommand(program: Command, out: Output): void {
+  withCommonOptions(
+    program
+      .command('enqueue')
+      .description('put one job on the queue and print its id')
+      .argument('<type_key>', 'type key of the task, e.g. things1')
+      .argument('<task_key>', 'task key of the task, e.g. foo')
+      .option('--json <arguments>', 'arguments as a JSON object, e.g. \'{"number": 2}\'')
+      .option('-a, --arg <name=value>', 'one argument (value parsed as JSON when it can be), repeatable', collect)
+      .option('-p, --priority <n>', 'higher runs first (default: 0)')
+      .option('--run-at <time>', 'do not start before this ISO 8601 time')
+      .option('--delay <duration>', 'do not start before this long from now, e.g. 15m'),
+    { jsonFlag: false },
+  ).action(
+    async (
+      typeKey: string,
+      taskKey: string,
+      options: CommonOptions & { arg?: string[]; priority?: string; runAt?: string; delay?: string },
+    ) => {
+      const json = typeof options.json === 'string' ? options.json : undefined;
+      await execute(
+        options,
+        out,
+        (ctx) =>
+          enqueueCommand(ctx, {
+            typeKey,
+            taskKey,
+            ...(json !== undefined && { json }),
+            ...(options.arg && { arg: options.arg }),
+            ...(options.priority !== undefined && { priority: options.priority }),
+            ...(options.runAt !== undefined && { runAt: options.runAt }),
+            ...(options.delay !== undefined && { delay: options.delay }),
+          }),
+        printEnqueue,
+        { jsonFlag: false },
+      );
+    },
+  );
 }

@@ -1,5 +1,7 @@
+import type { Command } from 'commander';
 import type { TaskDefinition } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
+import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
 
 /** `jm tasks`: the registry as loaded from the task modules. */
@@ -63,4 +65,12 @@ export function printTasks(out: Output, definitions: TaskDefinition[]): void {
     return lines.join('\n');
   });
   out.write(blocks.join('\n\n'));
+}
+
+export function registerTasksCommand(program: Command, out: Output): void {
+  withCommonOptions(program.command('tasks').description('list the registered tasks with their parameters and dependencies')).action(
+    async (options: CommonOptions) => {
+      await execute(options, out, async (ctx) => tasksToJson(await tasksCommand(ctx)), (o, v) => printTasks(o, v as never));
+    },
+  );
 }
