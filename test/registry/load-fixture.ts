@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadTaskModules } from '../../packages/jobmaster/src/loader/index.js';
 
 /** Directory of the task module fixtures. */
@@ -18,4 +19,19 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Imports a fixture module through jiti (as the loader does) and returns its exports.
+ * vitest's own transform emits no decorator metadata, so decorated fixtures never go through `import()`.
+ */
+export async function importFixture<T>(file: string): Promise<T> {
+  // jiti is a dependency of the jobmaster package, not of the workspace root.
+  const fromPackage = createRequire(path.resolve(FIXTURES, '../../../packages/jobmaster/package.json'));
+  const { createJiti } = (await import(pathToFileURL(fromPackage.resolve('jiti')).href)) as JitiModule;
+  return createJiti(import.meta.url, { moduleCache: false }).import<T>(path.resolve(FIXTURES, file));
+}
+
+interface JitiModule {
+  createJiti(from: string, options: { moduleCache: boolean }): { import<T>(id: string): Promise<T> };
 }

@@ -54,6 +54,14 @@ describe('@task on class methods', () => {
     });
   });
 
+  it('accepts @task without parentheses', async () => {
+    await loadFixtures('valid/bare_decorator.ts');
+    const plain = registry.get('bare_decorator', 'plain')!;
+    expect(plain.parameters.map((p) => [p.name, p.type])).toEqual([['count', 'number']]);
+    expect(plain.description).toBe('Like the Python original: `@task` with no parentheses.');
+    expect(plain.invoke({ count: 4 }, undefined)).toBe(8);
+  });
+
   it('leaves a JobContext parameter out of the task parameters', async () => {
     await loadFixtures('valid/nice_tasks.ts');
     expect(registry.get('cool_tasks', 'baz')!.parameters.map((p) => p.name)).toEqual(['path', 'count']);

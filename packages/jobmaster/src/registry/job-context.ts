@@ -71,7 +71,7 @@ export class JobContext implements TaskInvocationContext {
     this.logger = init.logger ?? prefixedConsole(`[${this.typeKey ?? '?'}.${this.taskKey ?? '?'} job ${this.jobId}]`);
   }
 
-  /** True for a JobContext from any copy of this module; also true for the class itself when given one. */
+  /** True for a JobContext made by any copy of this module (task modules may hold their own copy). */
   static isJobContext(value: unknown): value is JobContext {
     return typeof value === 'object' && value !== null && isJobContextClass(value.constructor);
   }

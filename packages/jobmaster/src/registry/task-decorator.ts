@@ -17,7 +17,7 @@ import { getRegistry } from './task-registry.js';
  * run on a new instance (constructed with no arguments) for every job.
  * Any doubt about the signature throws a TaskRegistrationError naming the task.
  *
- * @param options - See {@link TaskOptions}. (Default: {})
+ * @param options - See {@link TaskOptions}; `@task` without parentheses uses the defaults. (Default: {})
  *
  * @example
  * ```ts
@@ -28,30 +28,49 @@ import { getRegistry } from './task-registry.js';
  * }
  * ```
  */
-export function task(options: TaskOptions = {}): MethodDecorator {
+export function task(options?: TaskOptions): MethodDecorator;
+/** `@task` without parentheses: registers with the default options. */
+export function task(target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
+export function task(
+  optionsOrTarget: TaskOptions | object = {},
+  propertyKey?: string | symbol,
+  descriptor?: PropertyDescriptor,
+): MethodDecorator | void {
+  if (descriptor !== undefined && propertyKey !== undefined) {
+    return decorate({}, callerFile(), optionsOrTarget, propertyKey, descriptor);
+  }
+  const options = optionsOrTarget as TaskOptions;
   const sourceFile = callerFile();
-  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void => {
-    const isStatic = typeof target === 'function';
-    const owner = (isStatic ? target : target.constructor) as Function;
-    const name = String(propertyKey);
-    const fn: unknown = descriptor.value;
-    if (typeof fn !== 'function' || typeof propertyKey === 'symbol') {
-      throw new TaskRegistrationError(`${owner.name}.${name}`, '@task applies to methods with a name (use defineTask for functions)');
-    }
-    const paramTypes = Reflect.getMetadata('design:paramtypes', target, propertyKey) as unknown[] | undefined;
-    const entry = buildRegisteredTask(
-      {
-        fn,
-        name,
-        typeKey: sourceFile === null ? null : moduleTypeKey(sourceFile),
-        sourceFile,
-        className: owner.name,
-        paramTypes,
-        plainFunction: false,
-        receiver: isStatic ? () => owner : () => new (owner as new () => unknown)(),
-      },
-      options,
-    );
-    getRegistry().register(entry);
-  };
+  return (target, key, desc) => decorate(options, sourceFile, target, key, desc);
+}
+
+function decorate(
+  options: TaskOptions,
+  sourceFile: string | null,
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor,
+): void {
+  const isStatic = typeof target === 'function';
+  const owner = (isStatic ? target : target.constructor) as Function;
+  const name = String(propertyKey);
+  const fn: unknown = descriptor.value;
+  if (typeof fn !== 'function' || typeof propertyKey === 'symbol') {
+    throw new TaskRegistrationError(`${owner.name}.${name}`, '@task applies to methods with a name (use defineTask for functions)');
+  }
+  const paramTypes = Reflect.getMetadata('design:paramtypes', target, propertyKey) as unknown[] | undefined;
+  const entry = buildRegisteredTask(
+    {
+      fn,
+      name,
+      typeKey: sourceFile === null ? null : moduleTypeKey(sourceFile),
+      sourceFile,
+      className: owner.name,
+      paramTypes,
+      plainFunction: false,
+      receiver: isStatic ? () => owner : () => new (owner as new () => unknown)(),
+    },
+    options,
+  );
+  getRegistry().register(entry);
 }
