@@ -30,10 +30,11 @@ function parseArguments(task: string, options: EnqueueOptions): Record<string, J
     } catch (error) {
       throw new InvalidArgumentsError(`${task}: --json is not valid JSON (${(error as Error).message})`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new InvalidArgumentsError(`${task}: --json must be a JSON object such as '{"number": 2}'`);
-    }
+    // A non-object is rejected by the database's own check, as through every other door.
     args = parsed as Record<string, JsonValue>;
+  }
+  if (options.arg?.length && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+    throw new InvalidArgumentsError(`${task}: --arg needs --json to be a JSON object`);
   }
   for (const pair of options.arg ?? []) {
     const eq = pair.indexOf('=');

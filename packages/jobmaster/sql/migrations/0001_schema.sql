@@ -191,13 +191,14 @@ create function :schema.enqueue(
 language plpgsql volatile
 as $$
 declare
-  v_arguments jsonb := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
+  v_arguments jsonb;
   v_units     integer;
   v_max       integer;
 begin
   if p_priority is null then
     raise exception using errcode = 'JM002', message = format('%s.%s: priority must be an integer, got null', p_type_key, p_task_key);
   end if;
+  v_arguments := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max
     from :schema.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
   loop
