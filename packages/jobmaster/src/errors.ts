@@ -73,3 +73,11 @@ export class JobNotFoundError extends JobMasterError {
     super(`No job with id ${jobId}`);
   }
 }
+
+/** A job id that is not a positive integer. */
+export class InvalidJobIdError extends JobMasterError {
+  override readonly code = 'JM_INVALID_JOB_ID';
+  constructor(readonly given: string) {
+    super(`Job id must be a positive integer such as 42, got ${JSON.stringify(given.slice(0, 40))}`);
+  }
+}

@@ -47,6 +47,45 @@ export { createPool, translateConnectionError, describeTarget } from './db/conne
 export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
 
+// Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
+export {
+  JOB_STATUSES,
+  isJobStatus,
+  parseJobStatus,
+  parseJobId,
+  countJobsByTask,
+  totalCounts,
+  listRunningJobs,
+  listNodeUnits,
+  WORKER_GONE_AFTER_SECONDS,
+  listRecentFailures,
+  getQueueStatus,
+  getJobDetail,
+  cancelJobs,
+  retryJobs,
+  retryFailedJobs,
+  pruneJobs,
+  type JobStatus,
+  type JobIdInput,
+  type StatusFilters,
+  type StatusCounts,
+  type TaskJobCounts,
+  type RunningJob,
+  type NodeUnits,
+  type FailedJob,
+  type QueueStatus,
+  type QueueStatusOptions,
+  type JobDetail,
+  type JobHistoryEntry,
+  type RelatedJob,
+  type Operator,
+  type CancelOutcome,
+  type RetryOutcome,
+  type RetryFailedFilter,
+  type PruneOptions,
+  type PruneResult,
+} from './status/index.js';
+
 // Errors
 export {
   JobMasterError,
@@ -59,4 +98,5 @@ export {
   DatabaseUnavailableError,
   SchemaNotDeployedError,
   JobNotFoundError,
+  InvalidJobIdError,
 } from './errors.js';

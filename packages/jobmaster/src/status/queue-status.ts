@@ -1,0 +1,83 @@
+import type { Queryable } from '../db/queryable.js';
+import { translateDatabaseError } from '../db/database-errors.js';
+import { quoteSchema } from '../db/schema-name.js';
+import { UnknownTaskError } from '../errors.js';
+import { countJobsByTask, totalCounts, type StatusCounts, type TaskJobCounts } from './job-counts.js';
+import { listNodeUnits, type NodeUnits } from './node-units.js';
+import { listRecentFailures, type FailedJob } from './recent-failures.js';
+import { listRunningJobs, type RunningJob } from './running-jobs.js';
+import { filterValues, type StatusFilters } from './status-filters.js';
+
+/** Everything `jm status` shows, as one plain value. */
+export interface QueueStatus {
+  schema: string;
+  /** The database's clock when the figures were read. */
+  at: Date;
+  filters: { task: string | null; status: string | null; since: Date | null };
+  /** Jobs by task and status. */
+  tasks: TaskJobCounts[];
+  /** The sum over `tasks`. */
+  totals: StatusCounts;
+  /** Jobs running now (at most `runningLimit`; `totals.running` has them all). Empty when filtered to another status. */
+  running: RunningJob[];
+  /** Process units in use per node against its budget. */
+  nodes: NodeUnits[];
+  /** The most recent failures. Empty when filtered to another status. */
+  recentFailures: FailedJob[];
+}
+
+/** Limits for `getQueueStatus`. */
+export interface QueueStatusOptions extends StatusFilters {
+  /** At most this many running jobs listed. (Default: 100) */
+  runningLimit?: number;
+  /** At most this many recent failures listed. (Default: 10) */
+  failureLimit?: number;
+}
+
+/**
+ * Reads the queue's state: counts by task and status, running jobs, units per node, recent
+ * failures. A task filter naming a task that is neither registered nor has jobs is an
+ * `UnknownTaskError`.
+ */
+export async function getQueueStatus(db: Queryable, schema: string, options: QueueStatusOptions = {}): Promise<QueueStatus> {
+  const filters: StatusFilters = {
+    ...(options.task && { task: options.task }),
+    ...(options.status && { status: options.status }),
+    ...(options.since && { since: options.since }),
+  };
+  filterValues(filters); // validates before any query
+  try {
+    const { rows } = await db.query<{ at: Date; known: boolean }>(
+      `select now() as at,
+              $1::text is null
+              or exists (select 1 from ${quoteSchema(schema)}.tasks t where t.type_key = $1 and t.task_key = $2::text)
+              or exists (select 1 from ${quoteSchema(schema)}.jobs j where j.type_key = $1 and j.task_key = $2::text) as known`,
+      [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null],
+    );
+    const { at, known } = rows[0]!;
+    if (!known && filters.task) throw new UnknownTaskError(filters.task.typeKey, filters.task.taskKey);
+    const wants = (status: string): boolean => filters.status === undefined || filters.status === status;
+    const [tasks, running, nodes, recentFailures] = await Promise.all([
+      countJobsByTask(db, schema, filters),
+      wants('running') ? listRunningJobs(db, schema, filters, options.runningLimit ?? 100) : [],
+      listNodeUnits(db, schema),
+      wants('failed') ? listRecentFailures(db, schema, filters, options.failureLimit ?? 10) : [],
+    ]);
+    return {
+      schema,
+      at,
+      filters: {
+        task: filters.task ? `${filters.task.typeKey}.${filters.task.taskKey}` : null,
+        status: filters.status ?? null,
+        since: filters.since ?? null,
+      },
+      tasks,
+      totals: totalCounts(tasks),
+      running,
+      nodes,
+      recentFailures,
+    };
+  } catch (error) {
+    throw translateDatabaseError(error, { schema });
+  }
+}
