@@ -45,7 +45,7 @@ describe('resolving dependencies', () => {
   it('resolves thunks, strings and same into dependency definitions', async () => {
     await loadFixtures('valid/nice_tasks.ts');
     expect(registry.get('nice_tasks', 'bar')!.dependencies).toEqual([
-      { typeKey: 'nice_tasks', taskKey: 'foo', hours: 6, arguments: { file_path: { kind: 'same', parameter: 'file_path', ops: [] } } },
+      { typeKey: 'nice_tasks', taskKey: 'foo', hours: 6, arguments: { file_path: { kind: 'same', parameter: 'file_path', ops: [] }, number: { kind: 'value', value: 1 } } },
     ]);
     const baz = registry.get('cool_tasks', 'baz')!;
     expect(baz.dependencies).toEqual([
@@ -98,7 +98,9 @@ describe('resolving dependencies', () => {
     await loadFixtures('registry-errors/bad_arguments.ts');
     const message = (await rejection(Promise.resolve().then(() => registry.definitions()))).message;
     const where = 'bad_arguments.dependent: dependency on bad_arguments.source';
-    expect(message).toContain('The task registry has 6 problems');
+    // Six bad arguments, and each of those six dependencies also leaves a required parameter out.
+    expect(message).toContain('The task registry has 12 problems');
+    expect(message).toContain(`${where}: gives no value for required parameter "size", so the dependency job could never be inserted`);
     expect(message).toContain(`${where}: argument "name" uses same.of("title"), but bad_arguments.dependent has no parameter "title"`);
     expect(message).toContain(`${where}: argument "colour" is not a parameter of bad_arguments.source`);
     expect(message).toContain(`${where}: argument "size" is "big", which is not of type integer`);

@@ -68,6 +68,11 @@ function resolveArguments(
   problem: (text: string) => void,
 ): Record<string, DependencyArgument> {
   const result: Record<string, DependencyArgument> = {};
+  // A missing dependency job is inserted with exactly these arguments, so they must be complete.
+  const missing = target.parameters.filter((p) => p.required && !(p.name in declaration.args)).map((p) => `"${p.name}"`);
+  if (missing.length > 0) {
+    problem(`gives no value for required ${missing.length === 1 ? 'parameter' : 'parameters'} ${missing.join(', ')}, so the dependency job could never be inserted`);
+  }
   for (const [name, value] of Object.entries(declaration.args)) {
     const param = target.parameters.find((p) => p.name === name);
     if (param === undefined) {

@@ -106,8 +106,9 @@ export class TaskRegistry {
     });
     problems.push(...findCycles(definitions));
     if (problems.length > 0) {
+      // One line, as every user-facing error: the problems joined.
       const heading = problems.length === 1 ? 'The task registry is invalid' : `The task registry has ${problems.length} problems`;
-      throw new RegistryError(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      throw new RegistryError(`${heading}: ${problems.join('; ')}`);
     }
     return definitions;
   }

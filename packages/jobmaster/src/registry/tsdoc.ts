@@ -52,19 +52,29 @@ function commentBefore(source: string, at: number): string | null {
   return onlyDecorators(between) ? source.slice(start + 3, end) : null;
 }
 
-/** True when text is whitespace and `@decorator(...)` calls (balanced brackets, no statement ends). */
+/** True when text is only whitespace and decorators, each optionally called with balanced brackets. */
 function onlyDecorators(text: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      if (--depth < 0) return false;
-    } else if (depth === 0 && c === ';') return false;
+  let i = 0;
+  const skipSpace = (): void => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  for (skipSpace(); i < text.length; skipSpace()) {
+    const name = /^@[\w$.]+/.exec(text.slice(i));
+    if (!name) return false;
+    i += name[0].length;
+    skipSpace();
+    if (text[i] !== '(') continue;
+    // Skip the decorator's argument list, brackets balanced (strings are not special-cased:
+    // a bracket inside a string literal merely makes us miss the comment).
+    let depth = 0;
+    do {
+      const c = text[i++];
+      if (c === undefined) return false;
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') depth--;
+    } while (depth > 0);
   }
-  if (depth !== 0) return false;
-  const outside = text.replace(/\([^]*\)/g, '');
-  return /^\s*(?:@[\w$.]+\s*)*$/.test(outside);
+  return true;
 }
 
 /** Splits a comment body into its first paragraph and its `@param` texts. */
