@@ -2,6 +2,10 @@ import { Command } from 'commander';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
 import { registerTasksCommand } from './commands/tasks.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerCancelCommand } from './commands/cancel.js';
+import { registerRetryCommand } from './commands/retry.js';
+import { registerPruneCommand } from './commands/prune.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -15,6 +19,10 @@ export function buildProgram(out: Output): Command {
   registerDeployCommand(program, out);
   registerEnqueueCommand(program, out);
   registerTasksCommand(program, out);
+  registerStatusCommand(program, out);
+  registerCancelCommand(program, out);
+  registerRetryCommand(program, out);
+  registerPruneCommand(program, out);
 
   return program;
 }

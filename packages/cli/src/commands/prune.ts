@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { pruneJobs, type PruneResult } from 'jobmaster';
+import type { CliContext } from '../cli-context.js';
+import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
+import { parseTaskFlag } from '../filter-flags.js';
+import type { Output } from '../output.js';
+import { parseDuration } from '../parse.js';
+import { formatTime } from '../status-view/format-time.js';
+
+/** What `jm prune` deletes. */
+export interface PruneCommandOptions {
+  /** A duration such as `7d`. */
+  olderThan: string;
+  /** `type_key.task_key` */
+  task?: string;
+}
+
+/** What `jm prune` prints (as JSON too). */
+export interface PruneOutcome extends PruneResult {
+  olderThan: string;
+  task: string | null;
+}
+
+/** `jm prune --older-than 7d`: deletes finished jobs and their history; never waiting or running ones. */
+export async function pruneCommand(ctx: CliContext, options: PruneCommandOptions): Promise<PruneOutcome> {
+  const olderThanMs = parseDuration(options.olderThan, '--older-than');
+  const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
+  const result = await pruneJobs(ctx.pool(), ctx.schema, { olderThanMs, ...(task && { task }) });
+  return { olderThan: options.olderThan, task: options.task ?? null, ...result };
+}
+
+export function printPrune(out: Output, outcome: PruneOutcome): void {
+  const { complete, failed, cancelled } = outcome.deleted;
+  const scope = outcome.task ? ` ${outcome.task}` : '';
+  if (outcome.total === 0) {
+    out.write(`Nothing to prune: no${scope} jobs finished before ${formatTime(outcome.before)}.`);
+    return;
+  }
+  out.write(
+    `Deleted ${outcome.total}${scope} jobs that finished before ${formatTime(outcome.before)}, with their history: ` +
+      `${complete} complete, ${failed} failed, ${cancelled} cancelled.`,
+  );
+}
+
+export function registerPruneCommand(program: Command, out: Output): void {
+  withCommonOptions(
+    program
+      .command('prune')
+      .description('delete finished jobs (complete, failed, cancelled) and their history; never waiting or running ones')
+      .requiredOption('--older-than <duration>', 'delete jobs that finished longer ago than this, e.g. 7d')
+      .option('--task <type.task>', 'only this task\'s jobs'),
+  ).action(async (options: CommonOptions & { olderThan: string; task?: string }) => {
+    await execute(
+      options,
+      out,
+      (ctx) => pruneCommand(ctx, { olderThan: options.olderThan, ...(options.task !== undefined && { task: options.task }) }),
+      printPrune,
+    );
+  });
+}
