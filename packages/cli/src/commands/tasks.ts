@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { TaskDefinition } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
-import type { Output } from '../output.js';
+import { formatTable, type Output } from '../output.js';
 
 /** `jm tasks`: the registry as loaded from the task modules. */
 export async function tasksCommand(ctx: CliContext): Promise<TaskDefinition[]> {
@@ -26,9 +26,10 @@ export function tasksToJson(definitions: TaskDefinition[]): unknown[] {
   }));
 }
 
-function describeArgument(arg: TaskDefinition['dependencies'][number]['arguments'][string]): string {
+function describeArgument(name: string, arg: TaskDefinition['dependencies'][number]['arguments'][string]): string {
   if (arg.kind === 'value') return JSON.stringify(arg.value);
-  return ['same' + (arg.parameter ? `(${arg.parameter})` : ''), ...arg.ops.map((s) => `${s.op} ${s.operand}`)].join(' ');
+  const source = arg.parameter && arg.parameter !== name ? `same.of(${JSON.stringify(arg.parameter)})` : 'same';
+  return [source, ...arg.ops.map((s) => `${s.op} ${s.operand}`)].join(' ');
 }
 
 function describeHours(hours: number): string {
@@ -48,17 +49,22 @@ export function printTasks(out: Output, definitions: TaskDefinition[]): void {
     if (d.writeAll.length) facts.push(`write-all: ${d.writeAll.join(', ')}`);
     const lines = [`${c.bold(`${d.typeKey}.${d.taskKey}`)}  ${c.dim(facts.join(', '))}`];
     if (d.description) lines.push(`  ${d.description}`);
-    const nameWidth = Math.max(0, ...d.parameters.map((p) => p.name.length));
-    for (const p of d.parameters) {
-      const parts = [p.name.padEnd(nameWidth), c.cyan(p.type)];
-      parts.push(p.required ? c.yellow('required') : `default ${JSON.stringify(p.default)}`);
-      if (p.selectFrom) parts.push(`one of ${p.selectFrom.map((v) => JSON.stringify(v)).join(', ')}`);
-      if (p.help) parts.push(c.dim(`- ${p.help}`));
-      lines.push(`  ${parts.join('  ')}`);
+    if (d.parameters.length) {
+      const rows = d.parameters.map((p) => [
+        p.name,
+        p.type,
+        p.required ? 'required' : JSON.stringify(p.default),
+        p.selectFrom ? `one of ${p.selectFrom.map((v) => JSON.stringify(v)).join(', ')}` : '',
+        p.help ?? '',
+      ]);
+      const table = formatTable(['parameter', 'type', 'default', 'values', 'help'], rows, (column, cell) =>
+        column === 1 ? c.cyan(cell) : column === 2 && cell === 'required' ? c.yellow(cell) : column === 4 ? c.dim(cell) : cell,
+      );
+      lines.push(...table.split('\n').map((line, i) => `  ${i === 0 ? c.dim(line) : line}`));
     }
     for (const dep of d.dependencies) {
       const args = Object.entries(dep.arguments)
-        .map(([k, v]) => `${k}=${describeArgument(v)}`)
+        .map(([k, v]) => `${k}=${describeArgument(k, v)}`)
         .join(', ');
       lines.push(`  ${c.magenta('needs')} ${dep.typeKey}.${dep.taskKey}(${args}) completed within ${describeHours(dep.hours)}`);
     }
