@@ -2,10 +2,11 @@
 /**
  * The `jm` entry point: the only place that turns errors into exit codes.
  * Exit codes: 0 success; 1 a command failed (bad input, unreachable database, failed jobs);
- * 2 the command line itself was wrong.
+ * 2 the command line itself was wrong; 130 `jm run` interrupted twice (see ExitRequest).
  */
 import { CommanderError } from 'commander';
-import { JobMasterError } from 'jobmaster';
+import { isJobMasterError } from 'jobmaster';
+import { ExitRequest } from './exit-request.js';
 import { buildProgram } from './program.js';
 import { terminalOutput } from './output.js';
 
@@ -24,7 +25,11 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof JobMasterError) {
+  } else if (error instanceof ExitRequest) {
+    // Work may still hold the event loop open (a job ignoring its abort signal): end now.
+    if (error.message) out.error(`jm: ${error.message}`);
+    process.exit(error.exitCode);
+  } else if (isJobMasterError(error)) {
     out.error(`jm: ${out.color.red(error.message)}`);
     process.exitCode = 1;
   } else if (databaseMessage(error)) {

@@ -6,6 +6,7 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerRetryCommand } from './commands/retry.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { registerRunCommand } from './commands/run.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -23,6 +24,7 @@ export function buildProgram(out: Output): Command {
   registerCancelCommand(program, out);
   registerRetryCommand(program, out);
   registerPruneCommand(program, out);
+  registerRunCommand(program, out);
 
   return program;
 }

@@ -81,3 +81,17 @@ export class InvalidJobIdError extends JobMasterError {
     super(`Job id must be a positive integer such as 42, got ${JSON.stringify(given.slice(0, 40))}`);
   }
 }
+
+/**
+ * A worker draining the queue (`jm run --until-empty`) had jobs that failed for good; carries
+ * the run's summary so the caller can still print it. The CLI exits 1 on it.
+ */
+export class JobsFailedError extends JobMasterError {
+  override readonly code = 'JM_JOBS_FAILED';
+  constructor(
+    readonly failed: number,
+    readonly summary: unknown,
+  ) {
+    super(`${failed} job${failed === 1 ? '' : 's'} failed for good (see "jm status" for their messages)`);
+  }
+}

@@ -94,6 +94,24 @@ export {
 export {
   JobMasterError,
   TaskRegistrationError,
+// Running jobs (`jm run`)
+export { Worker, runWorker } from './worker/worker.js';
+export {
+  DEFAULT_PROCESS_UNITS,
+  processUnitsFromEnvironment,
+  resolveWorkerOptions,
+  type WorkerOptions,
+  type ResolvedWorkerOptions,
+} from './worker/worker-options.js';
+export {
+  emptySummary,
+  type WorkerSummary,
+  type WorkerEvent,
+  type ClaimedJob,
+  type JobEndStatus,
+  type TooLargeJob,
+} from './worker/worker-events.js';
+
   RegistryError,
   TaskLoadError,
   ConfigError,
@@ -104,3 +122,4 @@ export {
   JobNotFoundError,
   InvalidJobIdError,
 } from './errors.js';
+  JobsFailedError,

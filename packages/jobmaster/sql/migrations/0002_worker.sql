@@ -167,20 +167,21 @@ begin
 end;
 $$;
 
--- Checks a job's dependencies. Returns null when every one completed within its window;
+-- Checks a job's dependencies. wait_for is null when every one completed within its window;
 -- otherwise the ids of the dependency jobs to wait for, inserting missing ones at the
--- dependent's priority + 1.
+-- dependent's priority + 1 (spawned_by = the dependent); inserted counts those new jobs.
 create function :schema.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer,
-                                           p_arguments jsonb)
-returns bigint[]
+                                           p_arguments jsonb, out wait_for bigint[], out inserted integer)
 language plpgsql volatile
 as $$
 declare
   v_dep    record;
   v_args   jsonb;
   v_id     bigint;
+  v_new    boolean;
   v_wait   bigint[] := '{}';
 begin
+  inserted := 0;
   for v_dep in
     select * from :schema.task_dependencies d
      where d.type_key = p_type_key and d.task_key = p_task_key order by d.position
@@ -196,26 +197,34 @@ begin
        and c.status in ('waiting', 'running') and c.arguments @> v_args
      order by c.id limit 1;
     if v_id is null then
-      select e.job_id into v_id
+      select e.job_id, e.inserted into v_id, v_new
         from :schema.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;
+      inserted := inserted + v_new::integer;
     end if;
     v_wait := v_wait || v_id;
   end loop;
-  return case when cardinality(v_wait) = 0 then null else v_wait end;
+  wait_for := case when cardinality(v_wait) = 0 then null else v_wait end;
 end;
 $$;
 
 -- Claims up to p_limit jobs for one worker. Serialised per node so the node's process-unit
 -- budget (p_budget, minus the units of jobs already running on p_node) holds however many
 -- workers race. Jobs of a write-all task with "ALL" are fanned out instead of run; jobs
--- whose dependencies are unmet go back to waiting on them. Returns one row per job handled,
--- with action 'run' (execute it), 'fanned_out', 'waiting' (for dependencies) or 'failed'.
--- p_tasks limits claims to tasks this worker can run ('type.task' names; null = any).
+-- whose dependencies are unmet go back to waiting on them (at most p_max_dependency_waits
+-- times, then they fail: no endless requeue loop).
+-- Params: worker id, node, pid, budget, most jobs to handle, lease length, the tasks this
+-- worker can run ('type.task' names; null = any), the dependency-wait cap.
+-- Returns one row per job handled, with action 'run' (execute it), 'fanned_out',
+-- 'waiting' (for dependencies) or 'failed' (message says why); spawned counts the jobs the
+-- handling inserted (fan-out children, missing dependency jobs).
+-- Plain jobs cost one row lock in the loop and one set-based update at the end; only
+-- fan-out and dependency checks run per-job SQL (inside a subtransaction each).
 create function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
   p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20)
 returns table (id bigint, type_key text, task_key text, arguments jsonb, priority integer,
-               process_units integer, attempts integer, max_attempts integer, action text, message text)
+               process_units integer, attempts integer, max_attempts integer, action text, message text,
+               spawned integer)
 language plpgsql volatile
 as $$
 declare
@@ -223,8 +232,10 @@ declare
   v_job       record;
   v_run       bigint[] := '{}';
   v_fan       jsonb;
-  v_wait      bigint[];
+  v_deps      record;
+  v_action    text;
   v_message   text;
+  v_spawned   integer;
 begin
   perform :schema.recover_expired_leases();
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
@@ -234,6 +245,8 @@ begin
   for v_job in
     select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
            j.dependency_requeues, t.write_all,
+           cardinality(t.write_all) > 0
+             and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb) as fans_out,
            exists (select 1 from :schema.task_dependencies d
                     where d.type_key = j.type_key and d.task_key = j.task_key) as has_deps
       from :schema.jobs j
@@ -246,51 +259,53 @@ begin
      limit p_limit
      for update of j skip locked
   loop
-    -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
-    if cardinality(v_job.write_all) > 0 or v_job.has_deps then
+    if v_job.fans_out or v_job.has_deps then
+      v_action := null;
+      v_spawned := 0;
+      -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
       begin
-        if cardinality(v_job.write_all) > 0
-           and exists (select 1 from unnest(v_job.write_all) w where v_job.arguments -> w = '"ALL"'::jsonb) then
+        if v_job.fans_out then
           v_fan := :schema.fan_out(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_job.write_all);
+          v_spawned := (v_fan ->> 'inserted')::integer;
+          v_action := 'fanned_out';
           v_message := format('fanned out into %s jobs (%s new)', v_fan ->> 'total', v_fan ->> 'inserted');
           update :schema.jobs j set status = 'complete', finished_at = now(), node = p_node, pid = p_pid,
                  message = v_message, result = v_fan where j.id = v_job.id;
           perform :schema.record_events(array[v_job.id], 'complete', p_node, p_pid, v_message);
-          return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                              v_job.process_units, v_job.attempts, v_job.max_attempts, 'fanned_out'::text, v_message;
-          continue;
-        end if;
-        if v_job.has_deps then
-          v_wait := :schema.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
-          if v_wait is not null then
+        else
+          select * into v_deps
+            from :schema.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
+          if v_deps.wait_for is not null then
+            v_spawned := v_deps.inserted;
             if v_job.dependency_requeues >= p_max_dependency_waits then
+              v_action := 'failed';
               v_message := format('dependencies still unmet after %s checks (waiting for jobs %s); giving up',
-                                  v_job.dependency_requeues, array_to_string(v_wait, ', '));
-              update :schema.jobs j set status = 'failed', finished_at = now(), message = v_message where j.id = v_job.id;
-              perform :schema.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
-              perform :schema.fail_dependents(array[v_job.id], p_node, p_pid);
-              return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                                  v_job.process_units, v_job.attempts, v_job.max_attempts, 'failed'::text, v_message;
+                                  v_job.dependency_requeues, array_to_string(v_deps.wait_for, ', '));
             else
-              v_message := format('waiting for dependency jobs %s', array_to_string(v_wait, ', '));
-              update :schema.jobs j set waiting_for = v_wait, dependency_requeues = j.dependency_requeues + 1,
+              v_action := 'waiting';
+              v_message := format('waiting for dependency jobs %s', array_to_string(v_deps.wait_for, ', '));
+              update :schema.jobs j set waiting_for = v_deps.wait_for, dependency_requeues = j.dependency_requeues + 1,
                      message = v_message where j.id = v_job.id;
               perform :schema.record_events(array[v_job.id], 'waiting', p_node, p_pid, v_message);
-              return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                                  v_job.process_units, v_job.attempts, v_job.max_attempts, 'waiting'::text, v_message;
             end if;
-            continue;
           end if;
         end if;
       exception when others then
+        v_action := 'failed';
+        v_spawned := 0;
         v_message := format('could not prepare job: %s', sqlerrm);
-        update :schema.jobs j set status = 'failed', finished_at = now(), message = v_message where j.id = v_job.id;
+      end;
+      if v_action = 'failed' then
+        update :schema.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+               message = v_message where j.id = v_job.id;
         perform :schema.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
         perform :schema.fail_dependents(array[v_job.id], p_node, p_pid);
+      end if;
+      if v_action is not null then
         return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                            v_job.process_units, v_job.attempts, v_job.max_attempts, 'failed'::text, v_message;
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
         continue;
-      end;
+      end if;
     end if;
     -- Units shrink as this batch fills: a job that no longer fits stays waiting.
     continue when v_job.process_units > v_available;
@@ -312,7 +327,7 @@ begin
         select c.id, 'running', p_node, p_pid, format('attempt %s of %s', c.attempts, c.max_attempts) from claimed c
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
-             'run'::text, null::text
+             'run'::text, null::text, 0
         from claimed c order by c.priority desc, c.id;
   end if;
 end;
@@ -351,14 +366,17 @@ $$;
 -- again after a backoff (retry_delay_seconds doubled per attempt, at most an hour);
 -- otherwise it fails for good and so do the jobs waiting on it.
 -- Param p_failures: [{"id": 1, "message": "...", "stack": "..."}, ...].
--- Returns (id, final): final is true when the job failed for good.
+-- Returns (id, final, run_at): final is true when the job failed for good; run_at is when a
+-- retry may start.
 create function :schema.fail_jobs(p_worker_id text, p_failures jsonb)
-returns table (id bigint, final boolean)
+returns table (id bigint, final boolean, run_at timestamptz)
 language plpgsql volatile
 as $$
 declare
   v_rows  jsonb;
   v_final bigint[];
+  v_node  text;
+  v_pid   integer;
 begin
   with failed as (
     update :schema.jobs j
@@ -376,17 +394,49 @@ begin
                           else format('attempt %s of %s failed, retrying: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500)) end
       from jsonb_array_elements(p_failures) f
      where j.id = (f.value ->> 'id')::bigint and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id, j.status = 'failed' as final, j.node, j.pid, j.message
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
   ), events as (
     insert into :schema.job_events (job_id, status, node, pid, message)
     select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
   )
-  select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final)), array_agg(f.id) filter (where f.final)
-    into v_rows, v_final from failed f;
+  select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
+         array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
+    into v_rows, v_final, v_node, v_pid from failed f;
   if v_final is not null then
-    perform :schema.fail_dependents(v_final, null, null);
+    perform :schema.fail_dependents(v_final, v_node, v_pid);
   end if;
-  return query select (r ->> 'id')::bigint, (r ->> 'final')::boolean from jsonb_array_elements(coalesce(v_rows, '[]')) r;
+  return query select (r ->> 'id')::bigint, (r ->> 'final')::boolean, (r ->> 'run_at')::timestamptz
+                 from jsonb_array_elements(coalesce(v_rows, '[]')) r;
+end;
+$$;
+
+-- Ends running jobs that someone asked to cancel (jobs.cancel_requested) once their worker
+-- has stopped them: status 'cancelled', and the jobs waiting on them fail, naming them.
+-- Only jobs this worker still holds are touched. Params: worker id, job ids, the message
+-- to record. Returns the ids cancelled.
+create function :schema.cancel_running_jobs(p_worker_id text, p_ids bigint[], p_message text)
+returns setof bigint
+language plpgsql volatile
+as $$
+declare
+  v_ids  bigint[];
+  v_node text;
+  v_pid  integer;
+begin
+  with cancelled as (
+    update :schema.jobs j
+       set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select c.id, 'cancelled', c.node, c.pid, p_message from cancelled c
+  )
+  select array_agg(c.id), min(c.node), min(c.pid) into v_ids, v_node, v_pid from cancelled c;
+  if v_ids is not null then
+    perform :schema.fail_dependents(v_ids, v_node, v_pid);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}'));
 end;
 $$;
 

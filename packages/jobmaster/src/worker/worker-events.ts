@@ -1,0 +1,81 @@
+/** A job the worker took from the queue, as `claim_jobs` returned it. */
+export interface ClaimedJob {
+  id: string;
+  typeKey: string;
+  taskKey: string;
+  arguments: Record<string, unknown>;
+  priority: number;
+  processUnits: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** How one job ended in this worker. */
+export type JobEndStatus = 'complete' | 'retrying' | 'failed' | 'cancelled' | 'released' | 'lost';
+
+/**
+ * What a worker reports as it goes, for logs and dashboards (`onEvent`).
+ * - `job-start`: a job's function was called.
+ * - `job-end`: its outcome was recorded (`message` for failures and cancellations).
+ * - `job-handled`: a claimed job that did not run its function: fanned out, sent back to
+ *   wait for dependencies, or failed before running (dependency cap, bad dependency).
+ * - `too-large`: waiting jobs whose process units exceed the whole node budget.
+ * - `connection`: the LISTEN connection was lost or restored.
+ */
+export type WorkerEvent =
+  | { type: 'job-start'; job: ClaimedJob }
+  | { type: 'job-end'; job: ClaimedJob; status: JobEndStatus; durationMs: number; message?: string }
+  | { type: 'job-handled'; jobId: string; task: string; action: 'fanned_out' | 'waiting' | 'failed'; message: string }
+  | { type: 'too-large'; jobs: TooLargeJob[]; budget: number }
+  | { type: 'connection'; state: 'lost' | 'restored'; message: string };
+
+/** A waiting job that can never fit on this node. */
+export interface TooLargeJob {
+  id: string;
+  task: string;
+  processUnits: number;
+}
+
+/** What a worker did, returned by `run()` (the summary `jm run --until-empty` prints). */
+export interface WorkerSummary {
+  /** Jobs whose function this worker called. */
+  ran: number;
+  /** Of those, completed. */
+  completed: number;
+  /** Jobs that failed for good here (after their last attempt, or before running: dependency cap, bad dependency). */
+  failed: number;
+  /** Failed attempts that will be retried after a backoff. */
+  retried: number;
+  /** Running jobs stopped because someone cancelled them. */
+  cancelled: number;
+  /** Write-all jobs expanded into their combinations. */
+  fannedOut: number;
+  /** Jobs inserted by this worker: fan-out children and missing dependency jobs. */
+  spawned: number;
+  /** Times a claimed job went back to waiting for its dependencies. */
+  waitingForDependencies: number;
+  /** Running jobs given back to the queue at shutdown, or lost because their lease lapsed. */
+  released: number;
+  /** Waiting jobs of this worker's tasks larger than the whole node budget (they can never run here). */
+  tooLarge: TooLargeJob[];
+  /** Wall-clock milliseconds from start to stop. */
+  durationMs: number;
+}
+
+/** A summary with every count at zero. */
+export function emptySummary(): WorkerSummary {
+  return {
+    ran: 0,
+    completed: 0,
+    failed: 0,
+    retried: 0,
+    cancelled: 0,
+    fannedOut: 0,
+    spawned: 0,
+    waitingForDependencies: 0,
+    released: 0,
+    tooLarge: [],
+    durationMs: 0,
+  };
+}

@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { DEFAULT_SCHEMA, validateSchemaName } from '../db/schema-name.js';
+import { ConfigError } from '../errors.js';
+import type { JobLogger } from '../registry/job-context.js';
+import type { TaskDefinition } from '../registry/task-definition.js';
+import type { WorkerEvent } from './worker-events.js';
+
+/** The node budget when neither the option nor `JOBMASTER_SYSTEM_PROCESS_UNITS` gives one. */
+export const DEFAULT_PROCESS_UNITS = 10_000;
+
+/** How a worker connects, what it runs and how hard it pushes. */
+export interface WorkerOptions {
+  /** An existing pool; the worker does not close it. It needs 3 connections to spare (claims, outcomes, LISTEN). */
+  pool?: pg.Pool;
+  /** PostgreSQL connection string, used when no pool is given. (Default: `DATABASE_URL`) */
+  databaseUrl?: string;
+  /** Schema JobMaster lives in. (Default: "jobmaster") */
+  schema?: string;
+  /** The tasks this worker may run; jobs of other tasks are never claimed. (Default: `registry.definitions()`) */
+  tasks?: TaskDefinition[];
+  /** Name of the machine; the process-unit budget is shared by every worker of a node. (Default: `os.hostname()`) */
+  node?: string;
+  /**
+   * The node's process-unit budget. (Default: `JOBMASTER_SYSTEM_PROCESS_UNITS` when it is an
+   * integer, else 10,000)
+   */
+  processUnits?: number;
+  /** Jobs this process runs at once. (Default: 10) */
+  concurrency?: number;
+  /** Most jobs handled per claim round trip; never more than the free slots. (Default: 100) */
+  claimBatchSize?: number;
+  /** Most outcomes written per round trip. (Default: 500) */
+  completeBatchSize?: number;
+  /** How long a claimed job stays ours without a heartbeat; a dead worker's jobs return after it. (Default: 30) */
+  leaseSeconds?: number;
+  /**
+   * Milliseconds between heartbeats, which renew leases and notice cancellations.
+   * (Default: 2,000, and at most a third of the lease)
+   */
+  heartbeatInterval?: number;
+  /** Milliseconds between safety-net polls, in case a notification was missed. (Default: 5,000) */
+  pollInterval?: number;
+  /** Milliseconds `stop()` waits for running jobs before giving them back to the queue. (Default: 30,000) */
+  gracePeriod?: number;
+  /** Drain what can run now, then stop by itself. (Default: false) */
+  untilEmpty?: boolean;
+  /** Times a job may go back to waiting on its dependencies before it fails. (Default: 20) */
+  maxDependencyWaits?: number;
+  /** Where the worker and the jobs it runs write log lines. (Default: console, on stderr) */
+  logger?: JobLogger;
+  /** Called for each job started and finished and each notable worker event. (Default: none) */
+  onEvent?: (event: WorkerEvent) => void;
+  /** Aborting it starts a graceful stop, like `stop()`. (Default: none) */
+  signal?: AbortSignal;
+}
+
+/** Worker options with every default applied and every value checked. */
+export interface ResolvedWorkerOptions {
+  schema: string;
+  node: string;
+  processUnits: number;
+  concurrency: number;
+  claimBatchSize: number;
+  completeBatchSize: number;
+  leaseSeconds: number;
+  heartbeatInterval: number;
+  pollInterval: number;
+  gracePeriod: number;
+  untilEmpty: boolean;
+  maxDependencyWaits: number;
+  logger: JobLogger;
+}
+
+/**
+ * The process-unit budget from `JOBMASTER_SYSTEM_PROCESS_UNITS`: its value when it is a
+ * non-negative integer, else 10,000.
+ */
+export function processUnitsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.JOBMASTER_SYSTEM_PROCESS_UNITS?.trim();
+  if (text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  return DEFAULT_PROCESS_UNITS;
+}
+
+const stderrLogger: JobLogger = {
+  info: (message, ...details) => console.error(message, ...details),
+  warn: (message, ...details) => console.error(message, ...details),
+  error: (message, ...details) => console.error(message, ...details),
+};
+
+function integer(name: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`Worker option ${name} must be an integer of at least ${min}, got ${String(v)}`);
+  return v;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`Worker option ${name} must be a positive number, got ${String(v)}`);
+  return v;
+}
+
+/** Applies defaults and checks every option; throws ConfigError naming the bad one. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const leaseSeconds = positive('leaseSeconds', options.leaseSeconds, 30);
+  const node = options.node ?? hostname();
+  if (node.trim() === '' || node.length > 200) throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
+  return {
+    schema: validateSchemaName(options.schema ?? DEFAULT_SCHEMA),
+    node,
+    processUnits: integer('processUnits', options.processUnits, processUnitsFromEnvironment(), 0),
+    concurrency: integer('concurrency', options.concurrency, 10, 1),
+    claimBatchSize: integer('claimBatchSize', options.claimBatchSize, 100, 1),
+    completeBatchSize: integer('completeBatchSize', options.completeBatchSize, 500, 1),
+    leaseSeconds,
+    heartbeatInterval: Math.min(positive('heartbeatInterval', options.heartbeatInterval, 2_000), (leaseSeconds * 1000) / 3),
+    pollInterval: positive('pollInterval', options.pollInterval, 5_000),
+    gracePeriod: integer('gracePeriod', options.gracePeriod, 30_000, 0),
+    untilEmpty: options.untilEmpty ?? false,
+    maxDependencyWaits: integer('maxDependencyWaits', options.maxDependencyWaits, 20, 1),
+    logger: options.logger ?? stderrLogger,
+  };
+}

@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { createPool, translateConnectionError } from '../db/connect.js';
+import { translateDatabaseError } from '../db/database-errors.js';
+import { notifyChannel } from '../db/schema-name.js';
+import { ConfigError } from '../errors.js';
+import { registry } from '../registry/task-registry.js';
+import type { TaskDefinition } from '../registry/task-definition.js';
+import { LeaseHeartbeat } from './lease-heartbeat.js';
+import { NotificationListener } from './notification-listener.js';
+import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
+import { runJob, type JobResult } from './run-job.js';
+import type { RunningJob } from './running-job.js';
+import { emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
+import { WakeSignal } from './wake-signal.js';
+
+const TOO_LARGE_CHECK_MS = 60_000;
+
+/**
+ * Runs jobs from a JobMaster schema: claims them in batches (`claim_jobs`, under the node's
+ * process-unit budget), runs up to `concurrency` at once, writes outcomes in batches, keeps
+ * their leases alive with one heartbeat for all of them, and wakes on LISTEN/NOTIFY (with a
+ * slow poll as a safety net). Delivery is at-least-once: a job whose worker dies runs again
+ * once its lease lapses, counted as an attempt.
+ *
+ * @example
+ * ```ts
+ * const worker = new Worker({ databaseUrl: process.env.DATABASE_URL, concurrency: 20 });
+ * process.once('SIGTERM', () => void worker.stop());
+ * const summary = await worker.run();
+ * ```
+ */
+export class Worker {
+  /** Unique id of this worker, recorded on the jobs it runs and in the workers table. */
+  readonly id: string;
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedWorkerOptions;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #url: string | undefined;
+  readonly #queries: WorkerQueries;
+  readonly #definitions: Map<string, TaskDefinition>;
+  readonly #who: ClaimerIdentity;
+  readonly #onEvent: (event: WorkerEvent) => void;
+  readonly #running = new Map<string, RunningJob>();
+  /** Jobs given back to the queue (shutdown) or lost (lease lapsed): their outcomes are not written. */
+  readonly #abandoned = new Set<string>();
+  readonly #wake = new WakeSignal();
+  readonly #writer: OutcomeWriter;
+  readonly #heartbeat: LeaseHeartbeat;
+  readonly #summary: WorkerSummary = emptySummary();
+  #recorded = 0;
+  #stopping = false;
+  #abandoning = false;
+  #listener: NotificationListener | null = null;
+  #run: Promise<WorkerSummary> | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #retryAt = Infinity;
+
+  constructor(options: WorkerOptions = {}) {
+    this.options = resolveWorkerOptions(options);
+    const o = this.options;
+    const tasks = options.tasks ?? registry.definitions();
+    if (tasks.length === 0) throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
+    this.#definitions = new Map(tasks.map((t) => [`${t.typeKey}.${t.taskKey}`, t]));
+    this.#url = options.databaseUrl ?? process.env.DATABASE_URL;
+    if (options.pool) {
+      this.#pool = options.pool;
+      this.#ownsPool = false;
+    } else {
+      if (!this.#url) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
+      this.#pool = createPool(this.#url, { max: 8, applicationName: 'jobmaster worker' });
+      this.#ownsPool = true;
+    }
+    this.id = `${o.node}/${process.pid}/${randomBytes(4).toString('hex')}`;
+    this.#who = {
+      workerId: this.id,
+      node: o.node,
+      pid: process.pid,
+      budget: o.processUnits,
+      leaseSeconds: o.leaseSeconds,
+      tasks: [...this.#definitions.keys()],
+      maxDependencyWaits: o.maxDependencyWaits,
+    };
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.#queries = new WorkerQueries(this.#pool, o.schema);
+    this.#writer = new OutcomeWriter(this.#queries, this.id, o.completeBatchSize, (r) => this.#recordedOutcome(r), (e) =>
+      o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
+    );
+    this.#heartbeat = new LeaseHeartbeat(
+      this.#queries,
+      this.id,
+      o.leaseSeconds,
+      o.heartbeatInterval,
+      () => [...this.#running.keys(), ...this.#writer.pendingIds()],
+      (sent, held) => this.#afterHeartbeat(sent, held),
+      (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
+    );
+    options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    if (options.signal?.aborted) this.#stopping = true;
+  }
+
+  /**
+   * Runs until `stop()` (or the `signal` option) asks it to stop, or, with `untilEmpty`,
+   * until nothing it may run is left. Resolves with what it did; rejects when the database
+   * cannot be used (schema not deployed, unreachable), after cleaning up.
+   */
+  run(): Promise<WorkerSummary> {
+    this.#run ??= this.#main();
+    return this.#run;
+  }
+
+  /**
+   * Stops claiming, lets running jobs finish within the grace period, gives the rest back to
+   * the queue, and resolves with the summary once the worker has shut down.
+   */
+  async stop(): Promise<WorkerSummary> {
+    this.#stopping = true;
+    this.#wake.wake();
+    return await this.run();
+  }
+
+  /**
+   * Stops at once, as a crash would but cleanly: no more claims, running jobs are neither
+   * awaited nor given back (they return to the queue when their leases lapse), and the
+   * worker's connections are let go so its pool can close. `run()` then resolves.
+   */
+  abandon(): void {
+    this.#stopping = true;
+    this.#abandoning = true;
+    void this.#heartbeat.stop();
+    void this.#listener?.stop({ destroy: true });
+    this.#wake.wake();
+  }
+
+  /** Counts so far (a copy). */
+  get summary(): WorkerSummary {
+    return { ...this.#summary, tooLarge: [...this.#summary.tooLarge] };
+  }
+
+  /** Ids of the jobs running now. */
+  get runningJobIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  async #main(): Promise<WorkerSummary> {
+    const started = performance.now();
+    const o = this.options;
+    try {
+      await this.#translate(() => this.#queries.register(this.#who, o.concurrency));
+    } catch (error) {
+      if (this.#ownsPool) await this.#pool.end().catch(() => {});
+      throw error;
+    }
+    let failure: unknown = null;
+    try {
+      if (!o.untilEmpty) {
+        const listener = new NotificationListener(this.#pool, notifyChannel(o.schema), () => this.#wake.wake(), (state, message) =>
+          this.#onEvent({ type: 'connection', state, message }),
+        );
+        this.#listener = listener;
+        await this.#translate(() => listener.start());
+      }
+      this.#heartbeat.start();
+      await this.#loop();
+    } catch (error) {
+      failure = this.#translateNow(error);
+    }
+    await this.#shutdown();
+    this.#summary.durationMs = Math.round(performance.now() - started);
+    if (failure !== null) throw failure;
+    return this.summary;
+  }
+
+  async #loop(): Promise<void> {
+    const o = this.options;
+    let claimErrors = 0;
+    let lastTooLargeCheck = -Infinity;
+    while (!this.#stopping) {
+      if (!o.untilEmpty && performance.now() - lastTooLargeCheck > TOO_LARGE_CHECK_MS) {
+        lastTooLargeCheck = performance.now();
+        await this.#checkTooLarge();
+      }
+      const free = o.concurrency - this.#running.size;
+      if (free <= 0) {
+        await this.#wake.wait(o.pollInterval);
+        continue;
+      }
+      const limit = Math.min(free, o.claimBatchSize);
+      const recordedBefore = this.#recorded;
+      this.#wake.reset();
+      let claimed: ClaimResult;
+      try {
+        claimed = await this.#queries.claim(this.#who, limit);
+        claimErrors = 0;
+      } catch (error) {
+        // A cron drain reports the failure; a long-running worker waits for the database to return.
+        if (o.untilEmpty || isSchemaError(error)) throw error;
+        claimErrors++;
+        o.logger.warn(`jobmaster worker: claiming jobs failed, retrying: ${(error as Error).message}`);
+        await this.#wake.wait(Math.min(500 * 2 ** claimErrors, 30_000));
+        continue;
+      }
+      this.#handled(claimed);
+      for (const job of claimed.run) this.#start(job);
+      // A full batch may mean more is waiting; handled jobs may have inserted jobs to run.
+      if (claimed.run.length + claimed.handled.length >= limit || claimed.handled.length > 0) continue;
+      if (o.untilEmpty && this.#running.size === 0) {
+        await this.#writer.idle();
+        // Outcomes written since the claim may have released dependents or process units.
+        if (this.#recorded !== recordedBefore) continue;
+        break;
+      }
+      await this.#wake.wait(o.pollInterval);
+    }
+  }
+
+  #handled(claimed: ClaimResult): void {
+    for (const h of claimed.handled) {
+      this.#summary.spawned += h.spawned;
+      if (h.action === 'fanned_out') this.#summary.fannedOut++;
+      else if (h.action === 'waiting') this.#summary.waitingForDependencies++;
+      else this.#summary.failed++;
+      this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
+    }
+  }
+
+  #start(job: ClaimedJob): void {
+    const running: RunningJob = { job, controller: new AbortController(), startedAt: performance.now(), cancelRequested: false };
+    this.#running.set(job.id, running);
+    this.#summary.ran++;
+    this.#onEvent({ type: 'job-start', job });
+    const definition = this.#definitions.get(`${job.typeKey}.${job.taskKey}`);
+    const result: Promise<JobResult> = definition
+      ? runJob(definition, job, running.controller.signal, this.options.logger)
+      : Promise.resolve({ ok: false, message: `task ${job.typeKey}.${job.taskKey} is not loaded in this worker`, stack: null });
+    void result.then((r) => this.#finished(running, r));
+  }
+
+  #finished(running: RunningJob, result: JobResult): void {
+    const id = running.job.id;
+    this.#running.delete(id);
+    this.#wake.wake();
+    if (this.#abandoned.has(id)) return;
+    if (running.cancelRequested) {
+      this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled while running (attempt ${running.job.attempt})` });
+    } else if (result.ok) {
+      this.#writer.add({ job: running, kind: 'complete', json: result.json });
+    } else {
+      this.#writer.add({ job: running, kind: 'failed', message: result.message, stack: result.stack });
+    }
+  }
+
+  #recordedOutcome(r: RecordedOutcome): void {
+    this.#recorded++;
+    const s = this.#summary;
+    if (r.status === 'complete') s.completed++;
+    else if (r.status === 'failed') s.failed++;
+    else if (r.status === 'cancelled') s.cancelled++;
+    else if (r.status === 'lost') s.released++;
+    else if (r.status === 'retrying') {
+      s.retried++;
+      if (r.retryAt) this.#wakeAt(r.retryAt.getTime());
+    }
+    const durationMs = Math.round(performance.now() - r.job.startedAt);
+    this.#onEvent({ type: 'job-end', job: r.job.job, status: r.status, durationMs, ...(r.message !== undefined && { message: r.message }) });
+    this.#wake.wake();
+  }
+
+  /** Wakes the loop when a retry of one of our jobs becomes due (long-running mode). */
+  #wakeAt(at: number): void {
+    if (this.options.untilEmpty || at >= this.#retryAt) return;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryAt = at;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryAt = Infinity;
+      this.#retryTimer = null;
+      this.#wake.wake();
+    }, Math.max(0, at - Date.now()) + 20);
+    this.#retryTimer.unref();
+  }
+
+  #afterHeartbeat(sent: string[], held: Map<string, boolean>): void {
+    for (const id of sent) {
+      const running = this.#running.get(id);
+      if (!running) continue;
+      const cancel = held.get(id);
+      if (cancel === undefined) {
+        // Our lease lapsed (the database was unreachable too long): the queue took the job back.
+        this.#abandoned.add(id);
+        this.#summary.released++;
+        running.controller.abort(abortReason('the job was lost: its lease lapsed and it went back to the queue'));
+        this.#onEvent({ type: 'job-end', job: running.job, status: 'lost', durationMs: Math.round(performance.now() - running.startedAt) });
+      } else if (cancel && !running.cancelRequested) {
+        running.cancelRequested = true;
+        running.controller.abort(abortReason('the job was cancelled'));
+      }
+    }
+  }
+
+  async #checkTooLarge(): Promise<void> {
+    try {
+      const tooLarge = await this.#queries.tooLarge(this.#tasks(), this.options.processUnits);
+      this.#summary.tooLarge = tooLarge;
+      if (tooLarge.length > 0) this.#onEvent({ type: 'too-large', jobs: tooLarge, budget: this.options.processUnits });
+    } catch (error) {
+      if (isSchemaError(error)) throw error;
+    }
+  }
+
+  #tasks(): Array<{ typeKey: string; taskKey: string }> {
+    return [...this.#definitions.values()].map((d) => ({ typeKey: d.typeKey, taskKey: d.taskKey }));
+  }
+
+  async #shutdown(): Promise<void> {
+    const o = this.options;
+    await this.#listener?.stop().catch(() => {});
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
+    if (this.#abandoning) {
+      if (this.#ownsPool) await this.#pool.end().catch(() => {});
+      return;
+    }
+    const left = [...this.#running.values()];
+    if (left.length > 0) {
+      for (const r of left) {
+        this.#abandoned.add(r.job.id);
+        r.controller.abort(abortReason('the worker is shutting down'));
+      }
+      const ids = left.map((r) => r.job.id);
+      const released = await this.#queries
+        .release(this.id, ids, `worker ${this.id} stopped before the job finished`)
+        .catch(() => new Set<string>());
+      this.#summary.released += released.size;
+      for (const r of left) {
+        this.#onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
+      }
+    }
+    await Promise.race([this.#writer.idle(), delay(15_000)]);
+    await this.#heartbeat.stop();
+    if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
+    await this.#queries.unregister(this.id).catch(() => {});
+    if (this.#ownsPool) await this.#pool.end().catch(() => {});
+  }
+
+  async #waitForRunning(ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (this.#running.size > 0 && performance.now() < deadline && !this.#abandoning) {
+      await this.#wake.wait(deadline - performance.now());
+    }
+  }
+
+  async #translate<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#translateNow(error);
+    }
+  }
+
+  #translateNow(error: unknown): unknown {
+    const connection = this.#url ? translateConnectionError(error, this.#url) : undefined;
+    return connection ?? translateDatabaseError(error, { schema: this.options.schema });
+  }
+}
+
+/**
+ * Runs a worker until it stops (see {@link Worker}); with `untilEmpty: true`, drains the
+ * queue and resolves with the summary.
+ */
+export async function runWorker(options: WorkerOptions = {}): Promise<WorkerSummary> {
+  return await new Worker(options).run();
+}
+
+function isSchemaError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === '3F000' || code === '42883' || code === '42P01';
+}
+
+function abortReason(message: string): Error {
+  const error = new Error(message);
+  error.name = 'AbortError';
+  return error;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
