@@ -8,7 +8,17 @@ export class JobMasterError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
+}
+
+// Task modules may load a second copy of this package (a loader's own module cache, a
+// nested install); the brand lets `isJobMasterError` recognise errors from any copy.
+const ERROR_BRAND = Symbol.for('jobmaster.error');
+
+/** True for a JobMasterError from any copy of the package: a user error with a one-line message. */
+export function isJobMasterError(error: unknown): error is JobMasterError {
+  return error instanceof JobMasterError || (typeof error === 'object' && error !== null && ERROR_BRAND in error);
 }
 
 /** A task declaration that cannot be registered as written. */
@@ -94,4 +104,9 @@ export class JobsFailedError extends JobMasterError {
   ) {
     super(`${failed} job${failed === 1 ? '' : 's'} failed for good (see "jm status" for their messages)`);
   }
+}
+
+/** The embedded database (PGlite in a local directory) could not be started or reached. */
+export class EmbeddedDatabaseError extends JobMasterError {
+  override readonly code = 'JM_EMBEDDED_DATABASE';
 }

@@ -51,6 +51,10 @@ export { createPool, translateConnectionError, describeTarget } from './db/conne
 export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
 
+// The embedded database (PGlite in a local directory, used when no DATABASE_URL is set)
+export { createEmbeddedPool, type EmbeddedPoolOptions } from './embedded/embedded-pool.js';
+export { serveEmbeddedDatabase, EMBEDDED_POSTGRES_SETTINGS, type ServeOptions } from './embedded/embedded-server.js';
+
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
 export {
   JOB_STATUSES,
@@ -90,10 +94,6 @@ export {
   type PruneResult,
 } from './status/index.js';
 
-// Errors
-export {
-  JobMasterError,
-  TaskRegistrationError,
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';
 export {
@@ -112,6 +112,11 @@ export {
   type TooLargeJob,
 } from './worker/worker-events.js';
 
+// Errors
+export {
+  JobMasterError,
+  isJobMasterError,
+  TaskRegistrationError,
   RegistryError,
   TaskLoadError,
   ConfigError,
@@ -120,6 +125,7 @@ export {
   DatabaseUnavailableError,
   SchemaNotDeployedError,
   JobNotFoundError,
+  EmbeddedDatabaseError,
   InvalidJobIdError,
-} from './errors.js';
   JobsFailedError,
+} from './errors.js';
