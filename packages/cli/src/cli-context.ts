@@ -1,5 +1,6 @@
 import {
   JobMasterError,
+  createEmbeddedPool,
   createPool,
   loadTaskModules,
   registry,
@@ -9,7 +10,14 @@ import {
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
+import { relative, sep } from 'node:path';
 import type pg from 'pg';
+
+/** A directory as the user would type it: relative when under the working directory. */
+function displayPath(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? `${rel}${sep}` : dir;
+}
 
 /** What every command may need, opened lazily so `jm --help` touches nothing. */
 export class CliContext {
@@ -24,14 +32,21 @@ export class CliContext {
     return this.settings.schema;
   }
 
-  /** The database pool; fails with a clear message when no database is configured. */
+  /**
+   * The database pool: the configured server, else the embedded database in
+   * `settings.dataDir` (started on the first query; its creation is announced on stderr).
+   */
   pool(): pg.Pool {
     if (!this.#pool) {
       const url = this.settings.databaseUrl;
-      if (!url) {
-        throw new JobMasterError('No database configured: set DATABASE_URL or pass --database-url postgres://user@host:5432/db');
-      }
-      this.#pool = createPool(url, { applicationName: 'jm' });
+      this.#pool = url
+        ? createPool(url, { applicationName: 'jm' })
+        : createEmbeddedPool({
+            dataDir: this.settings.dataDir,
+            applicationName: 'jm',
+            onCreated: (dir) =>
+              process.stderr.write(`Created an embedded PostgreSQL database in ${displayPath(dir)} (set DATABASE_URL to use a server)\n`),
+          });
     }
     return this.#pool;
   }

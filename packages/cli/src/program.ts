@@ -7,6 +7,7 @@ import { registerCancelCommand } from './commands/cancel.js';
 import { registerRetryCommand } from './commands/retry.js';
 import { registerPruneCommand } from './commands/prune.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSqlCommand } from './commands/sql.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -25,6 +26,7 @@ export function buildProgram(out: Output): Command {
   registerRetryCommand(program, out);
   registerPruneCommand(program, out);
   registerRunCommand(program, out);
+  registerSqlCommand(program, out);
 
   return program;
 }

@@ -25,6 +25,11 @@ export interface Settings {
   baseDir: string;
   /** The config file used, if any. */
   configFile: string | undefined;
+  /**
+   * Where the embedded database lives when no connection string is configured.
+   * (Default: $JM_DATA_DIR, else `.jm` beside jobmaster.config.json, else `.jm` in the working directory)
+   */
+  dataDir: string;
 }
 
 interface ConfigFile {
@@ -92,5 +97,6 @@ export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = p
   const baseDir = !fromFlags.length && !fromEnv.length && configFile ? dirname(configFile) : cwd;
   const schema = validateSchemaName(input.schema ?? env.JM_SCHEMA ?? file.schema ?? DEFAULT_SCHEMA);
   const databaseUrl = input.databaseUrl || env.DATABASE_URL || file.databaseUrl || undefined;
-  return { databaseUrl, schema, taskPatterns, baseDir, configFile };
+  const dataDir = env.JM_DATA_DIR ? resolve(cwd, env.JM_DATA_DIR) : join(configFile ? dirname(configFile) : resolve(cwd), '.jm');
+  return { databaseUrl, schema, taskPatterns, baseDir, configFile, dataDir };
 }

@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { EmbeddedDatabaseError } from '../errors.js';
+import { isAlive, readServerLock, removeStaleServerLock, type ServerLock } from './server-lock.js';
+
+/** Options of `createEmbeddedPool`. */
+export interface EmbeddedPoolOptions {
+  /** The data directory (created if missing), e.g. `.jm` in the project. */
+  dataDir: string;
+  /** Connections in the pool. (Default: 10) */
+  max?: number;
+  /** `application_name` of the connections. (Default: "jobmaster") */
+  applicationName?: string;
+  /** Called once when this pool's first connection created the database. */
+  onCreated?: (dataDir: string) => void;
+  /** How long to wait for the database to start. (Default: 60,000 ms) */
+  startTimeoutMs?: number;
+}
+
+interface Target {
+  host: string;
+  port: number;
+  /** Held open while the pool lives so the server does not exit between connections. */
+  keepAlive: pg.Client;
+}
+
+const SERVER_MAIN = fileURLToPath(new URL('./server-main.js', import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function describeHolder(lock: ServerLock): string {
+  return `pid ${lock.pid}${lock.command ? ` (${lock.command})` : ''}`;
+}
+
+function startServer(dataDir: string): number {
+  if (!existsSync(SERVER_MAIN)) {
+    throw new EmbeddedDatabaseError(`The embedded database server is missing (${SERVER_MAIN}): build the jobmaster package, or set DATABASE_URL`);
+  }
+  const logFd = openSync(join(dataDir, 'server.log'), 'a');
+  try {
+    const child = spawn(process.execPath, [SERVER_MAIN, dataDir], { detached: true, stdio: ['ignore', logFd, logFd] });
+    child.unref();
+    return child.pid ?? 0;
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+function lastLogLine(dataDir: string): string {
+  try {
+    const lines = readFileSync(join(dataDir, 'server.log'), 'utf8').trim().split('\n');
+    return lines.at(-1)?.replace(/^\S+ \[\d+\] /, '').slice(0, 300) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Finds the process serving `dataDir`, starting one (detached, exits when idle) if none
+ * does, and connects to it. A lock left by a dead process is taken over.
+ */
+async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & { created: boolean }> {
+  const dataDir = options.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  let started: number | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const lock = readServerLock(dataDir);
+    if (!lock) {
+      if (started !== undefined && !isAlive(started)) {
+        const reason = lastLogLine(dataDir);
+        throw new EmbeddedDatabaseError(`The embedded database in ${dataDir} failed to start${reason ? `: ${reason}` : ''} (see ${join(dataDir, 'server.log')})`);
+      }
+      if (started === undefined) started = startServer(dataDir);
+      await sleep(25);
+      continue;
+    }
+    if (!isAlive(lock.pid)) {
+      removeStaleServerLock(dataDir, lock);
+      started = undefined;
+      continue;
+    }
+    if (!lock.ready) {
+      await sleep(25);
+      continue;
+    }
+    const keepAlive = new pg.Client({ host: lock.host, port: lock.port, user: 'postgres', database: 'postgres', application_name: 'jm keep-alive' });
+    keepAlive.on('error', () => {});
+    try {
+      await keepAlive.connect();
+      return { host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started };
+    } catch (error) {
+      // The server is closing (idle) or starting; look again.
+      lastError = error;
+      await keepAlive.end().catch(() => {});
+      await sleep(25);
+    }
+  }
+  const lock = readServerLock(dataDir);
+  throw new EmbeddedDatabaseError(
+    `The embedded database in ${dataDir} did not answer within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s` +
+      (lock ? `; it is held by ${describeHolder(lock)}` : '') +
+      `${lastError ? ` (${(lastError as Error).message})` : ''}; see ${join(dataDir, 'server.log')}, or set DATABASE_URL`,
+  );
+}
+
+/**
+ * A `pg.Pool` on the embedded PostgreSQL (PGlite) kept in `dataDir`. Every process using the
+ * directory connects to the one process that serves it, so several processes may use it at
+ * once without losing writes; the serving process is started on the first connection and
+ * exits a moment after the last pool closes. For concurrent production workers use a real
+ * server (`DATABASE_URL`).
+ */
+export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
+  const dataDir = resolve(options.dataDir);
+  let target: Promise<Target> | undefined;
+  let reportedCreation = false;
+  let ended = false;
+  const ensure = (): Promise<Target> => {
+    if (ended) return Promise.reject(new EmbeddedDatabaseError('The embedded database pool has been closed'));
+    target ??= connectToServer({ ...options, dataDir }).then(
+      (found) => {
+        if (found.created && !reportedCreation) {
+          reportedCreation = true;
+          options.onCreated?.(dataDir);
+        }
+        // If the serving process goes away, the next connection finds (or starts) another.
+        found.keepAlive.on('end', () => void (target = undefined));
+        return found;
+      },
+      (error: unknown) => {
+        target = undefined;
+        throw error;
+      },
+    );
+    return target;
+  };
+
+  class EmbeddedClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (err: Error) => void): void;
+    override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
+      const connected = ensure().then(async (found) => {
+        // pg reads host and port when it connects: point this client at the serving process.
+        const self = this as unknown as { host: string; port: number };
+        self.host = found.host;
+        self.port = found.port;
+        return await super.connect();
+      });
+      if (!callback) return connected;
+      connected.then(() => callback(undefined as unknown as Error), callback);
+    }
+  }
+
+  const pool = new pg.Pool({
+    Client: EmbeddedClient,
+    user: 'postgres',
+    database: 'postgres',
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'jobmaster',
+  });
+  pool.on('error', () => {});
+  const endPool = pool.end.bind(pool);
+  pool.end = (async () => {
+    ended = true;
+    await endPool();
+    const found = await target?.catch(() => undefined);
+    await found?.keepAlive.end().catch(() => {});
+  }) as typeof pool.end;
+  return pool;
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { readServerLock, releaseServerLock, tryCreateServerLock, updateServerLock, type ServerLock } from './server-lock.js';
+import { EmbeddedWireServer } from './wire-server.js';
+
+/**
+ * PostgreSQL settings for the embedded database. PGlite's defaults (128 MB of shared
+ * buffers) make a process resident at ~330 MB after opening; a job queue's working set is
+ * small and the operating system caches the files anyway.
+ */
+export const EMBEDDED_POSTGRES_SETTINGS: Record<string, string> = {
+  shared_buffers: '16MB',
+  wal_buffers: '1MB',
+  temp_buffers: '1MB',
+  work_mem: '4MB',
+  maintenance_work_mem: '16MB',
+};
+
+/** How long the server waits with no connection before it closes the database and exits. */
+export const DEFAULT_IDLE_EXIT_MS = 2_000;
+
+/** Where PostgreSQL's own files live inside the data directory. */
+export const pgDataPath = (dataDir: string): string => join(dataDir, 'pgdata');
+
+// Unix socket paths are limited to about 100 bytes; a deep data directory gets a socket
+// directory under the system temporary directory, named after the data directory.
+function socketDirectory(dataDir: string): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  if (join(dataDir, '.s.PGSQL.5432').length <= 100) return dataDir;
+  const dir = join(tmpdir(), `jm-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export interface ServeOptions {
+  /** Exit after this long with no connection. (Default: 2,000 ms, or JM_EMBEDDED_IDLE_MS) */
+  idleExitMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Serves the embedded database in `dataDir` until it has been idle for `idleExitMs`.
+ * Returns false at once when another live process already serves it.
+ */
+export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptions = {}): Promise<boolean> {
+  const log = options.log ?? (() => {});
+  const idleExitMs = options.idleExitMs ?? DEFAULT_IDLE_EXIT_MS;
+  mkdirSync(dataDir, { recursive: true });
+  const socketDir = socketDirectory(dataDir);
+  const lock: ServerLock = {
+    pid: process.pid,
+    host: socketDir ?? '127.0.0.1',
+    port: socketDir ? 5432 : 0,
+    command: process.argv.slice(1).join(' '),
+    startedAt: new Date().toISOString(),
+  };
+  if (!tryCreateServerLock(dataDir, lock)) {
+    log(`already served by pid ${readServerLock(dataDir)?.pid}`);
+    return false;
+  }
+  let db: PGlite | undefined;
+  let server: EmbeddedWireServer | undefined;
+  try {
+    const created = !existsSync(join(pgDataPath(dataDir), 'PG_VERSION'));
+    const settings = Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+    db = await PGlite.create({ dataDir: pgDataPath(dataDir), startParams: [...PGlite.defaultStartParams, ...settings] });
+    server = new EmbeddedWireServer(db);
+    if (socketDir) rmSync(join(socketDir, '.s.PGSQL.5432'), { force: true });
+    const address = await server.listen(socketDir && join(socketDir, '.s.PGSQL.5432'));
+    updateServerLock(dataDir, { ...lock, port: typeof address === 'number' ? address : lock.port, ready: true, created });
+    log(`serving ${dataDir} on ${socketDir ?? `127.0.0.1:${address}`}${created ? ' (created)' : ''}`);
+    await waitUntilIdle(server, idleExitMs);
+    log('idle: closing');
+    return true;
+  } finally {
+    await server?.stopAccepting().catch(() => {});
+    await server?.closeAll().catch(() => {});
+    await db?.close().catch((error: unknown) => log(`close failed: ${String(error)}`));
+    if (socketDir) rmSync(join(socketDir, '.s.PGSQL.5432'), { force: true });
+    releaseServerLock(dataDir);
+  }
+}
+
+function waitUntilIdle(server: EmbeddedWireServer, idleExitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (count: number): void => {
+      clearTimeout(timer);
+      if (count === 0) timer = setTimeout(resolve, idleExitMs);
+    };
+    server.onConnectionCount = arm;
+    arm(server.connectionCount);
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => resolve());
+  });
+}
