@@ -113,7 +113,7 @@ test('an identical waiting job is not inserted twice: every door returns its id'
   const first = await jm.enqueue('shapes.everything', base);
   // Same arguments once defaults are filled, in another key order.
   const again = await jm.enqueueDetailed('shapes.everything', { color: 'red', flag: true, ratio: 1.5, count: 1, label: 'a', size: 2 });
-  expect(again).toEqual({ id: first, inserted: false });
+  expect(again).toEqual({ id: first, inserted: false, outcome: 'identical' });
   const { rows } = await db.pool.query(`call "${db.schema}".insert_job('shapes', 'everything', 5, $1::json)`, [JSON.stringify(base)]);
   expect(String(rows[0].job_id)).toBe(first);
   const cli = await runJm(['enqueue', 'shapes', 'everything', '--json', JSON.stringify(base), ...dbFlags(db)]);

@@ -3,7 +3,7 @@ import { createPool, translateConnectionError } from './db/connect.js';
 import type { Queryable } from './db/queryable.js';
 import { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
 import { deploy, type DeployResult } from './deploy/deploy.js';
-import { enqueueJob, enqueueJobs, type EnqueueResult } from './queue/enqueue.js';
+import { enqueueJob, enqueueJobs, type EnqueueResult, type OnConflict } from './queue/enqueue.js';
 import { parseTaskName } from './queue/task-name.js';
 import { registry } from './registry/index.js';
 import type { JsonValue } from './registry/task-definition.js';
@@ -27,6 +27,13 @@ export interface EnqueueOptions {
   priority?: number;
   /** Not before this time. (Default: now) */
   runAt?: Date;
+  /**
+   * Your name for the job, unique among the task's waiting and running jobs; a keyed job is
+   * identified by its key, not by its arguments. (Default: none)
+   */
+  jobKey?: string;
+  /** When `jobKey` is held by a waiting or running job: `'raise'`, `'ignore'` or `'replace'` (see {@link OnConflict}). (Default: 'raise') */
+  onConflict?: OnConflict;
   /** Run the insert on this client, e.g. inside your own transaction. */
   client?: Queryable;
 }
@@ -37,6 +44,10 @@ export interface BatchJob {
   args?: Record<string, JsonValue>;
   priority?: number;
   runAt?: Date;
+  /** As {@link EnqueueOptions.jobKey}. (Default: none) */
+  jobKey?: string;
+  /** As {@link EnqueueOptions.onConflict}. (Default: 'raise') */
+  onConflict?: OnConflict;
 }
 
 /**
@@ -63,12 +74,16 @@ export class JobMaster {
     }
   }
 
-  /** Puts one job on the queue; resolves to its id (or the identical waiting/running job's id). */
+  /**
+   * Puts one job on the queue; resolves to its id (or the id of the identical waiting/running
+   * job, or of the job holding `jobKey` under `onConflict` 'ignore'/'replace'). Throws
+   * `JobKeyConflictError` when the key is held and `onConflict` is 'raise' (the default).
+   */
   async enqueue(task: TaskReference, args: Record<string, JsonValue> = {}, options: EnqueueOptions = {}): Promise<string> {
     return (await this.enqueueDetailed(task, args, options)).id;
   }
 
-  /** Like `enqueue`, also telling whether a new job was inserted. */
+  /** Like `enqueue`, also telling whether a new job was inserted and what happened (`outcome`). */
   async enqueueDetailed(task: TaskReference, args: Record<string, JsonValue> = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     const { client, ...rest } = options;
     return await this.#translate(() => enqueueJob(client ?? this.pool, this.schema, { ...resolveTask(task), args, ...rest }));

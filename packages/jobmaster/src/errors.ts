@@ -110,3 +110,58 @@ export class JobsFailedError extends JobMasterError {
 export class EmbeddedDatabaseError extends JobMasterError {
   override readonly code = 'JM_EMBEDDED_DATABASE';
 }
+
+/** An enqueue with a job key under `onConflict: 'raise'` found the key held by a waiting or running job. */
+export class JobKeyConflictError extends JobMasterError {
+  override readonly code = 'JM_JOB_KEY_CONFLICT';
+  constructor(
+    readonly task: string,
+    readonly jobKey: string,
+    /** Id of the job holding the key. */
+    readonly existingJobId: string,
+    /** Its status: `waiting` or `running`. */
+    readonly existingStatus: string,
+  ) {
+    super(
+      `${task}: a job with key ${JSON.stringify(jobKey)} is already ${existingStatus} (job ${existingJobId}); ` +
+        'enqueue with onConflict "ignore" (or --on-conflict ignore) to reuse it, or "replace" to update it',
+    );
+  }
+}
+
+/** A schedule (cron expression, time zone, catch-up policy or name) that cannot be used as written. */
+export class InvalidScheduleError extends JobMasterError {
+  override readonly code = 'JM_INVALID_SCHEDULE';
+}
+
+/** A schedule name already in use. */
+export class ScheduleExistsError extends JobMasterError {
+  override readonly code = 'JM_SCHEDULE_EXISTS';
+  constructor(
+    readonly scheduleName: string,
+    /** `code` (declared on a task and synced by deploy) or `runtime` (added by `jm schedule add`). */
+    readonly source: string,
+  ) {
+    super(
+      source === 'code'
+        ? `Schedule ${JSON.stringify(scheduleName)} is declared in code: choose another name`
+        : `Schedule ${JSON.stringify(scheduleName)} already exists: remove it first (jm schedule remove ${scheduleName}) or choose another name`,
+    );
+  }
+}
+
+/** No schedule with this name. */
+export class ScheduleNotFoundError extends JobMasterError {
+  override readonly code = 'JM_SCHEDULE_NOT_FOUND';
+  constructor(readonly scheduleName: string) {
+    super(`No schedule named ${JSON.stringify(scheduleName)} (run "jm schedule list" to see them)`);
+  }
+}
+
+/** A change only the code may make to a schedule declared in code (removing it). */
+export class CodeScheduleError extends JobMasterError {
+  override readonly code = 'JM_CODE_SCHEDULE';
+  constructor(readonly scheduleName: string) {
+    super(`Schedule ${JSON.stringify(scheduleName)} is declared in code: remove it from its task's schedule option and run "jm deploy" (or pause it)`);
+  }
+}

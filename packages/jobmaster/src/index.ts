@@ -40,7 +40,15 @@ export { loadTaskModules, type LoadTaskModulesOptions, type LoadedTaskModules } 
 
 // Enqueueing and deploying from TypeScript
 export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
-export { enqueueJob, enqueueJobs, type JobRequest, type EnqueueResult } from './queue/enqueue.js';
+export {
+  enqueueJob,
+  enqueueJobs,
+  ON_CONFLICT_MODES,
+  type JobRequest,
+  type EnqueueResult,
+  type EnqueueOutcome,
+  type OnConflict,
+} from './queue/enqueue.js';
 export { parseTaskName } from './queue/task-name.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 export type { RegistryChanges } from './deploy/sync-registry.js';
@@ -128,4 +136,9 @@ export {
   EmbeddedDatabaseError,
   InvalidJobIdError,
   JobsFailedError,
+  JobKeyConflictError,
+  InvalidScheduleError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
+  CodeScheduleError,
 } from './errors.js';

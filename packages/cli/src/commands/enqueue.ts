@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidArgumentsError, enqueueJob, type EnqueueResult, type JsonValue } from 'jobmaster';
+import { InvalidArgumentsError, ON_CONFLICT_MODES, enqueueJob, type EnqueueResult, type JsonValue, type OnConflict } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { collect, execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
@@ -15,6 +15,10 @@ export interface EnqueueOptions {
   priority?: string;
   runAt?: string;
   delay?: string;
+  /** Job key; see `JobRequest.jobKey`. */
+  key?: string;
+  /** raise | ignore | replace (only with `key`). */
+  onConflict?: string;
 }
 
 export interface EnqueueOutcome extends EnqueueResult {
@@ -72,25 +76,44 @@ function parseRunAt(task: string, options: EnqueueOptions): Date | undefined {
   return undefined;
 }
 
+function parseOnConflict(task: string, options: EnqueueOptions): OnConflict | undefined {
+  if (options.onConflict === undefined) return undefined;
+  if (options.key === undefined) throw new InvalidArgumentsError(`${task}: --on-conflict needs --key`);
+  if (!(ON_CONFLICT_MODES as readonly string[]).includes(options.onConflict)) {
+    throw new InvalidArgumentsError(`${task}: --on-conflict must be raise, ignore or replace, got ${JSON.stringify(options.onConflict)}`);
+  }
+  return options.onConflict as OnConflict;
+}
+
 /** `jm enqueue TYPE TASK`: validate and insert one job, returning its id. */
 export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): Promise<EnqueueOutcome> {
   const task = `${options.typeKey}.${options.taskKey}`;
   const args = parseArguments(task, options);
   const priority = parsePriority(task, options.priority);
   const runAt = parseRunAt(task, options);
+  const onConflict = parseOnConflict(task, options);
   const result = await enqueueJob(ctx.pool(), ctx.schema, {
     typeKey: options.typeKey,
     taskKey: options.taskKey,
     args,
     ...(priority === undefined ? {} : { priority }),
     ...(runAt === undefined ? {} : { runAt }),
+    ...(options.key === undefined ? {} : { jobKey: options.key }),
+    ...(onConflict === undefined ? {} : { onConflict }),
   });
   return { task, ...result };
 }
 
 export function printEnqueue(out: Output, outcome: EnqueueOutcome): void {
   out.write(outcome.id);
-  if (!outcome.inserted) out.error(`An identical ${outcome.task} job is already waiting or running; returned its id.`);
+  const notes: Partial<Record<EnqueueResult['outcome'], string>> = {
+    identical: `An identical ${outcome.task} job is already waiting or running; returned its id.`,
+    existing: `A ${outcome.task} job with this key is already waiting or running; returned its id.`,
+    replaced: `Replaced the waiting ${outcome.task} job with this key (new arguments, priority and run-at).`,
+    superseded: `The ${outcome.task} job with this key is running; it will finish without retries, and this new job holds the key.`,
+  };
+  const note = notes[outcome.outcome];
+  if (note) out.error(note);
 }
 
 export function registerEnqueueCommand(program: Command, out: Output): void {
@@ -104,13 +127,15 @@ export function registerEnqueueCommand(program: Command, out: Output): void {
       .option('-a, --arg <name=value>', 'one argument (value parsed as JSON when it can be), repeatable', collect)
       .option('-p, --priority <n>', 'higher runs first (default: 0)')
       .option('--run-at <time>', 'do not start before this ISO 8601 time')
-      .option('--delay <duration>', 'do not start before this long from now, e.g. 15m'),
+      .option('--delay <duration>', 'do not start before this long from now, e.g. 15m')
+      .option('--key <job_key>', 'your name for the job, unique among its waiting and running jobs')
+      .option('--on-conflict <mode>', 'when --key is held: raise (error), ignore (print its id) or replace (update it) (default: raise)'),
     { jsonFlag: false },
   ).action(
     async (
       typeKey: string,
       taskKey: string,
-      options: CommonOptions & { arg?: string[]; priority?: string; runAt?: string; delay?: string },
+      options: CommonOptions & { arg?: string[]; priority?: string; runAt?: string; delay?: string; key?: string; onConflict?: string },
     ) => {
       const json = typeof options.json === 'string' ? options.json : undefined;
       await execute(
@@ -125,6 +150,8 @@ export function registerEnqueueCommand(program: Command, out: Output): void {
             ...(options.priority !== undefined && { priority: options.priority }),
             ...(options.runAt !== undefined && { runAt: options.runAt }),
             ...(options.delay !== undefined && { delay: options.delay }),
+            ...(options.key !== undefined && { key: options.key }),
+            ...(options.onConflict !== undefined && { onConflict: options.onConflict }),
           }),
         printEnqueue,
         { jsonFlag: false },

@@ -1,8 +1,28 @@
-import { InvalidArgumentsError, JobMasterError, SchemaNotDeployedError, UnknownTaskError } from '../errors.js';
+import {
+  CodeScheduleError,
+  InvalidArgumentsError,
+  JobKeyConflictError,
+  JobMasterError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
+  SchemaNotDeployedError,
+  UnknownTaskError,
+} from '../errors.js';
 
 interface PgError {
   code?: string;
   message?: string;
+  detail?: string;
+}
+
+/** The JSON object JobMaster's SQL puts in an error's detail, or {} when there is none. */
+function detailOf(err: PgError): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(err.detail ?? '');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -18,6 +38,18 @@ export function translateDatabaseError(error: unknown, context: { schema: string
         : new JobMasterError(err.message ?? 'Unknown task', { cause: error });
     case 'JM002':
       return new InvalidArgumentsError(err.message ?? 'Invalid arguments', { cause: error });
+    case 'JM004': {
+      const d = detailOf(err);
+      return new JobKeyConflictError(d.task ?? '?', d.job_key ?? '?', d.job_id ?? '?', d.status ?? '?');
+    }
+    case 'JM005': {
+      const d = detailOf(err);
+      return new ScheduleExistsError(d.name ?? '?', d.source ?? 'runtime');
+    }
+    case 'JM006':
+      return new ScheduleNotFoundError(detailOf(err).name ?? '?');
+    case 'JM007':
+      return new CodeScheduleError(detailOf(err).name ?? '?');
     case '3F000': // schema does not exist
     case '42883': // function does not exist (schema present but not deployed)
     case '42P01': // relation does not exist

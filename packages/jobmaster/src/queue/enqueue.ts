@@ -14,19 +14,59 @@ export interface JobRequest {
   priority?: number;
   /** Not before this time. (Default: now) */
   runAt?: Date;
+  /**
+   * A name you choose for the job, unique among the task's waiting and running jobs (1 to 255
+   * characters). While a job with this key waits or runs, `onConflict` decides what another
+   * enqueue with the key does; once it finishes, the key is free. A keyed job is identified
+   * by its key alone: the identical-arguments rule does not apply to it. (Default: none)
+   */
+  jobKey?: string;
+  /** What to do when `jobKey` is held by a waiting or running job; see {@link OnConflict}. (Default: 'raise') */
+  onConflict?: OnConflict;
 }
+
+/**
+ * What an enqueue with a job key does when a waiting or running job of the task holds the key:
+ * - `'raise'`: fail with `JobKeyConflictError` (carrying the existing job's id and status).
+ * - `'ignore'`: return the existing job's id, changing nothing.
+ * - `'replace'`: a waiting job takes the new arguments, priority and run-at (and starts its
+ *   attempts afresh). A running job cannot change: it finishes as it is, without further
+ *   retries, and a new job holding the key is inserted (as graphile-worker does for a locked job).
+ */
+export type OnConflict = 'raise' | 'ignore' | 'replace';
+
+/** The conflict modes, for validating input. */
+export const ON_CONFLICT_MODES: readonly OnConflict[] = ['raise', 'ignore', 'replace'];
+
+/**
+ * What an enqueue did: `'inserted'` a new job; `'identical'` found an identical unkeyed job
+ * waiting or running; `'existing'` found the key held (`ignore`); `'replaced'` updated the
+ * waiting job holding the key; `'superseded'` inserted a new job because the one holding the
+ * key was running.
+ */
+export type EnqueueOutcome = 'inserted' | 'identical' | 'existing' | 'replaced' | 'superseded';
 
 /** The outcome of one enqueue. */
 export interface EnqueueResult {
-  /** The job's id: new, or that of the identical job already waiting or running. */
+  /** The job's id: new, or that of the existing job (see `outcome`). */
   id: string;
-  /** False when an identical waiting or running job was found instead. */
+  /** True when a new job row was inserted. */
   inserted: boolean;
+  /** What happened, in detail. */
+  outcome: EnqueueOutcome;
 }
 
 const INT32_MAX = 2_147_483_647;
 
-function checkRequest(job: JobRequest): { args: string; priority: number; runAt: string | null } {
+interface CheckedRequest {
+  args: string;
+  priority: number;
+  runAt: string | null;
+  jobKey: string | null;
+  onConflict: OnConflict;
+}
+
+function checkRequest(job: JobRequest): CheckedRequest {
   const task = `${job.typeKey}.${job.taskKey}`;
   const priority = job.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > INT32_MAX - 1) {
@@ -47,23 +87,34 @@ function checkRequest(job: JobRequest): { args: string; priority: number; runAt:
     }
     runAt = job.runAt.toISOString();
   }
-  return { args: text, priority, runAt };
+  const jobKey = job.jobKey ?? null;
+  if (jobKey !== null && (typeof jobKey !== 'string' || jobKey.length === 0 || jobKey.length > 255)) {
+    throw new InvalidArgumentsError(`${task}: jobKey must be a string of 1 to 255 characters, got ${JSON.stringify(jobKey)?.slice(0, 60) ?? String(jobKey)}`);
+  }
+  const onConflict = job.onConflict ?? 'raise';
+  if (!ON_CONFLICT_MODES.includes(onConflict)) {
+    throw new InvalidArgumentsError(`${task}: onConflict must be "raise", "ignore" or "replace", got ${JSON.stringify(onConflict)?.slice(0, 60) ?? String(onConflict)}`);
+  }
+  return { args: text, priority, runAt, jobKey, onConflict };
 }
+
+type ResultRow = { job_id: string; inserted: boolean; outcome: EnqueueOutcome };
+const toResult = (row: ResultRow): EnqueueResult => ({ id: String(row.job_id), inserted: row.inserted, outcome: row.outcome });
 
 /**
  * Puts one job on the queue through the database's `enqueue` function, so it obeys exactly the
- * rules of `call insert_job(...)`. Pass a client inside your own transaction to make the job
+ * rules of `call insert_job(...)`. With `jobKey`, a held key is resolved by `onConflict`
+ * (`'raise'` throws `JobKeyConflictError`). Pass a client inside your own transaction to make the job
  * exist only if that transaction commits.
  */
 export async function enqueueJob(db: Queryable, schema: string, job: JobRequest): Promise<EnqueueResult> {
-  const { args, priority, runAt } = checkRequest(job);
+  const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
   try {
-    const { rows } = await db.query<{ job_id: string; inserted: boolean }>(
-      `select job_id, inserted from ${quoteSchema(schema)}.enqueue($1, $2, $3, $4::jsonb, $5::timestamptz)`,
-      [job.typeKey, job.taskKey, priority, args, runAt],
+    const { rows } = await db.query<ResultRow>(
+      `select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue($1, $2, $3, $4::jsonb, $5::timestamptz, null, $6, $7)`,
+      [job.typeKey, job.taskKey, priority, args, runAt, jobKey, onConflict],
     );
-    const row = rows[0]!;
-    return { id: String(row.job_id), inserted: row.inserted };
+    return toResult(rows[0]!);
   } catch (error) {
     throw translateDatabaseError(error, { schema, typeKey: job.typeKey, taskKey: job.taskKey });
   }
@@ -71,20 +122,30 @@ export async function enqueueJob(db: Queryable, schema: string, job: JobRequest)
 
 /**
  * Puts many jobs on the queue in one round trip; all or none are inserted (a single invalid
- * job rejects the batch). Results are in the order of `jobs`.
+ * job, or a key conflict under `'raise'`, rejects the batch). Results are in the order of
+ * `jobs`; a job sees the ones before it in the batch, so two with one key follow the second's
+ * `onConflict`.
  */
 export async function enqueueJobs(db: Queryable, schema: string, jobs: JobRequest[]): Promise<EnqueueResult[]> {
   if (jobs.length === 0) return [];
   const payload = jobs.map((job) => {
-    const { args, priority, runAt } = checkRequest(job);
-    return { type_key: job.typeKey, task_key: job.taskKey, priority, arguments: JSON.parse(args) as unknown, run_at: runAt };
+    const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
+    return {
+      type_key: job.typeKey,
+      task_key: job.taskKey,
+      priority,
+      arguments: JSON.parse(args) as unknown,
+      run_at: runAt,
+      job_key: jobKey,
+      on_conflict: onConflict,
+    };
   });
   try {
-    const { rows } = await db.query<{ job_id: string; inserted: boolean }>(
-      `select job_id, inserted from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`,
+    const { rows } = await db.query<ResultRow>(
+      `select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`,
       [JSON.stringify(payload)],
     );
-    return rows.map((r) => ({ id: String(r.job_id), inserted: r.inserted }));
+    return rows.map(toResult);
   } catch (error) {
     throw translateDatabaseError(error, { schema });
   }
