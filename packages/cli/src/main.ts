@@ -11,7 +11,13 @@ import { buildProgram } from './program.js';
 import { terminalOutput } from './output.js';
 
 const out = terminalOutput();
-const program = buildProgram(out).exitOverride();
+const program = buildProgram(out);
+
+// A closed pipe (`jm status --watch | head`) is the reader leaving, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 function databaseMessage(error: unknown): string | undefined {
   const err = error as { code?: unknown; severity?: unknown; message?: string };

@@ -15,7 +15,10 @@ export function buildProgram(out: Output): Command {
   const program = new Command('jm')
     .description('JobMaster: a PostgreSQL job scheduler. Deploy tasks, enqueue jobs, run them, see what happens.')
     .showHelpAfterError('(run "jm <command> --help" for usage)')
-    .configureOutput({ writeErr: (text) => out.error(text.trimEnd()) });
+    .configureOutput({ writeErr: (text) => out.error(text.trimEnd()) })
+    // Before any subcommand exists: commander copies this setting into each one it creates,
+    // so usage errors anywhere reach main.ts (exit code 2) instead of exiting from inside.
+    .exitOverride();
 
   // One line per command; each command file owns its options and output.
   registerDeployCommand(program, out);
