@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { readServerLock, releaseServerLock, tryCreateServerLock, updateServerLock, type ServerLock } from './server-lock.js';
 import { EmbeddedWireServer } from './wire-server.js';
@@ -65,8 +67,10 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
   let server: EmbeddedWireServer | undefined;
   try {
     const created = !existsSync(join(pgDataPath(dataDir), 'PG_VERSION'));
-    const settings = Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
-    db = await PGlite.create({ dataDir: pgDataPath(dataDir), startParams: [...PGlite.defaultStartParams, ...settings] });
+    // Creating the database (initdb) peaks at ~750 MB, and a process keeps that memory: create
+    // it in a short-lived child so the long-lived server stays near 200 MB.
+    if (created) await createInChildProcess(dataDir);
+    db = await openDatabase(dataDir);
     server = new EmbeddedWireServer(db);
     if (socketDir) rmSync(join(socketDir, '.s.PGSQL.5432'), { force: true });
     const address = await server.listen(socketDir && join(socketDir, '.s.PGSQL.5432'));
@@ -82,6 +86,22 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
     if (socketDir) rmSync(join(socketDir, '.s.PGSQL.5432'), { force: true });
     releaseServerLock(dataDir);
   }
+}
+
+/** Opens (creating if needed) the PGlite database of `dataDir` with the embedded settings. */
+export async function openDatabase(dataDir: string): Promise<PGlite> {
+  const settings = Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  return await PGlite.create({ dataDir: pgDataPath(dataDir), startParams: [...PGlite.defaultStartParams, ...settings] });
+}
+
+async function createInChildProcess(dataDir: string): Promise<void> {
+  const main = fileURLToPath(new URL('./server-main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, '--create', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`creating the database in ${pgDataPath(dataDir)} failed (exit code ${code})`);
 }
 
 function waitUntilIdle(server: EmbeddedWireServer, idleExitMs: number): Promise<void> {
