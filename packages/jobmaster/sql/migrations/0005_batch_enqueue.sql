@@ -1,0 +1,155 @@
+-- JobMaster schema, version 5: batch enqueue in one set-based statement.
+-- Placeholders as in 0001.
+
+-- Puts many jobs on the queue in one call, in order, all or none; same rules, results and
+-- messages as calling enqueue (0004) for each job in turn.
+-- Param: a JSON array of {"type_key", "task_key", "priority", "arguments", "run_at",
+-- "job_key", "on_conflict"} (all but the keys optional).
+-- Returns one row per job, in order: job_id, inserted, outcome (as enqueue).
+--
+-- Fast path: when no job has a job key and every job is valid by the rules of
+-- prepare_arguments (checked here set-based, conservatively), the batch is validated,
+-- defaulted and inserted by one INSERT ... SELECT ... ON CONFLICT DO NOTHING, ids assigned in
+-- array order. An identical job earlier in the batch, or already waiting or running, gives
+-- its id ('identical'). Anything else (a key, an invalid job, a priority or run_at that is
+-- not plainly an integer or a timestamp string) takes the slow path: enqueue per job, which
+-- raises exactly the message a single enqueue would, naming the first bad job. A job whose
+-- identical twin finished between the insert and the lookup is enqueued alone.
+create or replace function :schema.enqueue_many(p_jobs jsonb)
+returns table (job_id bigint, inserted boolean, outcome text)
+language plpgsql volatile
+as $$
+declare
+  v_job      jsonb;
+  v_ok       boolean;
+  v_ids      bigint[];
+  v_inserted boolean[];
+  v_jobs     jsonb[];
+  v_any      boolean;
+  i          integer;
+begin
+  if jsonb_typeof(p_jobs) is distinct from 'array' then
+    raise exception using errcode = 'JM002', message = 'enqueue_many expects a JSON array of jobs';
+  end if;
+
+  with src as (
+    select e.ord, e.value as job from jsonb_array_elements(p_jobs) with ordinality e(value, ord)
+  ), prepared as (
+    select s.ord, s.job, t.type_key, t.task_key, t.process_units, t.max_attempts,
+           coalesce(s.job -> 'arguments', '{}') as given,
+           -- Integers only, as text: the slow path casts (->> 'priority')::integer.
+           case when s.job -> 'priority' is null or s.job -> 'priority' = 'null' then 0
+                when jsonb_typeof(s.job -> 'priority') <> 'number' then null
+                when (s.job ->> 'priority') !~ '^-?[0-9]{1,10}$' then null
+                when (s.job ->> 'priority')::bigint between -2147483648 and 2147483647 then (s.job ->> 'priority')::integer
+           end as priority,
+           t.write_all
+      from src s
+      left join :schema.tasks t
+        on jsonb_typeof(s.job) = 'object'
+       and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
+       and t.type_key = s.job ->> 'type_key' and t.task_key = s.job ->> 'task_key'
+  ), checked as (
+    select p.*,
+           p.type_key is not null
+           and p.priority is not null
+           and (p.job -> 'job_key' is null or p.job -> 'job_key' = 'null')
+           and coalesce(p.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+           and (p.job -> 'run_at' is null or jsonb_typeof(p.job -> 'run_at') in ('string', 'null'))
+           and jsonb_typeof(p.given) = 'object'
+           and not exists (
+                 select 1 from jsonb_object_keys(case when jsonb_typeof(p.given) = 'object' then p.given else '{}' end) k
+                  where not exists (select 1 from :schema.task_parameters tp
+                                     where tp.type_key = p.type_key and tp.task_key = p.task_key and tp.name = k))
+           and not exists (
+                 select 1 from :schema.task_parameters tp
+                  cross join lateral (select case when jsonb_typeof(p.given) = 'object' then p.given -> tp.name end as v) a
+                  where tp.type_key = p.type_key and tp.task_key = p.task_key
+                    and not (case
+                      when a.v is null then not tp.required
+                      when a.v = '"ALL"' and tp.name = any (p.write_all) then true
+                      when a.v = '"ALL"' and (tp.json_type <> 'string' or tp.select_from is not null)
+                           and not coalesce(tp.select_from @> '["ALL"]', false) then false
+                      when a.v = 'null' and not tp.required and tp.default_value = 'null' then true
+                      when not (case tp.json_type
+                                  when 'integer' then case when jsonb_typeof(a.v) = 'number'
+                                                           then a.v::text::numeric = trunc(a.v::text::numeric) else false end
+                                  else jsonb_typeof(a.v) = tp.json_type end) then false
+                      when tp.select_from is not null
+                           and not exists (select 1 from jsonb_array_elements(tp.select_from) e where e = a.v) then false
+                      else true
+                    end))
+             as valid
+      from prepared p
+  ), verdict as (
+    select coalesce(bool_and(valid), true) as ok from checked
+  ), filled as (
+    -- Defaults filled in; evaluated only for a valid batch (the insert's filter comes first).
+    select c.ord, c.job, c.type_key, c.task_key, c.priority, c.process_units, c.max_attempts,
+           coalesce((select jsonb_object_agg(tp.name, coalesce(c.given -> tp.name, tp.default_value))
+                       from :schema.task_parameters tp
+                      where tp.type_key = c.type_key and tp.task_key = c.task_key), '{}') as arguments
+      from checked c
+     where (select ok from verdict)
+  ), ins as (
+    insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+    select f.type_key, f.task_key, f.priority, f.arguments, f.process_units, f.max_attempts,
+           coalesce((f.job ->> 'run_at')::timestamptz, now())
+      from filled f
+     order by f.ord
+    on conflict (type_key, task_key, md5(arguments::text))
+      where status in ('waiting', 'running') and job_key is null and schedule_name is null
+      do nothing
+    returning id, type_key as t_type, task_key as t_task, md5(arguments::text) as t_hash
+  ), idents as (
+    select f.ord, f.job, f.type_key, f.task_key, md5(f.arguments::text) as hash,
+           row_number() over (partition by f.type_key, f.task_key, md5(f.arguments::text) order by f.ord) as nth
+      from filled f
+  )
+  select (select ok from verdict),
+         array_agg(coalesce(n.id, x.id) order by d.ord),
+         array_agg(n.id is not null and d.nth = 1 order by d.ord),
+         array_agg(d.job order by d.ord)
+    into v_ok, v_ids, v_inserted, v_jobs
+    from idents d
+    left join ins n on n.t_type = d.type_key and n.t_task = d.task_key and n.t_hash = d.hash
+    left join lateral (
+      select j.id from :schema.jobs j
+       where n.id is null and j.type_key = d.type_key and j.task_key = d.task_key
+         and md5(j.arguments::text) = d.hash and j.status in ('waiting', 'running')
+         and j.job_key is null and j.schedule_name is null
+       limit 1) x on true;
+
+  if v_ok then
+    v_any := false;
+    for i in 1 .. coalesce(cardinality(v_ids), 0) loop
+      if v_ids[i] is null then
+        -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
+        select e.job_id, e.inserted, e.outcome into job_id, inserted, outcome
+          from :schema.enqueue(v_jobs[i] ->> 'type_key', v_jobs[i] ->> 'task_key',
+                               coalesce((v_jobs[i] ->> 'priority')::integer, 0), v_jobs[i] -> 'arguments',
+                               (v_jobs[i] ->> 'run_at')::timestamptz, null, null, coalesce(v_jobs[i] ->> 'on_conflict', 'raise')) e;
+      else
+        job_id := v_ids[i];
+        inserted := v_inserted[i];
+        outcome := case when v_inserted[i] then 'inserted' else 'identical' end;
+        v_any := v_any or v_inserted[i];
+      end if;
+      return next;
+    end loop;
+    if v_any then
+      perform pg_notify(:channel_literal, '');
+    end if;
+    return;
+  end if;
+
+  for v_job in select value from jsonb_array_elements(p_jobs) with ordinality order by ordinality loop
+    select e.job_id, e.inserted, e.outcome into job_id, inserted, outcome
+      from :schema.enqueue(v_job ->> 'type_key', v_job ->> 'task_key',
+                           coalesce((v_job ->> 'priority')::integer, 0), v_job -> 'arguments',
+                           (v_job ->> 'run_at')::timestamptz, null,
+                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise')) e;
+    return next;
+  end loop;
+end;
+$$;
