@@ -1,5 +1,12 @@
 -- JobMaster schema, version 2: what workers need to claim, run and finish jobs safely.
 -- Placeholders as in 0001.
+--
+-- The functions a worker calls in its hot path are declared `set jit = off`: their
+-- queries touch a handful of rows, but a large queue can make the planner's cost estimate
+-- cross jit_above_cost, and compiling would then cost more than the query itself.
+-- claim_jobs also sets enable_sort = off: with stale statistics (right after a bulk
+-- enqueue) the planner may otherwise sort every waiting job instead of walking the
+-- jobs_claim_order index and stopping after p_limit rows.
 
 -- Workers announce themselves so `jm status` can show nodes, budgets and liveness.
 create table :schema.workers (
@@ -59,6 +66,7 @@ $$;
 create function :schema.recover_expired_leases()
 returns integer
 language plpgsql volatile
+set jit = off
 as $$
 declare
   v_retry  bigint[];
@@ -226,6 +234,8 @@ returns table (id bigint, type_key text, task_key text, arguments jsonb, priorit
                process_units integer, attempts integer, max_attempts integer, action text, message text,
                spawned integer)
 language plpgsql volatile
+set jit = off
+set enable_sort = off
 as $$
 declare
   v_available integer;
@@ -338,6 +348,7 @@ $$;
 create function :schema.complete_jobs(p_worker_id text, p_results jsonb)
 returns setof bigint
 language plpgsql volatile
+set jit = off
 as $$
 declare
   v_done bigint[];
@@ -371,6 +382,7 @@ $$;
 create function :schema.fail_jobs(p_worker_id text, p_failures jsonb)
 returns table (id bigint, final boolean, run_at timestamptz)
 language plpgsql volatile
+set jit = off
 as $$
 declare
   v_rows  jsonb;
@@ -417,6 +429,7 @@ $$;
 create function :schema.cancel_running_jobs(p_worker_id text, p_ids bigint[], p_message text)
 returns setof bigint
 language plpgsql volatile
+set jit = off
 as $$
 declare
   v_ids  bigint[];
@@ -446,6 +459,7 @@ $$;
 create function :schema.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision)
 returns table (id bigint, cancel_requested boolean)
 language sql volatile
+set jit = off
 as $$
   update :schema.workers set last_seen_at = now() where worker_id = p_worker_id;
   update :schema.jobs j
@@ -459,6 +473,7 @@ $$;
 create function :schema.release_jobs(p_worker_id text, p_ids bigint[], p_message text)
 returns setof bigint
 language plpgsql volatile
+set jit = off
 as $$
 declare
   v_ids bigint[];
