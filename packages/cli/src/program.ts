@@ -8,6 +8,7 @@ import { registerRetryCommand } from './commands/retry.js';
 import { registerPruneCommand } from './commands/prune.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSqlCommand } from './commands/sql.js';
+import { registerScheduleCommand } from './commands/schedule.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -30,6 +31,7 @@ export function buildProgram(out: Output): Command {
   registerPruneCommand(program, out);
   registerRunCommand(program, out);
   registerSqlCommand(program, out);
+  registerScheduleCommand(program, out);
 
   return program;
 }

@@ -52,6 +52,39 @@ export {
 export { parseTaskName } from './queue/task-name.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 export type { RegistryChanges } from './deploy/sync-registry.js';
+export type { ScheduleChanges } from './deploy/sync-schedules.js';
+
+// Cron schedules (the task option `schedule`, `jm schedule`) and waking on time
+export {
+  CronSchedule,
+  isTimeZone,
+  parseYearField,
+  parseCatchUp,
+  formatCatchUp,
+  validateScheduleName,
+  planTicks,
+  fireDueSchedules,
+  nextWake,
+  addSchedule,
+  listSchedules,
+  pauseSchedule,
+  resumeSchedule,
+  removeSchedule,
+  databaseNow,
+  ON_TIME_GRACE_MS,
+  MAX_BACKFILL,
+  type CatchUp,
+  type CatchUpText,
+  type ScheduleOption,
+  type ScheduleDeclaration,
+  type ScheduleDefinition,
+  type TickPlan,
+  type FireResult,
+  type FiredTick,
+  type NextWake,
+  type ScheduleInfo,
+  type NewSchedule,
+} from './schedule/index.js';
 
 // Configuration and database access
 export { resolveSettings, CONFIG_FILE_NAME, type Settings, type SettingsInput } from './config/settings.js';

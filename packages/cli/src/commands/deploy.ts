@@ -58,6 +58,20 @@ export function printDeploy(out: Output, outcome: DeployOutcome): void {
       ? `Registry: ${total} tasks (${tasks.added.length} added, ${tasks.changed.length} changed, ${tasks.removed.length} removed)\n${changes.join('\n')}`
       : `Registry unchanged: ${total} tasks.`,
   );
+  const { schedules } = outcome;
+  const declared = schedules.added.length + schedules.changed.length + schedules.unchanged;
+  const scheduleChanges = [
+    ...schedules.added.map((t) => `  ${out.color.green('+')} ${t}`),
+    ...schedules.changed.map((t) => `  ${out.color.yellow('~')} ${t}`),
+    ...schedules.removed.map((t) => `  ${out.color.red('-')} ${t}`),
+  ];
+  if (scheduleChanges.length) {
+    out.write(
+      `Schedules in code: ${declared} (${schedules.added.length} added, ${schedules.changed.length} changed, ${schedules.removed.length} removed)\n${scheduleChanges.join('\n')}`,
+    );
+  } else if (declared > 0) {
+    out.write(`Schedules in code unchanged: ${declared}.`);
+  }
 }
 
 /** The refusal used when `--reset` has nobody to confirm it. */

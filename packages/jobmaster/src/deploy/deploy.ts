@@ -3,6 +3,7 @@ import { applyMigrations, lockSchemaForDeploy } from '../db/migrations.js';
 import { quoteSchema } from '../db/schema-name.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { syncRegistry, type RegistryChanges } from './sync-registry.js';
+import { syncCodeSchedules, type ScheduleChanges } from './sync-schedules.js';
 
 /** What `deploy` did. */
 export interface DeployResult {
@@ -12,6 +13,8 @@ export interface DeployResult {
   /** Migrations applied by this deploy, e.g. `0001_schema`; empty when the schema was current. */
   migrationsApplied: string[];
   tasks: RegistryChanges;
+  /** Schedules declared in code, synced after the tasks (run-time schedules are left alone). */
+  schedules: ScheduleChanges;
 }
 
 /** What `deploy --reset` would destroy. */
@@ -41,8 +44,9 @@ export async function deploy(
     if (reset) await client.query(`drop schema if exists ${ident} cascade`);
     const applied = await applyMigrations(client, schema);
     const tasks = await syncRegistry(client, schema, definitions);
+    const schedules = await syncCodeSchedules(client, schema, definitions);
     await client.query('commit');
-    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks };
+    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks, schedules };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;

@@ -1,4 +1,5 @@
 import { InvalidArgumentsError, TaskRegistrationError } from '../errors.js';
+import { resolveScheduleDeclaration } from '../schedule/schedule-definition.js';
 import { isDependencyDeclaration, type DependencyDeclaration } from './dependency.js';
 import { JobContext, runWithJobContext, type JobContextInit } from './job-context.js';
 import type { JsonValue, ParameterDefinition, TaskDefinition } from './task-definition.js';
@@ -73,6 +74,12 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   }
 
   const { parameters, contextPosition, arity } = signature;
+  let schedules: RegisteredTask['schedules'] = [];
+  try {
+    schedules = resolveScheduleDeclaration(label, options.schedule, parameters.map((p) => p.name));
+  } catch (error) {
+    fail(`invalid schedule: ${(error as Error).message}`);
+  }
   const entry: RegisteredTask = {
     typeKey: typeKey!,
     taskKey,
@@ -83,6 +90,7 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
     retryDelaySeconds,
     description: options.description ?? doc.description,
     sourceFile: source.sourceFile,
+    schedules,
     declaredDependencies: dependencies as DependencyDeclaration[],
     fn: source.fn,
     invoke(args: Record<string, JsonValue>, context: unknown): unknown {

@@ -1,3 +1,5 @@
+import type { ScheduleDefinition } from '../schedule/schedule-definition.js';
+
 /** JSON types a task parameter can declare. */
 export type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'null';
 
@@ -68,6 +70,8 @@ export interface TaskDefinition {
   description: string | null;
   /** File the task was declared in, when known. */
   sourceFile: string | null;
+  /** Cron schedules declared in code (the `schedule` option), synced by `jm deploy`. (Default: []) */
+  schedules: ScheduleDefinition[];
   /** Calls the task's function with named arguments mapped to its positional signature. */
   invoke(args: Record<string, JsonValue>, context: unknown): unknown;
 }

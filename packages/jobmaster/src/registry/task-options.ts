@@ -1,3 +1,4 @@
+import type { ScheduleDeclaration } from '../schedule/schedule-definition.js';
 import type { DependencyDeclaration } from './dependency.js';
 import type { JsonType, JsonValue } from './task-definition.js';
 
@@ -50,6 +51,13 @@ export interface TaskOptions {
   description?: string;
   /** Per-parameter declarations, keyed by parameter name. (Default: {}) */
   params?: Readonly<Record<string, ParamOptions>>;
+  /**
+   * Cron schedules that put a job of this task on the queue at each tick, stored by
+   * `jm deploy`: a cron expression (`'*\/10 * * * * *'`), or `{ cron, args?, timeZone?, name?,
+   * catchUp? }`, or a list of these. 5 fields (minute first), 6 (seconds first) or 7 (seconds
+   * first, year last). Checked at registration; args are validated at deploy. (Default: none)
+   */
+  schedule?: ScheduleDeclaration;
 }
 
 /** Option defaults, as documented on {@link TaskOptions}. */
