@@ -49,47 +49,56 @@ begin
         on jsonb_typeof(s.job) = 'object'
        and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
        and t.type_key = s.job ->> 'type_key' and t.task_key = s.job ->> 'task_key'
-  ), checked as (
-    select p.*,
-           p.type_key is not null
-           and p.priority is not null
-           and (p.job -> 'job_key' is null or p.job -> 'job_key' = 'null')
-           and coalesce(p.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
-           and (p.job -> 'run_at' is null or jsonb_typeof(p.job -> 'run_at') in ('string', 'null'))
-           and jsonb_typeof(p.given) = 'object'
-           and not exists (
-                 select 1 from jsonb_object_keys(case when jsonb_typeof(p.given) = 'object' then p.given else '{}' end) k
-                  where not exists (select 1 from :schema.task_parameters tp
-                                     where tp.type_key = p.type_key and tp.task_key = p.task_key and tp.name = k))
-           and not exists (
-                 select 1 from :schema.task_parameters tp
-                  cross join lateral (select case when jsonb_typeof(p.given) = 'object' then p.given -> tp.name end as v) a
-                  where tp.type_key = p.type_key and tp.task_key = p.task_key
-                    and not (case
-                      when a.v is null then not tp.required
-                      when a.v = '"ALL"' and tp.name = any (p.write_all) then true
-                      when a.v = '"ALL"' and (tp.json_type <> 'string' or tp.select_from is not null)
-                           and not coalesce(tp.select_from @> '["ALL"]', false) then false
-                      when a.v = 'null' and not tp.required and tp.default_value = 'null' then true
-                      when not (case tp.json_type
-                                  when 'integer' then case when jsonb_typeof(a.v) = 'number'
-                                                           then a.v::text::numeric = trunc(a.v::text::numeric) else false end
-                                  else jsonb_typeof(a.v) = tp.json_type end) then false
-                      when tp.select_from is not null
-                           and not exists (select 1 from jsonb_array_elements(tp.select_from) e where e = a.v) then false
-                      else true
-                    end))
-             as valid
+  ), params as (
+    -- The parameters of the batch's tasks, read once and joined by hash rather than probed per job.
+    select tp.*, p.write_all
+      from (select distinct type_key, task_key, write_all from prepared where type_key is not null) p
+      join :schema.task_parameters tp on tp.type_key = p.type_key and tp.task_key = p.task_key
+  ), given_values as (
+    -- One row per job and parameter: the value given (null when absent) and whether it passes.
+    select p.ord, tp.name,
+           coalesce(p.given -> tp.name, tp.default_value) as value,
+           case
+             when p.given -> tp.name is null then not tp.required
+             when p.given -> tp.name = '"ALL"' and tp.name = any (tp.write_all) then true
+             when p.given -> tp.name = '"ALL"' and (tp.json_type <> 'string' or tp.select_from is not null)
+                  and not coalesce(tp.select_from @> '["ALL"]', false) then false
+             when p.given -> tp.name = 'null' and not tp.required and tp.default_value = 'null' then true
+             when not (case tp.json_type
+                         when 'integer' then case when jsonb_typeof(p.given -> tp.name) = 'number'
+                                                  then (p.given -> tp.name)::text::numeric = trunc((p.given -> tp.name)::text::numeric)
+                                                  else false end
+                         else jsonb_typeof(p.given -> tp.name) = tp.json_type end) then false
+             when tp.select_from is not null
+                  and not exists (select 1 from jsonb_array_elements(tp.select_from) e where e = p.given -> tp.name) then false
+             else true
+           end as ok
       from prepared p
+      join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key
+     where jsonb_typeof(p.given) = 'object'
+  ), unknown_keys as (
+    select distinct p.ord
+      from prepared p
+     cross join lateral jsonb_object_keys(case when jsonb_typeof(p.given) = 'object' then p.given else '{}' end) k
+      left join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key and tp.name = k
+     where tp.name is null
   ), verdict as (
-    select coalesce(bool_and(valid), true) as ok from checked
+    select coalesce(bool_and(
+             p.type_key is not null
+             and p.priority is not null
+             and (p.job -> 'job_key' is null or p.job -> 'job_key' = 'null')
+             and coalesce(p.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+             and (p.job -> 'run_at' is null or jsonb_typeof(p.job -> 'run_at') in ('string', 'null'))
+             and jsonb_typeof(p.given) = 'object'), true)
+           and not exists (select 1 from unknown_keys)
+           and not exists (select 1 from given_values where not ok) as ok
+      from prepared p
   ), filled as (
-    -- Defaults filled in; evaluated only for a valid batch (the insert's filter comes first).
-    select c.ord, c.job, c.type_key, c.task_key, c.priority, c.process_units, c.max_attempts,
-           coalesce((select jsonb_object_agg(tp.name, coalesce(c.given -> tp.name, tp.default_value))
-                       from :schema.task_parameters tp
-                      where tp.type_key = c.type_key and tp.task_key = c.task_key), '{}') as arguments
-      from checked c
+    -- Defaults filled in; only for a valid batch.
+    select p.ord, p.job, p.type_key, p.task_key, p.priority, p.process_units, p.max_attempts,
+           coalesce(a.arguments, '{}') as arguments
+      from prepared p
+      left join (select g.ord, jsonb_object_agg(g.name, g.value) as arguments from given_values g group by g.ord) a on a.ord = p.ord
      where (select ok from verdict)
   ), ins as (
     insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
