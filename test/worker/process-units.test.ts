@@ -1,0 +1,73 @@
+// The node's process-unit budget holds however many workers race for it, and a job that
+// can never fit is reported instead of silently starving.
+import { enqueueJobs, processUnitsFromEnvironment } from 'jobmaster';
+import { beforeAll, expect, test } from 'vitest';
+import { useTestDatabase } from '../support/test-database.js';
+import { WORKER_FIXTURES, deployTasks, drain, sql } from './worker-harness.js';
+
+const db = useTestDatabase('wunits');
+const BUDGET = 10;
+
+beforeAll(async () => deployTasks(db, WORKER_FIXTURES));
+
+test('3 workers on one node never run more process units than its budget', async () => {
+  const jobs = [
+    ...Array.from({ length: 24 }, (_, n) => ({ typeKey: 'units', taskKey: 'one', args: { n, ms: 120 } })),
+    ...Array.from({ length: 12 }, (_, n) => ({ typeKey: 'units', taskKey: 'three', args: { n, ms: 150 } })),
+    ...Array.from({ length: 8 }, (_, n) => ({ typeKey: 'units', taskKey: 'five', args: { n, ms: 150 } })),
+  ];
+  // Shuffled so that every claim sees a mix of sizes.
+  jobs.sort(() => Math.random() - 0.5);
+  await enqueueJobs(db.pool, db.schema, [...jobs, { typeKey: 'units', taskKey: 'huge', args: { n: 1 } }]);
+
+  let sampling = true;
+  const samples: number[] = [];
+  const sampler = (async () => {
+    while (sampling) {
+      const rows = await sql<{ node: string; units: number }>(
+        db,
+        `select node, sum(process_units)::int as units from S.jobs where status = 'running' group by node`,
+      );
+      for (const r of rows) {
+        expect(r.node).toBe('shared-node');
+        samples.push(r.units);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const flags = [...WORKER_FIXTURES, '--node', 'shared-node', '--process-units', String(BUDGET), '--concurrency', '10'];
+  const runs = await Promise.all([1, 2, 3].map(() => drain(db, flags)));
+  sampling = false;
+  await sampler;
+
+  for (const run of runs) expect(run.code, run.stderr).toBe(0);
+  expect(samples.length).toBeGreaterThan(20);
+  expect(Math.max(...samples)).toBeLessThanOrEqual(BUDGET);
+  // The budget was actually contended, not trivially respected.
+  expect(Math.max(...samples)).toBeGreaterThanOrEqual(BUDGET - 2);
+  expect(runs.reduce((sum, r) => sum + (r.summary.completed as number), 0)).toBe(jobs.length);
+
+  // The job larger than the whole budget stays waiting and every worker reports it.
+  const [huge] = await sql(db, `select id, status from S.jobs where task_key = 'huge'`);
+  expect(huge!.status).toBe('waiting');
+  for (const run of runs) {
+    expect(run.summary.tooLarge).toEqual([{ id: String(huge!.id), task: 'units.huge', processUnits: 50 }]);
+    expect(run.stderr).toMatch(/more process units than this node's whole budget of 10/);
+  }
+});
+
+test('the budget comes from JOBMASTER_SYSTEM_PROCESS_UNITS when no flag is given', async () => {
+  // With 60 units from the environment, the 50-unit job left waiting above fits and runs.
+  const run = await drain(db, [...WORKER_FIXTURES, '--node', 'env-node'], { JOBMASTER_SYSTEM_PROCESS_UNITS: '60' });
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.summary.completed).toBe(1);
+  const [huge] = await sql(db, `select status, node from S.jobs where task_key = 'huge'`);
+  expect(huge).toEqual({ status: 'complete', node: 'env-node' });
+});
+
+test('a budget that is not an integer falls back to 10,000', () => {
+  expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: '12' })).toBe(12);
+  expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: '1.5' })).toBe(10_000);
+  expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: 'lots' })).toBe(10_000);
+  expect(processUnitsFromEnvironment({})).toBe(10_000);
+});

@@ -1,0 +1,103 @@
+/**
+ * Real `jm run` processes against a test file's schema: spawn them, wait for conditions
+ * with deadlines, read what they did.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { JM_ENTRY, REPO_ROOT, cleanEnv, dbFlags, runJm, type JmResult } from '../support/run-jm.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+export const WORKER_FIXTURES = ['--tasks', 'test/fixtures/worker/*.ts'];
+export const EXAMPLE_TASKS = ['--tasks', 'examples/things1.ts', '--tasks', 'examples/nice_tasks.ts', '--tasks', 'examples/reports.ts'];
+
+/** A running `jm run` child process. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything written so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when the process has exited. */
+  exited: Promise<JmResult & { signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `jm run <args>` on the test schema. */
+export function startWorker(db: TestDatabase, args: string[], env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, [JM_ENTRY, 'run', ...dbFlags(db), ...args], {
+    cwd: REPO_ROOT,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<JmResult & { signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** `jm deploy` of the given task modules into the test schema. */
+export async function deployTasks(db: TestDatabase, tasks: string[]): Promise<void> {
+  const result = await runJm(['deploy', ...dbFlags(db), ...tasks]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
+/** `jm run --until-empty --json` to completion; returns the exit code, the parsed summary and stderr. */
+export async function drain(
+  db: TestDatabase,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; summary: Record<string, unknown>; stderr: string }> {
+  const result = await runJm(['run', '--until-empty', '--json', ...dbFlags(db), ...args], { env });
+  let summary: Record<string, unknown> = {};
+  try {
+    summary = JSON.parse(result.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`jm run printed no JSON summary (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { code: result.code, summary, stderr: result.stderr };
+}
+
+/** Polls `check` until it returns a truthy value, or fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A fresh temporary directory. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'jm-worker-'));
+}
+
+/** The lines of a file, or none when it does not exist yet. */
+export function lines(file: string): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+/** One job's row. */
+export async function job(db: TestDatabase, id: string | number): Promise<Record<string, any>> {
+  const { rows } = await db.pool.query(`select * from "${db.schema}".jobs where id = $1`, [id]);
+  return rows[0]!;
+}
+
+/** A job's history, oldest first. */
+export async function history(db: TestDatabase, id: string | number): Promise<Array<{ status: string; node: string | null; pid: number | null; message: string | null; at: Date }>> {
+  const { rows } = await db.pool.query(`select status, node, pid, message, at from "${db.schema}".job_events where job_id = $1 order by id`, [id]);
+  return rows;
+}
+
+/** Runs SQL on the test schema (`S` in the text stands for the quoted schema). */
+export async function sql<R extends Record<string, any> = Record<string, any>>(db: TestDatabase, text: string, values: unknown[] = []): Promise<R[]> {
+  const { rows } = await db.pool.query(text.replace(/\bS\./g, `"${db.schema}".`), values);
+  return rows as R[];
+}
