@@ -2,8 +2,9 @@
 // history of every status change, failures that propagate to dependents, results JSON cannot
 // hold, and cancellation of a running job.
 import { join } from 'node:path';
-import { enqueueJobs } from 'jobmaster';
+import { enqueueJobs, loadTaskModules, registry, runWorker } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
+import { REPO_ROOT } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { WORKER_FIXTURES, deployTasks, drain, history, job, lines, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
 
@@ -91,4 +92,24 @@ test('a running job whose cancellation is requested gets its signal aborted and 
   const events = await history(db, id);
   expect(events.map((e) => e.status)).toEqual(['running', 'cancelled']);
   expect((await job(db, id)).attempts).toBe(1);
+});
+
+test('the TypeScript API: runWorker drains the queue in-process and resolves with the summary', async () => {
+  const file = join(dir, 'api.txt');
+  await loadTaskModules(['test/fixtures/worker/counting.ts'], { cwd: REPO_ROOT });
+  await enqueueJobs(db.pool, db.schema, [1, 2, 3].map((n) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n } })));
+  const events: string[] = [];
+  const summary = await runWorker({
+    pool: db.pool,
+    schema: db.schema,
+    tasks: registry.definitions().filter((t) => t.typeKey === 'counting'),
+    untilEmpty: true,
+    node: 'api-node',
+    onEvent: (e) => void (e.type === 'job-end' && events.push(`${e.job.id}:${e.status}`)),
+  });
+  expect(summary).toMatchObject({ ran: 3, completed: 3, failed: 0, tooLarge: [] });
+  expect(events).toHaveLength(3);
+  expect(lines(file).map((l) => l.split(' ')[0])).toEqual(['1', '2', '3']);
+  // The pool was the caller's: still open.
+  expect((await db.pool.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
 });

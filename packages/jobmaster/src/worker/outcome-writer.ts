@@ -1,4 +1,4 @@
-import type { RunningJob } from './running-job.js';
+import type { RunningJob } from './running-jobs.js';
 import type { JobEndStatus } from './worker-events.js';
 import type { WorkerQueries } from './worker-queries.js';
 

@@ -6,6 +6,27 @@
 export class WakeSignal {
   #pending = false;
   #resolve: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #timerAt = Infinity;
+
+  /** Wakes at `at` (epoch ms), unless an earlier timed wake is already set. Does not keep the process alive. */
+  wakeAt(at: number): void {
+    if (at >= this.#timerAt) return;
+    this.cancelTimedWake();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, at - Date.now()));
+    this.#timer.unref();
+  }
+
+  cancelTimedWake(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
 
   wake(): void {
     const resolve = this.#resolve;

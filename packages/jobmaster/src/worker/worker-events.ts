@@ -79,3 +79,20 @@ export function emptySummary(): WorkerSummary {
     durationMs: 0,
   };
 }
+
+/** Counts a claimed job the database handled itself. */
+export function countHandled(summary: WorkerSummary, action: 'fanned_out' | 'waiting' | 'failed', spawned: number): void {
+  summary.spawned += spawned;
+  if (action === 'fanned_out') summary.fannedOut++;
+  else if (action === 'waiting') summary.waitingForDependencies++;
+  else summary.failed++;
+}
+
+/** Counts how a job the worker ran ended. */
+export function countEnd(summary: WorkerSummary, status: JobEndStatus): void {
+  if (status === 'complete') summary.completed++;
+  else if (status === 'failed') summary.failed++;
+  else if (status === 'retrying') summary.retried++;
+  else if (status === 'cancelled') summary.cancelled++;
+  else summary.released++;
+}

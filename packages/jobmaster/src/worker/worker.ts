@@ -10,9 +10,9 @@ import type { TaskDefinition } from '../registry/task-definition.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
 import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
-import { runJob, type JobResult } from './run-job.js';
-import type { RunningJob } from './running-job.js';
-import { emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import type { JobResult } from './run-job.js';
+import { RunningJobs, type RunningJob } from './running-jobs.js';
+import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
@@ -45,9 +45,7 @@ export class Worker {
   readonly #definitions: Map<string, TaskDefinition>;
   readonly #who: ClaimerIdentity;
   readonly #onEvent: (event: WorkerEvent) => void;
-  readonly #running = new Map<string, RunningJob>();
-  /** Jobs given back to the queue (shutdown) or lost (lease lapsed): their outcomes are not written. */
-  readonly #abandoned = new Set<string>();
+  readonly #running: RunningJobs;
   readonly #wake = new WakeSignal();
   readonly #writer: OutcomeWriter;
   readonly #heartbeat: LeaseHeartbeat;
@@ -57,8 +55,6 @@ export class Worker {
   #abandoning = false;
   #listener: NotificationListener | null = null;
   #run: Promise<WorkerSummary> | null = null;
-  #retryTimer: NodeJS.Timeout | null = null;
-  #retryAt = Infinity;
 
   constructor(options: WorkerOptions = {}) {
     this.options = resolveWorkerOptions(options);
@@ -86,6 +82,7 @@ export class Worker {
       maxDependencyWaits: o.maxDependencyWaits,
     };
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
     this.#queries = new WorkerQueries(this.#pool, o.schema);
     this.#writer = new OutcomeWriter(this.#queries, this.id, o.completeBatchSize, (r) => this.#recordedOutcome(r), (e) =>
       o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
@@ -95,7 +92,7 @@ export class Worker {
       this.id,
       o.leaseSeconds,
       o.heartbeatInterval,
-      () => [...this.#running.keys(), ...this.#writer.pendingIds()],
+      () => [...this.#running.ids(), ...this.#writer.pendingIds()],
       (sent, held) => this.#afterHeartbeat(sent, held),
       (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
     );
@@ -143,7 +140,7 @@ export class Worker {
 
   /** Ids of the jobs running now. */
   get runningJobIds(): string[] {
-    return [...this.#running.keys()];
+    return this.#running.ids();
   }
 
   async #main(): Promise<WorkerSummary> {
@@ -205,7 +202,11 @@ export class Worker {
         continue;
       }
       this.#handled(claimed);
-      for (const job of claimed.run) this.#start(job);
+      for (const job of claimed.run) {
+        this.#summary.ran++;
+        this.#running.start(job);
+        this.#onEvent({ type: 'job-start', job });
+      }
       // A full batch may mean more is waiting; handled jobs may have inserted jobs to run.
       if (claimed.run.length + claimed.handled.length >= limit || claimed.handled.length > 0) continue;
       if (o.untilEmpty && this.#running.size === 0) {
@@ -220,31 +221,13 @@ export class Worker {
 
   #handled(claimed: ClaimResult): void {
     for (const h of claimed.handled) {
-      this.#summary.spawned += h.spawned;
-      if (h.action === 'fanned_out') this.#summary.fannedOut++;
-      else if (h.action === 'waiting') this.#summary.waitingForDependencies++;
-      else this.#summary.failed++;
+      countHandled(this.#summary, h.action, h.spawned);
       this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
     }
   }
 
-  #start(job: ClaimedJob): void {
-    const running: RunningJob = { job, controller: new AbortController(), startedAt: performance.now(), cancelRequested: false };
-    this.#running.set(job.id, running);
-    this.#summary.ran++;
-    this.#onEvent({ type: 'job-start', job });
-    const definition = this.#definitions.get(`${job.typeKey}.${job.taskKey}`);
-    const result: Promise<JobResult> = definition
-      ? runJob(definition, job, running.controller.signal, this.options.logger)
-      : Promise.resolve({ ok: false, message: `task ${job.typeKey}.${job.taskKey} is not loaded in this worker`, stack: null });
-    void result.then((r) => this.#finished(running, r));
-  }
-
   #finished(running: RunningJob, result: JobResult): void {
-    const id = running.job.id;
-    this.#running.delete(id);
     this.#wake.wake();
-    if (this.#abandoned.has(id)) return;
     if (running.cancelRequested) {
       this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled while running (attempt ${running.job.attempt})` });
     } else if (result.ok) {
@@ -256,49 +239,22 @@ export class Worker {
 
   #recordedOutcome(r: RecordedOutcome): void {
     this.#recorded++;
-    const s = this.#summary;
-    if (r.status === 'complete') s.completed++;
-    else if (r.status === 'failed') s.failed++;
-    else if (r.status === 'cancelled') s.cancelled++;
-    else if (r.status === 'lost') s.released++;
-    else if (r.status === 'retrying') {
-      s.retried++;
-      if (r.retryAt) this.#wakeAt(r.retryAt.getTime());
+    countEnd(this.#summary, r.status);
+    if (r.status === 'retrying') {
+      // A long-running worker looks again when the retry is due; a drain leaves it for later.
+      if (r.retryAt && !this.options.untilEmpty) this.#wake.wakeAt(r.retryAt.getTime() + 20);
     }
     const durationMs = Math.round(performance.now() - r.job.startedAt);
     this.#onEvent({ type: 'job-end', job: r.job.job, status: r.status, durationMs, ...(r.message !== undefined && { message: r.message }) });
     this.#wake.wake();
   }
 
-  /** Wakes the loop when a retry of one of our jobs becomes due (long-running mode). */
-  #wakeAt(at: number): void {
-    if (this.options.untilEmpty || at >= this.#retryAt) return;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryAt = Infinity;
-      this.#retryTimer = null;
-      this.#wake.wake();
-    }, Math.max(0, at - Date.now()) + 20);
-    this.#retryTimer.unref();
-  }
-
   #afterHeartbeat(sent: string[], held: Map<string, boolean>): void {
-    for (const id of sent) {
-      const running = this.#running.get(id);
-      if (!running) continue;
-      const cancel = held.get(id);
-      if (cancel === undefined) {
-        // Our lease lapsed (the database was unreachable too long): the queue took the job back.
-        this.#abandoned.add(id);
-        this.#summary.released++;
-        running.controller.abort(abortReason('the job was lost: its lease lapsed and it went back to the queue'));
-        this.#onEvent({ type: 'job-end', job: running.job, status: 'lost', durationMs: Math.round(performance.now() - running.startedAt) });
-      } else if (cancel && !running.cancelRequested) {
-        running.cancelRequested = true;
-        running.controller.abort(abortReason('the job was cancelled'));
-      }
+    for (const lost of this.#running.applyHeartbeat(sent, held)) {
+      countEnd(this.#summary, 'lost');
+      this.#onEvent({ type: 'job-end', job: lost.job, status: 'lost', durationMs: Math.round(performance.now() - lost.startedAt) });
     }
+    this.#wake.wake();
   }
 
   async #checkTooLarge(): Promise<void> {
@@ -318,18 +274,14 @@ export class Worker {
   async #shutdown(): Promise<void> {
     const o = this.options;
     await this.#listener?.stop().catch(() => {});
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#wake.cancelTimedWake();
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
     if (this.#abandoning) {
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
       return;
     }
-    const left = [...this.#running.values()];
+    const left = this.#running.abandonAll('the worker is shutting down');
     if (left.length > 0) {
-      for (const r of left) {
-        this.#abandoned.add(r.job.id);
-        r.controller.abort(abortReason('the worker is shutting down'));
-      }
       const ids = left.map((r) => r.job.id);
       const released = await this.#queries
         .release(this.id, ids, `worker ${this.id} stopped before the job finished`)
@@ -378,12 +330,6 @@ export async function runWorker(options: WorkerOptions = {}): Promise<WorkerSumm
 function isSchemaError(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
   return code === '3F000' || code === '42883' || code === '42P01';
-}
-
-function abortReason(message: string): Error {
-  const error = new Error(message);
-  error.name = 'AbortError';
-  return error;
 }
 
 function delay(ms: number): Promise<void> {
