@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { JobsFailedError, Worker, type WorkerEvent, type WorkerSummary } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
-import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
+import { DrainProgress } from '../drain-progress.js';
+import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { ExitRequest } from '../exit-request.js';
 import type { Output } from '../output.js';
 import { parseDuration, parsePositiveInteger } from '../parse.js';
@@ -16,6 +17,8 @@ export interface RunOptions {
   lease?: string;
   poll?: string;
   heartbeat?: string;
+  /** Set for --json output: no live progress line. */
+  quietProgress?: boolean;
 }
 
 /** How the command learns that the user wants it to stop (SIGINT/SIGTERM in the terminal). */
@@ -49,6 +52,9 @@ export const processSignals: StopRequests = {
 export async function runCommand(ctx: CliContext, options: RunOptions, out: Output, stops: StopRequests = processSignals): Promise<WorkerSummary> {
   const untilEmpty = options.untilEmpty ?? false;
   const grace = options.grace === undefined ? 30_000 : parseDuration(options.grace, '--grace');
+  // A live line on a terminal only: cron (no TTY) and --json output stay quiet.
+  const progress = untilEmpty && out.isTTY && process.stderr.isTTY && !options.quietProgress ? new DrainProgress(out, ctx.pool(), ctx.schema) : undefined;
+  const log = progress?.output ?? out;
   const worker = new Worker({
     pool: ctx.pool(),
     schema: ctx.schema,
@@ -61,7 +67,10 @@ export async function runCommand(ctx: CliContext, options: RunOptions, out: Outp
     ...(options.lease !== undefined && { leaseSeconds: parseDuration(options.lease, '--lease') / 1000 }),
     ...(options.poll !== undefined && { pollInterval: parseDuration(options.poll, '--poll') }),
     ...(options.heartbeat !== undefined && { heartbeatInterval: parseDuration(options.heartbeat, '--heartbeat') }),
-    onEvent: (event) => logEvent(out, event, !untilEmpty),
+    onEvent: (event) => {
+      progress?.onEvent(event);
+      logEvent(log, event, !untilEmpty);
+    },
   });
   let interrupt: (error: unknown) => void = () => {};
   const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
@@ -76,6 +85,7 @@ export async function runCommand(ctx: CliContext, options: RunOptions, out: Outp
       interrupt(new ExitRequest(130, 'interrupted again: exiting at once; running jobs return to the queue when their leases lapse'));
     },
   );
+  progress?.start();
   try {
     const summary = await Promise.race([worker.run(), interrupted]);
     if (summary.released > 0 && !untilEmpty) {
@@ -84,6 +94,7 @@ export async function runCommand(ctx: CliContext, options: RunOptions, out: Outp
     }
     return summary;
   } finally {
+    progress?.stop();
     unlisten();
   }
 }
@@ -178,7 +189,8 @@ export function registerRunCommand(program: Command, out: Output): void {
       .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
       .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)'),
   ).action(async (options: CommonOptions & RunOptions) => {
-    const summary = await execute(options, out, (ctx) => runCommand(ctx, options, out), printRunSummary);
+    const quietProgress = wantsJson(options);
+    const summary = await execute(options, out, (ctx) => runCommand(ctx, { ...options, quietProgress }, out), printRunSummary);
     if (options.untilEmpty && summary.failed > 0) throw new JobsFailedError(summary.failed, summary);
   });
 }
