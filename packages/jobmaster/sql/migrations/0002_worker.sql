@@ -62,7 +62,8 @@ end;
 $$;
 
 -- Returns jobs whose worker stopped renewing its lease to waiting (the lost run counts as an
--- attempt), or fails them when no attempts are left. Returns how many it recovered.
+-- attempt), fails them when no attempts are left, or cancels them when a cancel was
+-- requested; dependents of jobs that ended fail. Returns how many it recovered.
 create function :schema.recover_expired_leases()
 returns integer
 language plpgsql volatile
@@ -70,37 +71,41 @@ set jit = off
 as $$
 declare
   v_retry  bigint[];
-  v_failed bigint[];
+  v_ended  bigint[];
 begin
+  -- A job someone asked to cancel ends as cancelled rather than running again.
   with expired as (
-    select id, attempts >= max_attempts as exhausted
+    select id,
+           case when cancel_requested then 'cancelled'
+                when attempts >= max_attempts then 'failed'
+                else 'waiting' end as outcome
       from :schema.jobs
      where status = 'running' and lease_expires_at < now()
      for update skip locked
-  ), retried as (
+  ), recovered as (
     update :schema.jobs j
-       set status = case when e.exhausted then 'failed' else 'waiting' end,
-           finished_at = case when e.exhausted then now() end,
+       set status = e.outcome,
+           finished_at = case when e.outcome <> 'waiting' then now() end,
            lease_expires_at = null, worker_id = null,
-           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)',
-                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts)
+           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
+                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
+                            case when e.outcome = 'cancelled' then '; cancelled as requested' else '' end)
       from expired e
      where j.id = e.id
-    returning j.id, e.exhausted
-  )
-  select array_agg(id) filter (where not exhausted), array_agg(id) filter (where exhausted)
-    into v_retry, v_failed from retried;
-  if v_retry is not null then
+    returning j.id, j.node, j.pid, j.message, e.outcome
+  ), events as (
     insert into :schema.job_events (job_id, status, node, pid, message)
-    select id, 'waiting', node, pid, message from :schema.jobs where id = any (v_retry);
+    select r.id, r.outcome, r.node, r.pid, r.message from recovered r
+  )
+  select array_agg(r.id) filter (where r.outcome = 'waiting'), array_agg(r.id) filter (where r.outcome <> 'waiting')
+    into v_retry, v_ended from recovered r;
+  if v_retry is not null then
     perform pg_notify(:channel_literal, '');
   end if;
-  if v_failed is not null then
-    insert into :schema.job_events (job_id, status, node, pid, message)
-    select id, 'failed', node, pid, message from :schema.jobs where id = any (v_failed);
-    perform :schema.fail_dependents(v_failed, null, null);
+  if v_ended is not null then
+    perform :schema.fail_dependents(v_ended, null, null);
   end if;
-  return coalesce(cardinality(v_retry), 0) + coalesce(cardinality(v_failed), 0);
+  return coalesce(cardinality(v_retry), 0) + coalesce(cardinality(v_ended), 0);
 end;
 $$;
 
@@ -469,29 +474,39 @@ as $$
 $$;
 
 -- Gives running jobs back to the queue without counting the attempt (a worker shutting
--- down before they finished). Returns the ids released.
+-- down before they finished); jobs with a pending cancel request end as cancelled instead.
+-- Returns the ids released (both kinds).
 create function :schema.release_jobs(p_worker_id text, p_ids bigint[], p_message text)
 returns setof bigint
 language plpgsql volatile
 set jit = off
 as $$
 declare
-  v_ids bigint[];
+  v_ids       bigint[];
+  v_cancelled bigint[];
 begin
+  -- A job someone asked to cancel is not given back: it ends as cancelled.
   with released as (
     update :schema.jobs j
-       set status = 'waiting', attempts = greatest(j.attempts - 1, 0), lease_expires_at = null, worker_id = null,
+       set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
+           finished_at = case when j.cancel_requested then now() end,
+           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           lease_expires_at = null, worker_id = null,
            message = p_message
      where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id, j.node, j.pid
+    returning j.id, j.node, j.pid, j.status
   ), events as (
     insert into :schema.job_events (job_id, status, node, pid, message)
-    select r.id, 'waiting', r.node, r.pid, p_message from released r
+    select r.id, r.status, r.node, r.pid, p_message from released r
   )
-  select array_agg(r.id) into v_ids from released r;
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status = 'cancelled')
+    into v_ids, v_cancelled from released r;
   if v_ids is not null then
     perform pg_notify(:channel_literal, '');
   end if;
-  return query select unnest(coalesce(v_ids, '{}'));
+  if v_cancelled is not null then
+    perform :schema.fail_dependents(v_cancelled, null, null);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}') || coalesce(v_cancelled, '{}'));
 end;
 $$;
