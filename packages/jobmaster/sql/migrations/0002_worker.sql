@@ -7,6 +7,10 @@
 -- claim_jobs also sets enable_sort = off: with stale statistics (right after a bulk
 -- enqueue) the planner may otherwise sort every waiting job instead of walking the
 -- jobs_claim_order index and stopping after p_limit rows.
+-- complete_jobs and heartbeat take their job ids as one array and set plan_cache_mode =
+-- force_custom_plan, so the planner sees how many ids there are: with statistics taken when
+-- no job was running it would otherwise walk every running job and compare each with the
+-- whole input (seconds per batch at a thousand jobs).
 
 -- Workers announce themselves so `jm status` can show nodes, budgets and liveness.
 create table :schema.workers (
@@ -354,15 +358,22 @@ create function :schema.complete_jobs(p_worker_id text, p_results jsonb)
 returns setof bigint
 language plpgsql volatile
 set jit = off
+set plan_cache_mode = force_custom_plan
 as $$
 declare
-  v_done bigint[];
+  v_ids     bigint[];
+  v_results jsonb;
+  v_done    bigint[];
 begin
+  -- The ids as an array and the results keyed by id: the update reaches its rows through
+  -- the primary key (or a hashed id list), never by rescanning the input once per job.
+  select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
+    into v_ids, v_results
+    from jsonb_array_elements(p_results) r;
   with done as (
     update :schema.jobs j
-       set status = 'complete', finished_at = now(), result = r.value -> 'result', lease_expires_at = null, message = null
-      from jsonb_array_elements(p_results) r
-     where j.id = (r.value ->> 'id')::bigint and j.status = 'running' and j.worker_id = p_worker_id
+       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
+     where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
     returning j.id, j.node, j.pid
   ), events as (
     insert into :schema.job_events (job_id, status, node, pid)
@@ -463,14 +474,18 @@ $$;
 -- from the result was lost (its lease lapsed and it went back to the queue).
 create function :schema.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision)
 returns table (id bigint, cancel_requested boolean)
-language sql volatile
+language plpgsql volatile
 set jit = off
+set plan_cache_mode = force_custom_plan
 as $$
+begin
   update :schema.workers set last_seen_at = now() where worker_id = p_worker_id;
-  update :schema.jobs j
-     set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
-   where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
-  returning j.id, j.cancel_requested;
+  return query
+    update :schema.jobs j
+       set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.cancel_requested;
+end;
 $$;
 
 -- Gives running jobs back to the queue without counting the attempt (a worker shutting

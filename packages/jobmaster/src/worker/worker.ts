@@ -7,12 +7,13 @@ import { notifyChannel } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry/task-registry.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
+import { ClaimedQueue } from './claimed-queue.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
 import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
 import type { JobResult } from './run-job.js';
 import { RunningJobs, type RunningJob } from './running-jobs.js';
-import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { countEnd, countHandled, emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
@@ -21,7 +22,8 @@ const TOO_LARGE_CHECK_MS = 60_000;
 
 /**
  * Runs jobs from a JobMaster schema: claims them in batches (`claim_jobs`, under the node's
- * process-unit budget), runs up to `concurrency` at once, writes outcomes in batches, keeps
+ * process-unit budget), a little ahead of its free slots when jobs are quick (see
+ * {@link ClaimedQueue}), runs up to `concurrency` at once, writes outcomes in batches, keeps
  * their leases alive with one heartbeat for all of them, and wakes on LISTEN/NOTIFY (with a
  * slow poll as a safety net). Delivery is at-least-once: a job whose worker dies runs again
  * once its lease lapses, counted as an attempt.
@@ -46,6 +48,7 @@ export class Worker {
   readonly #who: ClaimerIdentity;
   readonly #onEvent: (event: WorkerEvent) => void;
   readonly #running: RunningJobs;
+  readonly #queue: ClaimedQueue;
   readonly #wake = new WakeSignal();
   readonly #writer: OutcomeWriter;
   readonly #heartbeat: LeaseHeartbeat;
@@ -55,6 +58,15 @@ export class Worker {
   #abandoning = false;
   #listener: NotificationListener | null = null;
   #run: Promise<WorkerSummary> | null = null;
+  /** The claim in flight, if any: claims run beside the jobs, one at a time. */
+  #claiming: Promise<void> | null = null;
+  #claimFailure: unknown = null;
+  #claimErrors = 0;
+  #nextClaimAt = 0;
+  /** The last claim found no more work: wait for a wake-up before claiming again. */
+  #idle = false;
+  /** `#recorded` when that claim was sent (a drain ends once no outcome was written since). */
+  #idleSince = 0;
 
   constructor(options: WorkerOptions = {}) {
     this.options = resolveWorkerOptions(options);
@@ -83,6 +95,7 @@ export class Worker {
     };
     this.#onEvent = options.onEvent ?? (() => {});
     this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
+    this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
     this.#queries = new WorkerQueries(this.#pool, o.schema);
     this.#writer = new OutcomeWriter(this.#queries, this.id, o.completeBatchSize, (r) => this.#recordedOutcome(r), (e) =>
       o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
@@ -92,7 +105,7 @@ export class Worker {
       this.id,
       o.leaseSeconds,
       o.heartbeatInterval,
-      () => [...this.#running.ids(), ...this.#writer.pendingIds()],
+      () => [...this.#running.ids(), ...this.#queue.ids(), ...this.#writer.pendingIds()],
       (sent, held) => this.#afterHeartbeat(sent, held),
       (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
     );
@@ -174,48 +187,78 @@ export class Worker {
 
   async #loop(): Promise<void> {
     const o = this.options;
-    let claimErrors = 0;
     let lastTooLargeCheck = -Infinity;
     while (!this.#stopping) {
+      if (this.#claimFailure !== null) throw this.#claimFailure;
       if (!o.untilEmpty && performance.now() - lastTooLargeCheck > TOO_LARGE_CHECK_MS) {
         lastTooLargeCheck = performance.now();
         await this.#checkTooLarge();
       }
-      const free = o.concurrency - this.#running.size;
-      if (free <= 0) {
-        await this.#wake.wait(o.pollInterval);
-        continue;
+      this.#startQueued();
+      if (this.#claiming === null && !this.#idle && performance.now() >= this.#nextClaimAt) {
+        const want = this.#queue.wanted(o.concurrency - this.#running.size);
+        if (want > 0) {
+          this.#claiming = this.#claim(want).finally(() => {
+            this.#claiming = null;
+          });
+        }
       }
-      const limit = Math.min(free, o.claimBatchSize);
-      const recordedBefore = this.#recorded;
-      this.#wake.reset();
-      let claimed: ClaimResult;
-      try {
-        claimed = await this.#queries.claim(this.#who, limit);
-        claimErrors = 0;
-      } catch (error) {
-        // A cron drain reports the failure; a long-running worker waits for the database to return.
-        if (o.untilEmpty || isSchemaError(error)) throw error;
-        claimErrors++;
-        o.logger.warn(`jobmaster worker: claiming jobs failed, retrying: ${(error as Error).message}`);
-        await this.#wake.wait(Math.min(500 * 2 ** claimErrors, 30_000));
-        continue;
-      }
-      this.#handled(claimed);
-      for (const job of claimed.run) {
-        this.#summary.ran++;
-        this.#running.start(job);
-        this.#onEvent({ type: 'job-start', job });
-      }
-      // A full batch may mean more is waiting; handled jobs may have inserted jobs to run.
-      if (claimed.run.length + claimed.handled.length >= limit || claimed.handled.length > 0) continue;
-      if (o.untilEmpty && this.#running.size === 0) {
+      if (o.untilEmpty && this.#idle && this.#claiming === null && this.#queue.size === 0 && this.#running.size === 0) {
         await this.#writer.idle();
-        // Outcomes written since the claim may have released dependents or process units.
-        if (this.#recorded !== recordedBefore) continue;
-        break;
+        // Outcomes written since the last claim may have released dependents or process units.
+        if (this.#recorded === this.#idleSince) break;
+        this.#idle = false;
+        continue;
       }
       await this.#wake.wait(o.pollInterval);
+      // Woken by a notification, a job ending, a useful claim or the poll interval: look again
+      // (a drain only once an outcome was written since the claim that found nothing).
+      if (!o.untilEmpty || this.#recorded !== this.#idleSince) this.#idle = false;
+    }
+  }
+
+  /** One claim round trip; its jobs join the queue and start as slots allow. */
+  async #claim(limit: number): Promise<void> {
+    const o = this.options;
+    const recordedBefore = this.#recorded;
+    let claimed: ClaimResult;
+    try {
+      claimed = await this.#queries.claim(this.#who, limit);
+      this.#claimErrors = 0;
+    } catch (error) {
+      // A cron drain reports the failure; a long-running worker waits for the database to return.
+      if (o.untilEmpty || isSchemaError(error)) this.#claimFailure = error;
+      else {
+        this.#claimErrors++;
+        o.logger.warn(`jobmaster worker: claiming jobs failed, retrying: ${(error as Error).message}`);
+        const backoff = Math.min(500 * 2 ** this.#claimErrors, 30_000);
+        this.#nextClaimAt = performance.now() + backoff;
+        this.#wake.wakeAt(Date.now() + backoff);
+      }
+      this.#wake.wake();
+      return;
+    }
+    this.#handled(claimed);
+    this.#queue.push(claimed.run);
+    this.#startQueued();
+    // A short batch means nothing more can run now; handled jobs may have inserted jobs to run.
+    if (claimed.run.length + claimed.handled.length < limit && claimed.handled.length === 0) {
+      this.#idle = true;
+      this.#idleSince = recordedBefore;
+      if (o.untilEmpty) this.#wake.wake();
+    } else {
+      this.#wake.wake();
+    }
+  }
+
+  /** Starts queued jobs while slots are free. */
+  #startQueued(): void {
+    while (!this.#stopping && this.#running.size < this.options.concurrency) {
+      const job = this.#queue.take();
+      if (!job) return;
+      this.#summary.ran++;
+      this.#running.start(job);
+      this.#onEvent({ type: 'job-start', job });
     }
   }
 
@@ -227,6 +270,8 @@ export class Worker {
   }
 
   #finished(running: RunningJob, result: JobResult): void {
+    this.#queue.recordDuration(performance.now() - running.startedAt);
+    this.#startQueued();
     this.#wake.wake();
     if (running.cancelRequested) {
       this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled while running (attempt ${running.job.attempt})` });
@@ -250,11 +295,28 @@ export class Worker {
   }
 
   #afterHeartbeat(sent: string[], held: Map<string, boolean>): void {
+    this.#queuedHeartbeat(sent, held);
     for (const lost of this.#running.applyHeartbeat(sent, held)) {
       countEnd(this.#summary, 'lost');
       this.#onEvent({ type: 'job-end', job: lost.job, status: 'lost', durationMs: Math.round(performance.now() - lost.startedAt) });
     }
     this.#wake.wake();
+  }
+
+  /** Queued jobs no longer held are dropped; queued jobs someone cancelled end as cancelled without running. */
+  #queuedHeartbeat(sent: string[], held: Map<string, boolean>): void {
+    if (this.#queue.size === 0) return;
+    const gone = new Set(sent.filter((id) => held.get(id) !== false));
+    if (gone.size === 0) return;
+    for (const job of this.#queue.remove(gone)) {
+      if (held.has(job.id)) {
+        const running: RunningJob = { job, controller: new AbortController(), startedAt: performance.now(), cancelRequested: true };
+        this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled before it started (attempt ${job.attempt})` });
+      } else {
+        countEnd(this.#summary, 'lost');
+        this.#onEvent({ type: 'job-end', job, status: 'lost', durationMs: 0 });
+      }
+    }
   }
 
   async #checkTooLarge(): Promise<void> {
@@ -275,6 +337,9 @@ export class Worker {
     const o = this.options;
     await this.#listener?.stop().catch(() => {});
     this.#wake.cancelTimedWake();
+    await this.#claiming;
+    // Claimed ahead but never started: back to the queue at once, without counting an attempt.
+    await this.#releaseQueued(this.#queue.takeAll());
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
     if (this.#abandoning) {
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
@@ -296,6 +361,11 @@ export class Worker {
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
     if (this.#ownsPool) await this.#pool.end().catch(() => {});
+  }
+
+  async #releaseQueued(jobs: ClaimedJob[]): Promise<void> {
+    if (jobs.length === 0 || this.#abandoning) return;
+    await this.#queries.release(this.id, jobs.map((j) => j.id), `worker ${this.id} stopped before the job started`).catch(() => {});
   }
 
   async #waitForRunning(ms: number): Promise<void> {

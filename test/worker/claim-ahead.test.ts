@@ -1,0 +1,44 @@
+// With quick jobs a worker claims ahead of its free slots (claimed jobs wait in memory as
+// 'running'). Those jobs must still run once each, in order, and go back to the queue
+// unstarted and uncounted when the worker stops.
+import { join } from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { useTestDatabase } from '../support/test-database.js';
+import { WORKER_FIXTURES, deployTasks, lines, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
+
+const db = useTestDatabase('wahead');
+const dir = tempDir();
+
+beforeAll(async () => deployTasks(db, WORKER_FIXTURES));
+
+async function enqueueOrdered(file: string, count: number, ms: number): Promise<void> {
+  const jobs = Array.from({ length: count }, (_, n) => ({ type_key: 'counting', task_key: 'ordered', arguments: { file, n, ms } }));
+  await sql(db, `select count(*) from S.enqueue_many($1::jsonb)`, [JSON.stringify(jobs)]);
+}
+
+test('jobs claimed ahead and not started when the worker stops go back to waiting with no attempt counted', async () => {
+  const file = join(dir, 'stop.txt');
+  await enqueueOrdered(file, 3000, 2);
+  const worker = startWorker(db, [...WORKER_FIXTURES, '--concurrency', '2']);
+  // Quick jobs: after a few hundred, the worker holds more than its two slots.
+  await waitFor('the worker to claim ahead of its slots', async () => {
+    const [row] = await sql(db, `select count(*)::int as n from S.jobs where status = 'running'`);
+    return lines(file).length > 200 && (row!.n as number) > 2;
+  });
+  worker.child.kill('SIGTERM');
+  const { code, stderr } = await worker.exited;
+  expect(code, stderr).toBe(0);
+
+  const ran = lines(file).map(Number);
+  expect(new Set(ran).size).toBe(ran.length); // none ran twice
+  const counts = await sql(db, `select status, count(*)::int as n, max(attempts) as most, min(attempts) as least from S.jobs group by status order by status`);
+  expect(counts.find((c) => c.status === 'running')).toBeUndefined();
+  const complete = counts.find((c) => c.status === 'complete')!;
+  const waiting = counts.find((c) => c.status === 'waiting')!;
+  expect(complete.n).toBe(ran.length);
+  expect(complete.n + waiting.n).toBe(3000);
+  expect([waiting.least, waiting.most]).toEqual([0, 0]);
+  // Claimed ahead or not, jobs start in claim order: oldest first at equal priority.
+  expect(ran.slice(0, 20).every((n) => n < 30)).toBe(true);
+  expect(Math.max(...ran)).toBeLessThan(ran.length + 20);
+});
