@@ -19,6 +19,8 @@ export interface FireResult {
   fired: FiredTick[];
   /** The earliest next tick of any active schedule after this round, or null when there is none. */
   nextTickAt: Date | null;
+  /** Milliseconds until `nextTickAt` by the database's clock (0 when already due), or null. */
+  nextTickDelayMs: number | null;
 }
 
 interface DueRow {
@@ -79,8 +81,11 @@ export async function fireDueSchedules(pool: pg.Pool, schema: string): Promise<F
   } finally {
     client.release();
   }
-  const { rows } = await pool.query<{ next: Date | null }>(`select min(next_fire_at) as next from ${s}.schedules where not paused`);
-  return { fired, nextTickAt: rows[0]?.next ?? null };
+  const { rows } = await pool.query<{ next: Date | null; now: Date }>(
+    `select min(next_fire_at) as next, now() as now from ${s}.schedules where not paused`,
+  );
+  const next = rows[0]?.next ?? null;
+  return { fired, nextTickAt: next, nextTickDelayMs: next === null ? null : Math.max(0, next.getTime() - rows[0]!.now.getTime()) };
 }
 
 function catchUpOf(row: DueRow): CatchUp {

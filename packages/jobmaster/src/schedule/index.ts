@@ -27,3 +27,4 @@ export {
   type ScheduleInfo,
   type NewSchedule,
 } from './schedule-store.js';
+export { ScheduleTicker, SCHEDULE_CHECK_INTERVAL_MS, type ScheduleTickerOptions } from './schedule-ticker.js';

@@ -9,6 +9,8 @@ export interface NextWake {
   nextTickAt: Date | null;
   /** Milliseconds from now until the earlier of the two, by the database's clock; null when neither exists. */
   delayMs: number | null;
+  /** Milliseconds from now until `nextRunAt`, by the database's clock; null when there is none. */
+  runAtDelayMs: number | null;
 }
 
 /**
@@ -24,5 +26,6 @@ export async function nextWake(db: Queryable, schema: string, tasks?: readonly s
   const row = rows[0]!;
   const times = [row.next_run_at, row.next_tick_at].filter((t): t is Date => t !== null).map((t) => t.getTime());
   const delayMs = times.length === 0 ? null : Math.max(0, Math.min(...times) - row.db_now.getTime());
-  return { nextRunAt: row.next_run_at, nextTickAt: row.next_tick_at, delayMs };
+  const runAtDelayMs = row.next_run_at === null ? null : Math.max(0, row.next_run_at.getTime() - row.db_now.getTime());
+  return { nextRunAt: row.next_run_at, nextTickAt: row.next_tick_at, delayMs, runAtDelayMs };
 }

@@ -7,6 +7,9 @@ import { notifyChannel } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry/task-registry.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
+import { fireDueSchedules } from '../schedule/fire-schedules.js';
+import { nextWake } from '../schedule/next-wake.js';
+import { ScheduleTicker } from '../schedule/schedule-ticker.js';
 import { ClaimedQueue } from './claimed-queue.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
@@ -57,6 +60,8 @@ export class Worker {
   #stopping = false;
   #abandoning = false;
   #listener: NotificationListener | null = null;
+  /** Fires due cron schedules about every second and on each tick (long-running mode). */
+  #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
   /** The claim in flight, if any: claims run beside the jobs, one at a time. */
   #claiming: Promise<void> | null = null;
@@ -173,6 +178,13 @@ export class Worker {
         );
         this.#listener = listener;
         await this.#translate(() => listener.start());
+        this.#ticker = new ScheduleTicker(this.#pool, o.schema, {
+          onError: (e) => o.logger.warn(`jobmaster worker: firing schedules failed, retrying: ${(e as Error).message}`),
+        });
+        this.#ticker.start();
+      } else {
+        // A drain started by the system's cron fires the schedules that are due, then runs their jobs.
+        await this.#translate(() => fireDueSchedules(this.#pool, o.schema));
       }
       this.#heartbeat.start();
       await this.#loop();
@@ -246,8 +258,19 @@ export class Worker {
       this.#idle = true;
       this.#idleSince = recordedBefore;
       if (o.untilEmpty) this.#wake.wake();
+      else await this.#wakeForRunAt();
     } else {
       this.#wake.wake();
+    }
+  }
+
+  /** Sets a timer for the earliest future run-at among our tasks, so an idle worker starts it on time, not on the poll. */
+  async #wakeForRunAt(): Promise<void> {
+    try {
+      const { runAtDelayMs } = await nextWake(this.#pool, this.options.schema, this.#who.tasks);
+      if (runAtDelayMs !== null) this.#wake.wakeAt(Date.now() + runAtDelayMs);
+    } catch {
+      // The poll still comes; claiming reports a lasting database failure.
     }
   }
 
@@ -335,6 +358,7 @@ export class Worker {
 
   async #shutdown(): Promise<void> {
     const o = this.options;
+    await this.#ticker?.stop();
     await this.#listener?.stop().catch(() => {});
     this.#wake.cancelTimedWake();
     await this.#claiming;
