@@ -167,3 +167,17 @@ describe('firing', () => {
   });
 });
 
+
+describe('jm status', () => {
+  test('shows the schedules with their last and next ticks, as text and JSON', async () => {
+    const text = await jm(['status'], V2);
+    expect(text.code).toBe(0);
+    const section = text.stdout.slice(text.stdout.indexOf('Schedules ('));
+    expect(section).toMatch(/^Schedules \(\d+\)\nSCHEDULE +TASK +CRON +SOURCE +STATE +CATCH-UP +LAST TICK +NEXT TICK +LAST RESULT\n/);
+    expect(section).toMatch(/^evening +clock\.tick +0 0 19 \* \* \* 2026-2030 +code +active +skip +- +\d{4}-\d\d-\d\d 19:00:00Z +-$/m);
+    const json = JSON.parse((await jm(['status', '--json'], V2)).stdout);
+    expect(json.schedules.map((s: { name: string }) => s.name)).toContain('evening');
+    const filtered = JSON.parse((await jm(['status', '--json', '--task', 'clock.tick'], V2)).stdout);
+    expect(filtered.schedules.map((s: { name: string }) => s.name)).toEqual(['evening', 'morning']);
+  });
+});

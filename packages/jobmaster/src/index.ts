@@ -65,6 +65,8 @@ export {
   planTicks,
   fireDueSchedules,
   nextWake,
+  ScheduleTicker,
+  SCHEDULE_CHECK_INTERVAL_MS,
   addSchedule,
   listSchedules,
   pauseSchedule,
@@ -84,6 +86,7 @@ export {
   type NextWake,
   type ScheduleInfo,
   type NewSchedule,
+  type ScheduleTickerOptions,
 } from './schedule/index.js';
 
 // Configuration and database access

@@ -2,6 +2,7 @@ import { JOB_STATUSES, type QueueStatus } from 'jobmaster';
 import { formatTable, type Output } from '../output.js';
 import { formatAgo, formatSeconds, formatTime } from './format-time.js';
 import { alignRight, oneLine, statusColor } from './table-cells.js';
+import { formatSchedules } from './schedules-view.js';
 
 function describeFilters(status: QueueStatus): string {
   const parts = [`schema ${status.schema}`];
@@ -94,7 +95,12 @@ function failuresSection(out: Output, status: QueueStatus): string | null {
   return `${title}\n${formatTable(aligned.headers, aligned.rows, (col, cell) => (col === 0 || col === 4 ? c.red(cell) : cell))}`;
 }
 
-/** `jm status` as text: counts by task and status, running jobs, units per node, recent failures. */
+function schedulesSection(out: Output, status: QueueStatus): string | null {
+  if (status.schedules.length === 0) return null;
+  return `${out.color.bold('Schedules')} (${status.schedules.length})\n${formatSchedules(out, status.schedules)}`;
+}
+
+/** `jm status` as text: counts by task and status, running jobs, units per node, recent failures, schedules. */
 export function renderQueueStatus(out: Output, status: QueueStatus): string {
   const sections = [
     out.color.dim(describeFilters(status)),
@@ -102,6 +108,7 @@ export function renderQueueStatus(out: Output, status: QueueStatus): string {
     runningSection(out, status),
     nodesSection(out, status),
     failuresSection(out, status),
+    schedulesSection(out, status),
   ];
   return sections.filter((s): s is string => s !== null).join('\n\n');
 }

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/queryable.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { UnknownTaskError } from '../errors.js';
+import { listSchedules, type ScheduleInfo } from '../schedule/schedule-store.js';
 import { countJobsByTask, totalCounts, type StatusCounts, type TaskJobCounts } from './job-counts.js';
 import { listNodeUnits, type NodeUnits } from './node-units.js';
 import { listRecentFailures, type FailedJob } from './recent-failures.js';
@@ -24,6 +25,8 @@ export interface QueueStatus {
   nodes: NodeUnits[];
   /** The most recent failures. Empty when filtered to another status. */
   recentFailures: FailedJob[];
+  /** Cron schedules (of the filtered task, if any) with their last and next ticks. */
+  schedules: ScheduleInfo[];
 }
 
 /** Limits for `getQueueStatus`. */
@@ -57,12 +60,14 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
     const { at, known } = rows[0]!;
     if (!known && filters.task) throw new UnknownTaskError(filters.task.typeKey, filters.task.taskKey);
     const wants = (status: string): boolean => filters.status === undefined || filters.status === status;
-    const [tasks, running, nodes, recentFailures] = await Promise.all([
+    const [tasks, running, nodes, recentFailures, schedules] = await Promise.all([
       countJobsByTask(db, schema, filters),
       wants('running') ? listRunningJobs(db, schema, filters, options.runningLimit ?? 100) : [],
       listNodeUnits(db, schema),
       wants('failed') ? listRecentFailures(db, schema, filters, options.failureLimit ?? 10) : [],
+      listSchedules(db, schema),
     ]);
+    const taskName = filters.task ? `${filters.task.typeKey}.${filters.task.taskKey}` : null;
     return {
       schema,
       at,
@@ -76,6 +81,7 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
       running,
       nodes,
       recentFailures,
+      schedules: taskName === null ? schedules : schedules.filter((sc) => sc.task === taskName),
     };
   } catch (error) {
     throw translateDatabaseError(error, { schema });
