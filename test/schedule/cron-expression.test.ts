@@ -2,9 +2,13 @@
 // exactly cron-parser's ticks; 7-field expressions give cron-parser's ticks of the first six
 // fields, kept only in the years of the seventh; time zones, daylight saving included.
 import { CronSchedule, InvalidScheduleError, parseCatchUp, planTicks } from 'jobmaster';
-import { CronExpressionParser } from '../../packages/jobmaster/node_modules/cron-parser';
-// (cron-parser is a dependency of the jobmaster package, not of the workspace root.)
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as Parser } from '../../packages/jobmaster/node_modules/cron-parser/dist/types/index.js';
 import { describe, expect, test } from 'vitest';
+
+// cron-parser is a dependency of the jobmaster package, not of the workspace root.
+const requireFromJobmaster = createRequire(new URL('../../packages/jobmaster/package.json', import.meta.url));
+const { CronExpressionParser } = requireFromJobmaster('cron-parser') as { CronExpressionParser: typeof Parser };
 
 const START = new Date('2026-03-06T12:00:00.000Z');
 
