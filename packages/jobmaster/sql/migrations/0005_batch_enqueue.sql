@@ -10,7 +10,8 @@
 -- Fast path: when no job has a job key and every job is valid by the rules of
 -- prepare_arguments (checked here set-based, conservatively), the batch is validated,
 -- defaulted and inserted by one INSERT ... SELECT ... ON CONFLICT DO NOTHING, ids assigned in
--- array order. An identical job earlier in the batch, or already waiting or running, gives
+-- array order, rows inserted in a fixed order (so concurrent batches cannot deadlock). An
+-- identical job earlier in the batch, or already waiting or running, gives
 -- its id ('identical'). Anything else (a key, an invalid job, a priority or run_at that is
 -- not plainly an integer or a timestamp string) takes the slow path: enqueue per job, which
 -- raises exactly the message a single enqueue would, naming the first bad job. A job whose
@@ -100,12 +101,19 @@ begin
       from prepared p
       left join (select g.ord, jsonb_object_agg(g.name, g.value) as arguments from given_values g group by g.ord) a on a.ord = p.ord
      where (select ok from verdict)
+  ), new_ids as (
+    -- Ids follow the array's order, but rows go in sorted by identity: two batches holding
+    -- the same jobs in different orders then lock them in the same order and cannot deadlock.
+    select row_number() over (order by v.id) as nth, v.id
+      from (select nextval(pg_get_serial_sequence(':schema.jobs', 'id')) as id from filled) v
   ), ins as (
-    insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
-    select f.type_key, f.task_key, f.priority, f.arguments, f.process_units, f.max_attempts,
+    insert into :schema.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+    overriding system value
+    select i.id, f.type_key, f.task_key, f.priority, f.arguments, f.process_units, f.max_attempts,
            coalesce((f.job ->> 'run_at')::timestamptz, now())
-      from filled f
-     order by f.ord
+      from (select f.*, row_number() over (order by f.ord) as nth from filled f) f
+      join new_ids i on i.nth = f.nth
+     order by f.type_key, f.task_key, md5(f.arguments::text), f.ord
     on conflict (type_key, task_key, md5(arguments::text))
       where status in ('waiting', 'running') and job_key is null and schedule_name is null
       do nothing
