@@ -13,8 +13,16 @@ const work = mkdtempSync(join(tmpdir(), 'jm-demo-'));
 const sumFile = join(work, 'sum.txt');
 const chainFile = join(work, 'chain.txt');
 
+// Quoted so the printed command can be pasted into a POSIX shell.
+function shellQuote(arg) {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  // SQL with its own single quotes reads best in double quotes, as the README writes it.
+  if (arg.includes("'") && !/[$`\\!]/.test(arg)) return `"${arg.replace(/"/g, '\\"')}"`;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 function step(title, args, { allowFailure = false } = {}) {
-  process.stdout.write(`\n\u001b[1m$ jm ${args.map((a) => (/[\s"'{}()*]/.test(a) ? `'${a}'` : a)).join(' ')}\u001b[0m   # ${title}\n`);
+  process.stdout.write(`\n\u001b[1m$ bin/jm ${args.map(shellQuote).join(' ')}\u001b[0m   # ${title}\n`);
   try {
     execFileSync(process.execPath, [jm, ...args], { cwd: root, stdio: 'inherit', env: process.env });
   } catch (error) {
