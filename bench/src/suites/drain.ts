@@ -12,7 +12,7 @@ export function drainSpecs(jobs: number): DrainSpec[] {
   };
   const graphilePerf = { concurrency: 24, maxPoolSize: 25, localQueueSize: 1000, completeJobBatchDelay: 0, failJobBatchDelay: 0 };
   return [
-    { label: 'JobMaster defaults (concurrency 10, claim batch 100, outcome batch 500)', system: 'jobmaster', settings: {}, prepare: noop },
+    { label: 'JobMaster defaults (concurrency 10, claim batch up to 1,000, outcome batch 1,000)', system: 'jobmaster', settings: {}, prepare: noop },
     { label: 'JobMaster concurrency 1', system: 'jobmaster', settings: { concurrency: 1 }, prepare: noop },
     { label: 'JobMaster concurrency 100', system: 'jobmaster', settings: { concurrency: 100 }, prepare: noop },
     { label: 'graphile-worker defaults (concurrency 1, no batching)', system: 'graphile-worker', settings: {}, prepare: noop, timeBoxMs: SLOW_BOX_MS },
@@ -36,7 +36,7 @@ export async function runDrainRows(ctx: SuiteContext, name: string, specs: Drain
         record(row, 'rate', result.rate);
         record(row, 'rss', result.peakRssMb);
         if (result.report.timedOut) {
-          const note = `time-boxed at ${((spec.timeBoxMs ?? 0) / 1000).toFixed(0)} s (${result.report.count.toLocaleString('en-US')} jobs done)`;
+          const note = `time-boxed at ${((spec.timeBoxMs ?? 180_000) / 1000).toFixed(0)} s (${result.report.count.toLocaleString('en-US')} jobs done)`;
           if (!row.notes.some((n) => n.startsWith('time-boxed'))) row.notes.push(note);
         }
         ctx.log(`${name} run ${run}: ${spec.label}: ${Math.round(result.rate)} jobs/s, peak RSS ${result.peakRssMb.toFixed(0)} MB`);

@@ -24,10 +24,17 @@ export async function featuresSuite(ctx: SuiteContext): Promise<Table> {
   const specs: DrainSpec[] = [
     { label: plain, system: 'jobmaster', settings: {}, prepare: async (p) => (await fill(p, jobs), jobs) },
     {
-      label: 'process units on, tight budget (10 units for 10 slots: the budget is full whenever every slot is)',
+      label: 'process units, budget 1,000 units (binds before the 1,000-job claim-ahead does)',
+      system: 'jobmaster',
+      settings: { processUnits: 1_000 },
+      prepare: async (p) => (await fill(p, jobs), jobs),
+    },
+    {
+      label: 'process units, budget 10 units for 10 slots (full whenever every slot is)',
       system: 'jobmaster',
       settings: { processUnits: 10 },
       prepare: async (p) => (await fill(p, jobs), jobs),
+      timeBoxMs: 30_000,
     },
     {
       label: 'one already-satisfied dependency per job',

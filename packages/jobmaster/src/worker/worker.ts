@@ -72,6 +72,8 @@ export class Worker {
   #idle = false;
   /** `#recorded` when that claim was sent (a drain ends once no outcome was written since). */
   #idleSince = 0;
+  /** Counts notifications, job ends, outcomes and heartbeats: a claim that ran meanwhile is not the last word. */
+  #activity = 0;
 
   constructor(options: WorkerOptions = {}) {
     this.options = resolveWorkerOptions(options);
@@ -173,7 +175,7 @@ export class Worker {
     let failure: unknown = null;
     try {
       if (!o.untilEmpty) {
-        const listener = new NotificationListener(this.#pool, notifyChannel(o.schema), () => this.#wake.wake(), (state, message) =>
+        const listener = new NotificationListener(this.#pool, notifyChannel(o.schema), () => this.#poke(), (state, message) =>
           this.#onEvent({ type: 'connection', state, message }),
         );
         this.#listener = listener;
@@ -208,10 +210,14 @@ export class Worker {
       }
       this.#startQueued();
       if (this.#claiming === null && !this.#idle && performance.now() >= this.#nextClaimAt) {
-        const want = this.#queue.wanted(o.concurrency - this.#running.size);
+        const free = o.concurrency - this.#running.size;
+        // Jobs of one unit or more cannot outnumber the budget: asking for more only locks rows in vain.
+        const want = Math.min(this.#queue.wanted(free), Math.max(free, o.processUnits));
         if (want > 0) {
           this.#claiming = this.#claim(want).finally(() => {
             this.#claiming = null;
+            // Look again at once unless the claim found nothing (a drain then checks whether it is done).
+            if (!this.#idle || o.untilEmpty) this.#wake.wake();
           });
         }
       }
@@ -233,6 +239,7 @@ export class Worker {
   async #claim(limit: number): Promise<void> {
     const o = this.options;
     const recordedBefore = this.#recorded;
+    const activityBefore = this.#activity;
     let claimed: ClaimResult;
     try {
       claimed = await this.#queries.claim(this.#who, limit);
@@ -254,13 +261,13 @@ export class Worker {
     this.#queue.push(claimed.run);
     this.#startQueued();
     // A short batch means nothing more can run now; handled jobs may have inserted jobs to run.
-    if (claimed.run.length + claimed.handled.length < limit && claimed.handled.length === 0) {
-      this.#idle = true;
-      this.#idleSince = recordedBefore;
-      if (o.untilEmpty) this.#wake.wake();
-      else await this.#wakeForRunAt();
-    } else {
-      this.#wake.wake();
+    if (claimed.run.length + claimed.handled.length < limit && claimed.handled.length === 0 && this.#activity === activityBefore) {
+      if (!o.untilEmpty) await this.#wakeForRunAt();
+      // Idle only if nothing happened meanwhile that may have made work claimable.
+      if (this.#activity === activityBefore) {
+        this.#idle = true;
+        this.#idleSince = recordedBefore;
+      }
     }
   }
 
@@ -272,6 +279,12 @@ export class Worker {
     } catch {
       // The poll still comes; claiming reports a lasting database failure.
     }
+  }
+
+  /** Something happened that may make work claimable (a NOTIFY, a job ending, an outcome written, a heartbeat). */
+  #poke(): void {
+    this.#activity++;
+    this.#wake.wake();
   }
 
   /** Starts queued jobs while slots are free. */
@@ -295,7 +308,7 @@ export class Worker {
   #finished(running: RunningJob, result: JobResult): void {
     this.#queue.recordDuration(performance.now() - running.startedAt);
     this.#startQueued();
-    this.#wake.wake();
+    this.#poke();
     if (running.cancelRequested) {
       this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled while running (attempt ${running.job.attempt})` });
     } else if (result.ok) {
@@ -314,7 +327,7 @@ export class Worker {
     }
     const durationMs = Math.round(performance.now() - r.job.startedAt);
     this.#onEvent({ type: 'job-end', job: r.job.job, status: r.status, durationMs, ...(r.message !== undefined && { message: r.message }) });
-    this.#wake.wake();
+    this.#poke();
   }
 
   #afterHeartbeat(sent: string[], held: Map<string, boolean>): void {
@@ -323,7 +336,7 @@ export class Worker {
       countEnd(this.#summary, 'lost');
       this.#onEvent({ type: 'job-end', job: lost.job, status: 'lost', durationMs: Math.round(performance.now() - lost.startedAt) });
     }
-    this.#wake.wake();
+    this.#poke();
   }
 
   /** Queued jobs no longer held are dropped; queued jobs someone cancelled end as cancelled without running. */
