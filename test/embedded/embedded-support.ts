@@ -2,11 +2,10 @@
  * Helpers for tests of the embedded database: a throwaway data directory, `jm` run with no
  * DATABASE_URL and JM_DATA_DIR pointing at it, and a clean stop of the serving process.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, cleanEnv, runJm, type JmResult } from '../support/run-jm.js';
+import { runJm, runNodeScript, type JmResult } from '../support/run-jm.js';
 
 export interface EmbeddedDir {
   dataDir: string;
@@ -61,15 +60,7 @@ export function makeEmbeddedDir(): EmbeddedDir {
 
 /** Starts a node script (from the repo root) with the clean environment; resolves with its output. */
 export function runNode(script: string, args: string[], env: Record<string, string> = {}): Promise<JmResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNodeScript(script, args, { env });
 }
 
 export const fileExists = existsSync;

@@ -23,9 +23,14 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return { ...env, ...extra };
 }
 
-export function runJm(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Promise<JmResult> {
+/** Runs a Node script from the repo root with a clean environment; resolves with its output. */
+export function runNodeScript(
+  script: string,
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
+): Promise<JmResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JM_ENTRY, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: cleanEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -38,6 +43,11 @@ export function runJm(args: string[], options: { env?: Record<string, string | u
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs the built `jm` binary as a user would. */
+export function runJm(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Promise<JmResult> {
+  return runNodeScript(JM_ENTRY, args, options);
 }
 
 /** Common connection flags for a test file's schema. */
