@@ -184,6 +184,30 @@ begin
 end;
 $$;
 
+-- True when every dependency of a job is already satisfied (a matching job completed within
+-- its window), read without writing anything and without a subtransaction, so claiming a job
+-- whose dependencies are met costs little. Dependencies with "same" arithmetic are left to
+-- unmet_dependencies (false here), as arithmetic on a bad value raises there, inside a
+-- subtransaction that fails that job alone.
+create function :schema.dependencies_met(p_type_key text, p_task_key text, p_arguments jsonb)
+returns boolean
+language sql stable
+set jit = off
+as $$
+  select not exists (
+    select 1 from :schema.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key
+       and (exists (select 1 from jsonb_each(d.arguments) a
+                     where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]')
+            or not exists (
+              select 1 from :schema.jobs c
+               where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key
+                 and c.status = 'complete' and c.finished_at >= now() - d.freshness
+                 and c.arguments @> (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
+                                                                                 else p_arguments -> (a.value ->> 'parameter') end), '{}')
+                                       from jsonb_each(d.arguments) a))));
+$$;
+
 -- Checks a job's dependencies. wait_for is null when every one completed within its window;
 -- otherwise the ids of the dependency jobs to wait for, inserting missing ones at the
 -- dependent's priority + 1 (spawned_by = the dependent); inserted counts those new jobs.
@@ -234,8 +258,9 @@ $$;
 -- Returns one row per job handled, with action 'run' (execute it), 'fanned_out',
 -- 'waiting' (for dependencies) or 'failed' (message says why); spawned counts the jobs the
 -- handling inserted (fan-out children, missing dependency jobs).
--- Plain jobs cost one row lock in the loop and one set-based update at the end; only
--- fan-out and dependency checks run per-job SQL (inside a subtransaction each).
+-- Plain jobs cost one row lock in the loop and one set-based update at the end; a job whose
+-- dependencies are all met costs one read-only check (dependencies_met); only fan-out and
+-- unmet dependencies run per-job SQL that writes (inside a subtransaction each).
 create function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
   p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20)
@@ -278,7 +303,7 @@ begin
      limit p_limit
      for update of j skip locked
   loop
-    if v_job.fans_out or v_job.has_deps then
+    if v_job.fans_out or (v_job.has_deps and not :schema.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)) then
       v_action := null;
       v_spawned := 0;
       -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
