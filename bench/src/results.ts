@@ -27,8 +27,11 @@ export function record(row: Row, metric: string, value: number): void {
   (row.metrics[metric] ??= []).push(value);
 }
 
-function format(value: number, digits: number): string {
+function format(value: number, fractionDigits: number): string {
+  let digits = fractionDigits;
   if (!Number.isFinite(value)) return 'n/a';
+  // Small figures (a time-boxed 0.5 jobs/s) keep a decimal rather than rounding to 0.
+  if (digits === 0 && Math.abs(value) < 10) digits = 1;
   return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
