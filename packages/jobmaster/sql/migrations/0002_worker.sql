@@ -258,9 +258,10 @@ $$;
 -- Returns one row per job handled, with action 'run' (execute it), 'fanned_out',
 -- 'waiting' (for dependencies) or 'failed' (message says why); spawned counts the jobs the
 -- handling inserted (fan-out children, missing dependency jobs).
--- Plain jobs cost one row lock in the loop and one set-based update at the end; a job whose
--- dependencies are all met costs one read-only check (dependencies_met); only fan-out and
--- unmet dependencies run per-job SQL that writes (inside a subtransaction each).
+-- When every candidate is plain (no fan-out, dependencies met) and all fit the budget, the
+-- candidates are locked by one statement and claimed by one set-based update; otherwise a
+-- loop takes them one by one, and only fan-out and unmet dependencies run per-job SQL that
+-- writes (inside a subtransaction each).
 create function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
   p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20)
@@ -280,12 +281,37 @@ declare
   v_action    text;
   v_message   text;
   v_spawned   integer;
+  v_ids       bigint[];
+  v_special   boolean;
 begin
   perform :schema.recover_expired_leases();
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from :schema.jobs j where j.status = 'running' and j.node = p_node;
 
+  -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
+  -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
+  -- handles them one by one (the rows locked here are ours, so it sees them again).
+  select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
+         coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
+    into v_ids, v_special
+    from (select j.id, j.priority, j.process_units,
+                 (cardinality(t.write_all) > 0
+                    and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
+                 or (exists (select 1 from :schema.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
+                     and not :schema.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
+            from :schema.jobs j
+            join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+           where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+             and (j.waiting_for is null or not exists (
+                    select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+           order by j.priority desc, j.id
+           limit p_limit
+             for update of j skip locked) c;
+  if not v_special then
+    v_run := v_ids;
+  else
   for v_job in
     select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
            j.dependency_requeues, t.write_all,
@@ -356,6 +382,7 @@ begin
     v_available := v_available - v_job.process_units;
     v_run := v_run || v_job.id;
   end loop;
+  end if;
 
   if cardinality(v_run) > 0 then
     return query
