@@ -68,7 +68,8 @@ $$;
 -- retried, since only one may be active: that twin's id is returned instead.
 -- Params: the job ids; the node and process id of whoever retries (for the history).
 -- Raises SQLSTATE JM003 (detail: the id) and changes nothing when an id does not exist.
--- Returns one row per id given: outcome is 'retried', 'duplicate' (twin_id says which job),
+-- A retry is blocked by an active twin: the job now holding its key, or an identical unkeyed
+-- job. Returns one row per id given: outcome is 'retried', 'duplicate' (twin_id says which job),
 -- 'not_retryable' (waiting, running or complete: status says which) or 'not_found' (deleted
 -- meanwhile).
 create function :schema.retry_jobs(p_ids bigint[], p_node text, p_pid integer)
@@ -87,7 +88,7 @@ begin
     raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
   end if;
   for v_job in
-    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments
+    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments, j.job_key, j.schedule_name
       from (select distinct u.id from unnest(p_ids) u(id)) g
       left join :schema.jobs j on j.id = g.id
      order by g.id
@@ -119,8 +120,9 @@ begin
         end if;
       exception when unique_violation then
         select t.id into v_twin from :schema.jobs t
-         where t.type_key = v_job.type_key and t.task_key = v_job.task_key
-           and md5(t.arguments::text) = md5(v_job.arguments::text) and t.status in ('waiting', 'running')
+         where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.status in ('waiting', 'running')
+           and case when v_job.job_key is not null then t.job_key = v_job.job_key
+                    else t.job_key is null and t.schedule_name is null and md5(t.arguments::text) = md5(v_job.arguments::text) end
          limit 1;
         outcome := 'duplicate';
         twin_id := v_twin;

@@ -1,0 +1,1279 @@
+create table job_events (
+  id bigint generated always as identity not null,
+  job_id bigint not null,
+  at timestamp with time zone not null default now(),
+  status text not null,
+  node text,
+  pid integer,
+  message text,
+  constraint job_events_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobmaster.jobs(id) ON DELETE CASCADE,
+  constraint job_events_pkey PRIMARY KEY (id)
+);
+
+create table jobs (
+  id bigint generated always as identity not null,
+  type_key text not null,
+  task_key text not null,
+  priority integer not null default 0,
+  arguments jsonb not null,
+  status text not null default 'waiting'::text,
+  process_units integer not null,
+  run_at timestamp with time zone not null default now(),
+  created_at timestamp with time zone not null default now(),
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  attempts integer not null default 0,
+  max_attempts integer not null,
+  node text,
+  pid integer,
+  worker_id text,
+  lease_expires_at timestamp with time zone,
+  waiting_for bigint[],
+  dependency_requeues integer not null default 0,
+  spawned_by bigint,
+  result jsonb,
+  error jsonb,
+  message text,
+  cancel_requested boolean not null default false,
+  job_key text,
+  schedule_name text,
+  schedule_tick timestamp with time zone,
+  constraint jobs_job_key_check CHECK (((job_key IS NULL) OR ((length(job_key) >= 1) AND (length(job_key) <= 255)))),
+  constraint jobs_pkey PRIMARY KEY (id),
+  constraint jobs_spawned_by_fkey FOREIGN KEY (spawned_by) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
+  constraint jobs_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'running'::text, 'complete'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+create table migrations (
+  id integer not null,
+  name text not null,
+  applied_at timestamp with time zone not null default now(),
+  constraint migrations_pkey PRIMARY KEY (id)
+);
+
+create table schedules (
+  name text not null,
+  source text not null,
+  type_key text not null,
+  task_key text not null,
+  arguments jsonb not null default '{}'::jsonb,
+  cron text not null,
+  time_zone text,
+  catch_up text not null default 'latest'::text,
+  backfill_limit integer,
+  paused boolean not null default false,
+  next_fire_at timestamp with time zone,
+  last_tick_at timestamp with time zone,
+  last_fired_at timestamp with time zone,
+  last_job_id bigint,
+  last_error text,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint schedules_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
+  constraint schedules_backfill_limit_check CHECK (((backfill_limit >= 1) AND (backfill_limit <= 1000))),
+  constraint schedules_catch_up_check CHECK ((catch_up = ANY (ARRAY['latest'::text, 'skip'::text, 'backfill'::text]))),
+  constraint schedules_check CHECK (((catch_up = 'backfill'::text) = (backfill_limit IS NOT NULL))),
+  constraint schedules_name_check CHECK ((name ~ '^[A-Za-z0-9_][A-Za-z0-9_.:#@/-]{0,199}$'::text)),
+  constraint schedules_pkey PRIMARY KEY (name),
+  constraint schedules_source_check CHECK ((source = ANY (ARRAY['code'::text, 'runtime'::text])))
+);
+
+create table task_dependencies (
+  type_key text not null,
+  task_key text not null,
+  "position" integer not null,
+  depends_on_type_key text not null,
+  depends_on_task_key text not null,
+  freshness interval not null,
+  arguments jsonb not null default '{}'::jsonb,
+  constraint task_dependencies_depends_on_type_key_depends_on_task_key_fkey FOREIGN KEY (depends_on_type_key, depends_on_task_key) REFERENCES jobmaster.tasks(type_key, task_key) ON DELETE CASCADE,
+  constraint task_dependencies_pkey PRIMARY KEY (type_key, task_key, "position"),
+  constraint task_dependencies_type_key_task_key_fkey FOREIGN KEY (type_key, task_key) REFERENCES jobmaster.tasks(type_key, task_key) ON DELETE CASCADE
+);
+
+create table task_parameters (
+  type_key text not null,
+  task_key text not null,
+  name text not null,
+  "position" integer not null,
+  json_type text not null,
+  required boolean not null,
+  default_value jsonb,
+  select_from jsonb,
+  help text,
+  constraint task_parameters_json_type_check CHECK ((json_type = ANY (ARRAY['string'::text, 'integer'::text, 'number'::text, 'boolean'::text, 'object'::text, 'array'::text, 'null'::text]))),
+  constraint task_parameters_pkey PRIMARY KEY (type_key, task_key, name),
+  constraint task_parameters_select_from_check CHECK (((select_from IS NULL) OR (jsonb_typeof(select_from) = 'array'::text))),
+  constraint task_parameters_type_key_task_key_fkey FOREIGN KEY (type_key, task_key) REFERENCES jobmaster.tasks(type_key, task_key) ON DELETE CASCADE
+);
+
+create table tasks (
+  type_key text not null,
+  task_key text not null,
+  process_units integer not null default 1,
+  write_all text[] not null default '{}'::text[],
+  max_attempts integer not null default 3,
+  retry_delay_seconds double precision not null default 5,
+  description text,
+  constraint tasks_max_attempts_check CHECK ((max_attempts >= 1)),
+  constraint tasks_pkey PRIMARY KEY (type_key, task_key),
+  constraint tasks_process_units_check CHECK ((process_units >= 0)),
+  constraint tasks_retry_delay_seconds_check CHECK ((retry_delay_seconds >= (0)::double precision))
+);
+
+create table workers (
+  worker_id text not null,
+  node text not null,
+  pid integer not null,
+  process_units integer not null,
+  concurrency integer not null,
+  started_at timestamp with time zone not null default now(),
+  last_seen_at timestamp with time zone not null default now(),
+  constraint workers_pkey PRIMARY KEY (worker_id)
+);
+
+CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
+
+CREATE UNIQUE INDEX job_events_pkey ON jobmaster.job_events USING btree (id);
+
+CREATE UNIQUE INDEX jobs_active_identity ON jobmaster.jobs USING btree (type_key, task_key, md5((arguments)::text)) WHERE ((status = ANY (ARRAY['waiting'::text, 'running'::text])) AND (job_key IS NULL) AND (schedule_name IS NULL));
+
+CREATE UNIQUE INDEX jobs_active_key ON jobmaster.jobs USING btree (type_key, task_key, job_key) WHERE ((job_key IS NOT NULL) AND (status = ANY (ARRAY['waiting'::text, 'running'::text])));
+
+CREATE INDEX jobs_claim_order ON jobmaster.jobs USING btree (priority DESC, id) WHERE (status = 'waiting'::text);
+
+CREATE INDEX jobs_failed_recent ON jobmaster.jobs USING btree (finished_at DESC) WHERE (status = 'failed'::text);
+
+CREATE INDEX jobs_finished_window ON jobmaster.jobs USING btree (finished_at) INCLUDE (type_key, task_key, status) WHERE (finished_at IS NOT NULL);
+
+CREATE INDEX jobs_lease_expiry ON jobmaster.jobs USING btree (lease_expires_at) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX jobs_pkey ON jobmaster.jobs USING btree (id);
+
+CREATE INDEX jobs_running_by_node ON jobmaster.jobs USING btree (node) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_name, schedule_tick) WHERE (schedule_name IS NOT NULL);
+
+CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
+
+CREATE INDEX jobs_task_status_finished ON jobmaster.jobs USING btree (type_key, task_key, status, finished_at);
+
+CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
+
+CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE (status = 'waiting'::text);
+
+CREATE UNIQUE INDEX migrations_pkey ON jobmaster.migrations USING btree (id);
+
+CREATE INDEX schedules_due ON jobmaster.schedules USING btree (next_fire_at) WHERE (NOT paused);
+
+CREATE UNIQUE INDEX schedules_pkey ON jobmaster.schedules USING btree (name);
+
+CREATE UNIQUE INDEX task_dependencies_pkey ON jobmaster.task_dependencies USING btree (type_key, task_key, "position");
+
+CREATE UNIQUE INDEX task_parameters_pkey ON jobmaster.task_parameters USING btree (type_key, task_key, name);
+
+CREATE UNIQUE INDEX tasks_pkey ON jobmaster.tasks USING btree (type_key, task_key);
+
+CREATE UNIQUE INDEX workers_pkey ON jobmaster.workers USING btree (worker_id);
+
+CREATE OR REPLACE FUNCTION jobmaster.add_schedule(p_name text, p_source text, p_type_key text, p_task_key text, p_arguments jsonb, p_cron text, p_time_zone text, p_catch_up text, p_backfill_limit integer, p_next_fire_at timestamp with time zone)
+ RETURNS SETOF jobmaster.schedules
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_source text;
+begin
+  perform jobmaster.prepare_arguments(p_type_key, p_task_key, p_arguments);
+  select s.source into v_source from jobmaster.schedules s where s.name = p_name;
+  if found then
+    raise exception using errcode = 'JM005', message = format('schedule %s already exists', p_name),
+      detail = jsonb_build_object('name', p_name, 'source', v_source)::text;
+  end if;
+  return query
+    insert into jobmaster.schedules (name, source, type_key, task_key, arguments, cron, time_zone, catch_up, backfill_limit, next_fire_at)
+    values (p_name, p_source, p_type_key, p_task_key, coalesce(p_arguments, '{}'), p_cron, p_time_zone, p_catch_up,
+            p_backfill_limit, p_next_fire_at)
+    returning *;
+  perform pg_notify('jm:jobmaster', '');
+exception when unique_violation then
+  raise exception using errcode = 'JM005', message = format('schedule %s already exists', p_name),
+    detail = jsonb_build_object('name', p_name, 'source', 'runtime')::text;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.cancel_jobs(p_ids bigint[], p_node text, p_pid integer)
+ RETURNS TABLE(id bigint, status text, outcome text)
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled bigint[];
+  v_missing   bigint;
+begin
+  select min(u.id) into v_missing from unnest(p_ids) u(id)
+   where not exists (select 1 from jobmaster.jobs m where m.id = u.id);
+  if v_missing is not null then
+    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
+  end if;
+  -- Lock first: a worker claiming one of these jobs either finished claiming (we see running)
+  -- or has not started (it skips the locked row).
+  perform 1 from jobmaster.jobs j where j.id = any (p_ids) order by j.id for update;
+
+  with cancelled as (
+    update jobmaster.jobs j
+       set status = 'cancelled', finished_at = now(), message = 'cancelled by an operator',
+           waiting_for = null, lease_expires_at = null, worker_id = null
+     where j.id = any (p_ids) and j.status = 'waiting'
+    returning j.id
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select c.id, 'cancelled', p_node, p_pid, 'cancelled by an operator' from cancelled c
+  )
+  select array_agg(c.id) into v_cancelled from cancelled c;
+
+  update jobmaster.jobs j set cancel_requested = true
+   where j.id = any (p_ids) and j.status = 'running' and not j.cancel_requested;
+
+  if v_cancelled is not null then
+    perform jobmaster.fail_dependents(v_cancelled, p_node, p_pid);
+  end if;
+
+  return query
+    select g.id, j.status,
+           case when j.id = any (coalesce(v_cancelled, '{}')) then 'cancelled'
+                when j.status = 'running' then 'cancel_requested'
+                else 'finished' end
+      from (select distinct u.id from unnest(p_ids) u(id)) g
+      join jobmaster.jobs j on j.id = g.id
+     order by g.id;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.cancel_running_jobs(p_worker_id text, p_ids bigint[], p_message text)
+ RETURNS SETOF bigint
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_ids  bigint[];
+  v_node text;
+  v_pid  integer;
+begin
+  with cancelled as (
+    update jobmaster.jobs j
+       set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select c.id, 'cancelled', c.node, c.pid, p_message from cancelled c
+  )
+  select array_agg(c.id), min(c.node), min(c.pid) into v_ids, v_node, v_pid from cancelled c;
+  if v_ids is not null then
+    perform jobmaster.fail_dependents(v_ids, v_node, v_pid);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}'));
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20)
+ RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer)
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+ SET enable_sort TO 'off'
+AS $function$
+declare
+  v_available integer;
+  v_job       record;
+  v_run       bigint[] := '{}';
+  v_fan       jsonb;
+  v_deps      record;
+  v_action    text;
+  v_message   text;
+  v_spawned   integer;
+  v_ids       bigint[];
+  v_special   boolean;
+begin
+  perform jobmaster.recover_expired_leases();
+  perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', 'jm:jobmaster', p_node)));
+  select p_budget - coalesce(sum(j.process_units), 0) into v_available
+    from jobmaster.jobs j where j.status = 'running' and j.node = p_node;
+
+  -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
+  -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
+  -- handles them one by one (the rows locked here are ours, so it sees them again).
+  select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
+         coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
+    into v_ids, v_special
+    from (select j.id, j.priority, j.process_units,
+                 (cardinality(t.write_all) > 0
+                    and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
+                 or (exists (select 1 from jobmaster.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
+                     and not jobmaster.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
+            from jobmaster.jobs j
+            join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+           where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+             and (j.waiting_for is null or not exists (
+                    select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+           order by j.priority desc, j.id
+           limit p_limit
+             for update of j skip locked) c;
+  if not v_special then
+    v_run := v_ids;
+  else
+  for v_job in
+    select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+           j.dependency_requeues, t.write_all,
+           cardinality(t.write_all) > 0
+             and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb) as fans_out,
+           exists (select 1 from jobmaster.task_dependencies d
+                    where d.type_key = j.type_key and d.task_key = j.task_key) as has_deps
+      from jobmaster.jobs j
+      join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+     where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+       and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+       and (j.waiting_for is null or not exists (
+              select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+     order by j.priority desc, j.id
+     limit p_limit
+     for update of j skip locked
+  loop
+    if v_job.fans_out or (v_job.has_deps and not jobmaster.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)) then
+      v_action := null;
+      v_spawned := 0;
+      -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
+      begin
+        if v_job.fans_out then
+          v_fan := jobmaster.fan_out(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_job.write_all);
+          v_spawned := (v_fan ->> 'inserted')::integer;
+          v_action := 'fanned_out';
+          v_message := format('fanned out into %s jobs (%s new)', v_fan ->> 'total', v_fan ->> 'inserted');
+          update jobmaster.jobs j set status = 'complete', finished_at = now(), node = p_node, pid = p_pid,
+                 message = v_message, result = v_fan where j.id = v_job.id;
+          perform jobmaster.record_events(array[v_job.id], 'complete', p_node, p_pid, v_message);
+        else
+          select * into v_deps
+            from jobmaster.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
+          if v_deps.wait_for is not null then
+            v_spawned := v_deps.inserted;
+            if v_job.dependency_requeues >= p_max_dependency_waits then
+              v_action := 'failed';
+              v_message := format('dependencies still unmet after %s checks (waiting for jobs %s); giving up',
+                                  v_job.dependency_requeues, array_to_string(v_deps.wait_for, ', '));
+            else
+              v_action := 'waiting';
+              v_message := format('waiting for dependency jobs %s', array_to_string(v_deps.wait_for, ', '));
+              update jobmaster.jobs j set waiting_for = v_deps.wait_for, dependency_requeues = j.dependency_requeues + 1,
+                     message = v_message where j.id = v_job.id;
+              perform jobmaster.record_events(array[v_job.id], 'waiting', p_node, p_pid, v_message);
+            end if;
+          end if;
+        end if;
+      exception when others then
+        v_action := 'failed';
+        v_spawned := 0;
+        v_message := format('could not prepare job: %s', sqlerrm);
+      end;
+      if v_action = 'failed' then
+        update jobmaster.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+               message = v_message where j.id = v_job.id;
+        perform jobmaster.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
+        perform jobmaster.fail_dependents(array[v_job.id], p_node, p_pid);
+      end if;
+      if v_action is not null then
+        return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
+        continue;
+      end if;
+    end if;
+    -- Units shrink as this batch fills: a job that no longer fits stays waiting.
+    continue when v_job.process_units > v_available;
+    v_available := v_available - v_job.process_units;
+    v_run := v_run || v_job.id;
+  end loop;
+  end if;
+
+  if cardinality(v_run) > 0 then
+    return query
+      with claimed as (
+        update jobmaster.jobs j
+           set status = 'running', attempts = j.attempts + 1, started_at = now(), finished_at = null,
+               node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+         where j.id = any (v_run)
+        returning j.*
+      ), events as (
+        insert into jobmaster.job_events (job_id, status, node, pid, message)
+        select c.id, 'running', p_node, p_pid, format('attempt %s of %s', c.attempts, c.max_attempts) from claimed c
+      )
+      select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
+             'run'::text, null::text, 0
+        from claimed c order by c.priority desc, c.id;
+  end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.complete_jobs(p_worker_id text, p_results jsonb)
+ RETURNS SETOF bigint
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+ SET plan_cache_mode TO 'force_custom_plan'
+AS $function$
+declare
+  v_ids     bigint[];
+  v_results jsonb;
+  v_done    bigint[];
+begin
+  -- The ids as an array and the results keyed by id: the update reaches its rows through
+  -- the primary key (or a hashed id list), never by rescanning the input once per job.
+  select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
+    into v_ids, v_results
+    from jsonb_array_elements(p_results) r;
+  with done as (
+    update jobmaster.jobs j
+       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
+     where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid)
+    select d.id, 'complete', d.node, d.pid from done d
+  )
+  select array_agg(d.id) into v_done from done d;
+  -- Dependents of these jobs may now be claimable: wake idle workers.
+  if v_done is not null and exists (select 1 from jobmaster.jobs w
+                                     where w.waiting_for && v_done and w.waiting_for is not null and w.status = 'waiting') then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+  return query select unnest(coalesce(v_done, '{}'));
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.dependencies_met(p_type_key text, p_task_key text, p_arguments jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET jit TO 'off'
+AS $function$
+  select not exists (
+    select 1 from jobmaster.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key
+       and (exists (select 1 from jsonb_each(d.arguments) a
+                     where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]')
+            or not exists (
+              select 1 from jobmaster.jobs c
+               where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key
+                 and c.status = 'complete' and c.finished_at >= now() - d.freshness
+                 and c.arguments @> (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
+                                                                                 else p_arguments -> (a.value ->> 'parameter') end), '{}')
+                                       from jsonb_each(d.arguments) a))));
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.dependency_arguments(p_spec jsonb, p_arguments jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+declare
+  v_result jsonb := '{}';
+  v_key    text;
+  v_arg    jsonb;
+  v_value  jsonb;
+  v_number numeric;
+  v_step   jsonb;
+begin
+  for v_key, v_arg in select key, value from jsonb_each(p_spec) loop
+    if v_arg ->> 'kind' = 'value' then
+      v_value := v_arg -> 'value';
+    else
+      v_value := p_arguments -> (v_arg ->> 'parameter');
+      if jsonb_array_length(coalesce(v_arg -> 'ops', '[]')) > 0 then
+        v_number := (v_value #>> '{}')::numeric;
+        for v_step in select value from jsonb_array_elements(v_arg -> 'ops') loop
+          v_number := case v_step ->> 'op'
+                        when '+' then v_number + (v_step ->> 'operand')::numeric
+                        when '-' then v_number - (v_step ->> 'operand')::numeric
+                        when '*' then v_number * (v_step ->> 'operand')::numeric
+                        when '/' then v_number / (v_step ->> 'operand')::numeric
+                      end;
+        end loop;
+        v_value := to_jsonb(case when v_number = trunc(v_number) then trunc(v_number) else v_number end);
+      end if;
+    end if;
+    v_result := v_result || jsonb_build_object(v_key, v_value);
+  end loop;
+  return v_result;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_task      text := format('%s.%s', p_type_key, p_task_key);
+  v_arguments jsonb;
+  v_units     integer;
+  v_max       integer;
+  v_existing  record;
+begin
+  if p_priority is null then
+    raise exception using errcode = 'JM002', message = format('%s: priority must be an integer, got null', v_task);
+  end if;
+  if p_job_key is not null and length(p_job_key) not between 1 and 255 then
+    raise exception using errcode = 'JM002', message = format('%s: a job key must be 1 to 255 characters long, got %s', v_task, length(p_job_key));
+  end if;
+  if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
+    raise exception using errcode = 'JM002',
+      message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
+  end if;
+  v_arguments := jobmaster.prepare_arguments(p_type_key, p_task_key, p_arguments);
+  select t.process_units, t.max_attempts into v_units, v_max
+    from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+
+  if p_job_key is null then
+    loop
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
+      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
+      on conflict (type_key, task_key, md5(arguments::text))
+        where status in ('waiting', 'running') and job_key is null and schedule_name is null
+        do nothing
+      returning id into job_id;
+      if job_id is not null then
+        inserted := true;
+        outcome := 'inserted';
+        perform pg_notify('jm:jobmaster', '');
+        return;
+      end if;
+      -- An identical job is waiting or running; it may finish before we read it, then retry the insert.
+      select j.id into job_id from jobmaster.jobs j
+       where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key is null and j.schedule_name is null
+         and md5(j.arguments::text) = md5(v_arguments::text) and j.status in ('waiting', 'running');
+      if job_id is not null then
+        inserted := false;
+        outcome := 'identical';
+        return;
+      end if;
+    end loop;
+  end if;
+
+  loop
+    insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key)
+    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key)
+    on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+    returning id into job_id;
+    if job_id is not null then
+      inserted := true;
+      outcome := coalesce(outcome, 'inserted');
+      perform pg_notify('jm:jobmaster', '');
+      return;
+    end if;
+    -- The key is held. Lock the holder: a claim in progress finishes first, so we see
+    -- whether it still waits or now runs.
+    select j.id, j.status into v_existing from jobmaster.jobs j
+     where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key = p_job_key
+       and j.status in ('waiting', 'running')
+     for update;
+    continue when not found; -- it finished meanwhile: the key is free again
+    if p_on_conflict = 'ignore' then
+      job_id := v_existing.id;
+      inserted := false;
+      outcome := 'existing';
+      return;
+    elsif p_on_conflict = 'raise' then
+      raise exception using errcode = 'JM004',
+        message = format('%s: a job with key %s is already %s (job %s); enqueue with on_conflict ignore or replace to reuse it',
+                         v_task, to_jsonb(p_job_key)::text, v_existing.status, v_existing.id),
+        detail = jsonb_build_object('job_id', v_existing.id::text, 'status', v_existing.status,
+                                    'job_key', p_job_key, 'task', v_task)::text;
+    elsif v_existing.status = 'waiting' then
+      update jobmaster.jobs j
+         set arguments = v_arguments, priority = p_priority, run_at = coalesce(p_run_at, now()),
+             process_units = v_units, max_attempts = v_max, attempts = 0, error = null,
+             waiting_for = null, dependency_requeues = 0,
+             message = 'replaced by a new enqueue with the same key'
+       where j.id = v_existing.id;
+      insert into jobmaster.job_events (job_id, status, message)
+      values (v_existing.id, 'waiting', 'replaced by a new enqueue with the same key');
+      perform pg_notify('jm:jobmaster', '');
+      job_id := v_existing.id;
+      inserted := false;
+      outcome := 'replaced';
+      return;
+    else
+      -- Running: it cannot take new arguments. It finishes as it is, without retries, and
+      -- the key passes to a new job with the new request.
+      update jobmaster.jobs j
+         set job_key = null, max_attempts = least(j.max_attempts, j.attempts)
+       where j.id = v_existing.id;
+      outcome := 'superseded';
+    end if;
+  end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.enqueue_many(p_jobs jsonb)
+ RETURNS TABLE(job_id bigint, inserted boolean, outcome text)
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_job      jsonb;
+  v_ok       boolean;
+  v_ids      bigint[];
+  v_inserted boolean[];
+  v_jobs     jsonb[];
+  v_any      boolean;
+  i          integer;
+begin
+  if jsonb_typeof(p_jobs) is distinct from 'array' then
+    raise exception using errcode = 'JM002', message = 'enqueue_many expects a JSON array of jobs';
+  end if;
+
+  with src as (
+    select e.ord, e.value as job from jsonb_array_elements(p_jobs) with ordinality e(value, ord)
+  ), prepared as (
+    select s.ord, s.job, t.type_key, t.task_key, t.process_units, t.max_attempts,
+           coalesce(s.job -> 'arguments', '{}') as given,
+           -- Integers only, as text: the slow path casts (->> 'priority')::integer.
+           case when s.job -> 'priority' is null or s.job -> 'priority' = 'null' then 0
+                when jsonb_typeof(s.job -> 'priority') <> 'number' then null
+                when (s.job ->> 'priority') !~ '^-?[0-9]{1,10}$' then null
+                when (s.job ->> 'priority')::bigint between -2147483648 and 2147483647 then (s.job ->> 'priority')::integer
+           end as priority,
+           t.write_all
+      from src s
+      left join jobmaster.tasks t
+        on jsonb_typeof(s.job) = 'object'
+       and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
+       and t.type_key = s.job ->> 'type_key' and t.task_key = s.job ->> 'task_key'
+  ), params as (
+    -- The parameters of the batch's tasks, read once and joined by hash rather than probed per job.
+    select tp.*, p.write_all
+      from (select distinct type_key, task_key, write_all from prepared where type_key is not null) p
+      join jobmaster.task_parameters tp on tp.type_key = p.type_key and tp.task_key = p.task_key
+  ), given_values as (
+    -- One row per job and parameter: the value given (null when absent) and whether it passes.
+    select p.ord, tp.name,
+           coalesce(p.given -> tp.name, tp.default_value) as value,
+           case
+             when p.given -> tp.name is null then not tp.required
+             when p.given -> tp.name = '"ALL"' and tp.name = any (tp.write_all) then true
+             when p.given -> tp.name = '"ALL"' and (tp.json_type <> 'string' or tp.select_from is not null)
+                  and not coalesce(tp.select_from @> '["ALL"]', false) then false
+             when p.given -> tp.name = 'null' and not tp.required and tp.default_value = 'null' then true
+             when not (case tp.json_type
+                         when 'integer' then case when jsonb_typeof(p.given -> tp.name) = 'number'
+                                                  then (p.given -> tp.name)::text::numeric = trunc((p.given -> tp.name)::text::numeric)
+                                                  else false end
+                         else jsonb_typeof(p.given -> tp.name) = tp.json_type end) then false
+             when tp.select_from is not null
+                  and not exists (select 1 from jsonb_array_elements(tp.select_from) e where e = p.given -> tp.name) then false
+             else true
+           end as ok
+      from prepared p
+      join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key
+     where jsonb_typeof(p.given) = 'object'
+  ), unknown_keys as (
+    select distinct p.ord
+      from prepared p
+     cross join lateral jsonb_object_keys(case when jsonb_typeof(p.given) = 'object' then p.given else '{}' end) k
+      left join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key and tp.name = k
+     where tp.name is null
+  ), verdict as (
+    select coalesce(bool_and(
+             p.type_key is not null
+             and p.priority is not null
+             and (p.job -> 'job_key' is null or p.job -> 'job_key' = 'null')
+             and coalesce(p.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+             and (p.job -> 'run_at' is null or jsonb_typeof(p.job -> 'run_at') in ('string', 'null'))
+             and jsonb_typeof(p.given) = 'object'), true)
+           and not exists (select 1 from unknown_keys)
+           and not exists (select 1 from given_values where not ok) as ok
+      from prepared p
+  ), filled as (
+    -- Defaults filled in; only for a valid batch.
+    select p.ord, p.job, p.type_key, p.task_key, p.priority, p.process_units, p.max_attempts,
+           coalesce(a.arguments, '{}') as arguments
+      from prepared p
+      left join (select g.ord, jsonb_object_agg(g.name, g.value) as arguments from given_values g group by g.ord) a on a.ord = p.ord
+     where (select ok from verdict)
+  ), new_ids as (
+    -- Ids follow the array's order, but rows go in sorted by identity: two batches holding
+    -- the same jobs in different orders then lock them in the same order and cannot deadlock.
+    select row_number() over (order by v.id) as nth, v.id
+      from (select nextval(pg_get_serial_sequence('jobmaster.jobs', 'id')) as id from filled) v
+  ), ins as (
+    insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+    overriding system value
+    select i.id, f.type_key, f.task_key, f.priority, f.arguments, f.process_units, f.max_attempts,
+           coalesce((f.job ->> 'run_at')::timestamptz, now())
+      from (select f.*, row_number() over (order by f.ord) as nth from filled f) f
+      join new_ids i on i.nth = f.nth
+     order by f.type_key, f.task_key, md5(f.arguments::text), f.ord
+    on conflict (type_key, task_key, md5(arguments::text))
+      where status in ('waiting', 'running') and job_key is null and schedule_name is null
+      do nothing
+    returning id, type_key as t_type, task_key as t_task, md5(arguments::text) as t_hash
+  ), idents as (
+    select f.ord, f.job, f.type_key, f.task_key, md5(f.arguments::text) as hash,
+           row_number() over (partition by f.type_key, f.task_key, md5(f.arguments::text) order by f.ord) as nth
+      from filled f
+  )
+  select (select ok from verdict),
+         array_agg(coalesce(n.id, x.id) order by d.ord),
+         array_agg(n.id is not null and d.nth = 1 order by d.ord),
+         array_agg(d.job order by d.ord)
+    into v_ok, v_ids, v_inserted, v_jobs
+    from idents d
+    left join ins n on n.t_type = d.type_key and n.t_task = d.task_key and n.t_hash = d.hash
+    left join lateral (
+      select j.id from jobmaster.jobs j
+       where n.id is null and j.type_key = d.type_key and j.task_key = d.task_key
+         and md5(j.arguments::text) = d.hash and j.status in ('waiting', 'running')
+         and j.job_key is null and j.schedule_name is null
+       limit 1) x on true;
+
+  if v_ok then
+    v_any := false;
+    for i in 1 .. coalesce(cardinality(v_ids), 0) loop
+      if v_ids[i] is null then
+        -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
+        select e.job_id, e.inserted, e.outcome into job_id, inserted, outcome
+          from jobmaster.enqueue(v_jobs[i] ->> 'type_key', v_jobs[i] ->> 'task_key',
+                               coalesce((v_jobs[i] ->> 'priority')::integer, 0), v_jobs[i] -> 'arguments',
+                               (v_jobs[i] ->> 'run_at')::timestamptz, null, null, coalesce(v_jobs[i] ->> 'on_conflict', 'raise')) e;
+      else
+        job_id := v_ids[i];
+        inserted := v_inserted[i];
+        outcome := case when v_inserted[i] then 'inserted' else 'identical' end;
+        v_any := v_any or v_inserted[i];
+      end if;
+      return next;
+    end loop;
+    if v_any then
+      perform pg_notify('jm:jobmaster', '');
+    end if;
+    return;
+  end if;
+
+  for v_job in select value from jsonb_array_elements(p_jobs) with ordinality order by ordinality loop
+    select e.job_id, e.inserted, e.outcome into job_id, inserted, outcome
+      from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key',
+                           coalesce((v_job ->> 'priority')::integer, 0), v_job -> 'arguments',
+                           (v_job ->> 'run_at')::timestamptz, null,
+                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise')) e;
+    return next;
+  end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.fail_dependents(p_ids bigint[], p_node text, p_pid integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_failed  bigint[];
+  v_total   integer := 0;
+begin
+  loop
+    with failed as (
+      update jobmaster.jobs j
+         set status = 'failed', finished_at = now(),
+             message = format('dependency %s.%s #%s did not complete (%s)', d.type_key, d.task_key, d.id, d.status)
+        from jobmaster.jobs d
+       where j.status = 'waiting' and j.waiting_for && p_ids and d.id = any (p_ids) and d.id = any (j.waiting_for)
+      returning j.id, j.message
+    )
+    select array_agg(distinct id) into v_failed from failed;
+    exit when v_failed is null;
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select id, 'failed', p_node, p_pid, message from jobmaster.jobs where id = any (v_failed);
+    v_total := v_total + cardinality(v_failed);
+    p_ids := v_failed;
+  end loop;
+  return v_total;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.fail_jobs(p_worker_id text, p_failures jsonb)
+ RETURNS TABLE(id bigint, final boolean, run_at timestamp with time zone)
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_rows  jsonb;
+  v_final bigint[];
+  v_node  text;
+  v_pid   integer;
+begin
+  with failed as (
+    update jobmaster.jobs j
+       set status = case when j.attempts >= j.max_attempts then 'failed' else 'waiting' end,
+           finished_at = case when j.attempts >= j.max_attempts then now() end,
+           run_at = case when j.attempts >= j.max_attempts then j.run_at
+                         else now() + make_interval(secs => least(3600,
+                                coalesce((select t.retry_delay_seconds from jobmaster.tasks t
+                                           where t.type_key = j.type_key and t.task_key = j.task_key), 5)
+                                * 2 ^ (j.attempts - 1))) end,
+           lease_expires_at = null, worker_id = null,
+           error = jsonb_build_object('message', f.value ->> 'message', 'stack', f.value ->> 'stack', 'attempt', j.attempts),
+           message = case when j.attempts >= j.max_attempts
+                          then format('failed on attempt %s of %s: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500))
+                          else format('attempt %s of %s failed, retrying: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500)) end
+      from jsonb_array_elements(p_failures) f
+     where j.id = (f.value ->> 'id')::bigint and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  )
+  select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
+         array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
+    into v_rows, v_final, v_node, v_pid from failed f;
+  if v_final is not null then
+    perform jobmaster.fail_dependents(v_final, v_node, v_pid);
+  end if;
+  return query select (r ->> 'id')::bigint, (r ->> 'final')::boolean, (r ->> 'run_at')::timestamptz
+                 from jsonb_array_elements(coalesce(v_rows, '[]')) r;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.fan_out(p_id bigint, p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_write_all text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_combos   jsonb := jsonb_build_array(p_arguments);
+  v_param    text;
+  v_combo    jsonb;
+  v_total    integer := 0;
+  v_inserted integer := 0;
+  v_new      boolean;
+begin
+  foreach v_param in array p_write_all loop
+    continue when p_arguments -> v_param is distinct from '"ALL"'::jsonb;
+    select jsonb_agg(c.value || jsonb_build_object(v_param, s.value) order by c.ord, s.ord) into v_combos
+      from jsonb_array_elements(v_combos) with ordinality c(value, ord)
+     cross join lateral jsonb_array_elements(
+             (select p.select_from from jobmaster.task_parameters p
+               where p.type_key = p_type_key and p.task_key = p_task_key and p.name = v_param))
+           with ordinality s(value, ord);
+  end loop;
+  for v_combo in select value from jsonb_array_elements(coalesce(v_combos, '[]')) loop
+    select e.inserted into v_new from jobmaster.enqueue(p_type_key, p_task_key, p_priority, v_combo, null, p_id) e;
+    v_total := v_total + 1;
+    v_inserted := v_inserted + v_new::integer;
+  end loop;
+  return jsonb_build_object('total', v_total, 'inserted', v_inserted);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.fire_schedule(p_name text, p_expected_next timestamp with time zone, p_ticks timestamp with time zone[], p_next timestamp with time zone, p_error text DEFAULT NULL::text)
+ RETURNS TABLE(tick timestamp with time zone, job_id bigint, error text)
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_s     jobmaster.schedules;
+  v_args  jsonb;
+  v_last  bigint;
+  v_error text := p_error;
+  v_any   boolean := false;
+begin
+  update jobmaster.schedules s
+     set next_fire_at = p_next
+   where s.name = p_name and s.next_fire_at = p_expected_next and not s.paused
+  returning * into v_s;
+  if not found then
+    return;
+  end if;
+  foreach tick in array coalesce(p_ticks, '{}') loop
+    job_id := null;
+    error := null;
+    begin
+      v_args := jobmaster.prepare_arguments(v_s.type_key, v_s.task_key, v_s.arguments);
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at,
+                                schedule_name, schedule_tick)
+      select v_s.type_key, v_s.task_key, 0, v_args, t.process_units, t.max_attempts, now(), v_s.name, tick
+        from jobmaster.tasks t where t.type_key = v_s.type_key and t.task_key = v_s.task_key
+      on conflict (schedule_name, schedule_tick) where schedule_name is not null do nothing
+      returning id into job_id;
+      if job_id is not null then
+        v_last := job_id;
+        v_any := true;
+      end if;
+    exception when others then
+      error := format('tick %s: %s', tick, sqlerrm);
+      v_error := error;
+    end;
+    return next;
+  end loop;
+  update jobmaster.schedules s
+     set last_tick_at = coalesce((select max(t) from unnest(p_ticks) t), s.last_tick_at),
+         last_fired_at = case when cardinality(coalesce(p_ticks, '{}')) > 0 then now() else s.last_fired_at end,
+         last_job_id = coalesce(v_last, s.last_job_id),
+         last_error = case when cardinality(coalesce(p_ticks, '{}')) > 0 or v_error is not null then v_error else s.last_error end
+   where s.name = p_name;
+  if v_any then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision)
+ RETURNS TABLE(id bigint, cancel_requested boolean)
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+ SET plan_cache_mode TO 'force_custom_plan'
+AS $function$
+begin
+  update jobmaster.workers set last_seen_at = now() where worker_id = p_worker_id;
+  return query
+    update jobmaster.jobs j
+       set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.cancel_requested;
+end;
+$function$;
+
+CREATE OR REPLACE PROCEDURE jobmaster.insert_job(IN type_key text, IN task_key text, IN priority integer, IN arguments json, IN run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT job_id bigint DEFAULT NULL::bigint, IN job_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
+ LANGUAGE plpgsql
+AS $procedure$
+begin
+  select e.job_id into job_id
+    from jobmaster.enqueue(type_key, task_key, priority, arguments::jsonb, run_at, null, job_key, on_conflict) e;
+end;
+$procedure$;
+
+CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])
+ RETURNS TABLE(next_run_at timestamp with time zone, next_tick_at timestamp with time zone, db_now timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select (select min(j.run_at) from jobmaster.jobs j
+           where j.status = 'waiting' and j.run_at > now()
+             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))),
+         (select min(s.next_fire_at) from jobmaster.schedules s where not s.paused),
+         now();
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.prepare_arguments(p_type_key text, p_task_key text, p_arguments jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_task      text := format('%s.%s', p_type_key, p_task_key);
+  v_write_all text[];
+  v_result    jsonb := '{}';
+  v_param     record;
+  v_value     jsonb;
+  v_unknown   text;
+  v_shown     text;
+begin
+  select t.write_all into v_write_all
+    from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+  if not found then
+    raise exception using errcode = 'JM001',
+      message = format('No task %s is registered (run "jm tasks" to list them, "jm deploy" to sync them)', v_task);
+  end if;
+  if p_arguments is null then
+    p_arguments := '{}';
+  elsif jsonb_typeof(p_arguments) <> 'object' then
+    raise exception using errcode = 'JM002',
+      message = format('%s: arguments must be a JSON object, got %s', v_task, jsonb_typeof(p_arguments));
+  end if;
+
+  select k into v_unknown
+    from jsonb_object_keys(p_arguments) k
+   where not exists (select 1 from jobmaster.task_parameters p
+                      where p.type_key = p_type_key and p.task_key = p_task_key and p.name = k)
+   order by k limit 1;
+  if v_unknown is not null then
+    raise exception using errcode = 'JM002',
+      message = format('%s: unknown parameter %s', v_task, to_jsonb(left(v_unknown, 60))::text);
+  end if;
+
+  for v_param in
+    select * from jobmaster.task_parameters p
+     where p.type_key = p_type_key and p.task_key = p_task_key order by p.position
+  loop
+    v_value := p_arguments -> v_param.name;
+    if v_value is null then
+      if v_param.required then
+        raise exception using errcode = 'JM002',
+          message = format('%s: missing required parameter "%s"', v_task, v_param.name);
+      end if;
+      v_value := v_param.default_value;
+    elsif v_value = '"ALL"'::jsonb and v_param.name = any (v_write_all) then
+      null; -- fans out over the select-from values when the job runs
+    else
+      v_shown := left(v_value::text, 60);
+      if v_value = '"ALL"'::jsonb and (v_param.json_type <> 'string' or v_param.select_from is not null)
+         and not coalesce(v_param.select_from @> '["ALL"]'::jsonb, false) then
+        raise exception using errcode = 'JM002',
+          message = format('%s: "ALL" is only allowed for write-all parameters, and "%s" is not one', v_task, v_param.name);
+      elsif v_value = 'null'::jsonb and not v_param.required and v_param.default_value = 'null'::jsonb then
+        null; -- an optional parameter whose default is null accepts null
+      elsif not (case v_param.json_type
+                   when 'integer' then jsonb_typeof(v_value) = 'number' and v_value::text::numeric = trunc(v_value::text::numeric)
+                   else jsonb_typeof(v_value) = v_param.json_type
+                 end) then
+        raise exception using errcode = 'JM002',
+          message = format('%s: parameter "%s" must be %s, got %s', v_task, v_param.name,
+                           case when v_param.json_type in ('integer', 'array', 'object') then 'an ' else 'a ' end || v_param.json_type,
+                           v_shown);
+      elsif v_param.select_from is not null
+            and not exists (select 1 from jsonb_array_elements(v_param.select_from) e where e = v_value) then
+        raise exception using errcode = 'JM002',
+          message = format('%s: parameter "%s" must be one of %s, got %s', v_task, v_param.name,
+                           (select string_agg(e::text, ', ') from jsonb_array_elements(v_param.select_from) e), v_shown);
+      end if;
+    end if;
+    v_result := v_result || jsonb_build_object(v_param.name, v_value);
+  end loop;
+  return v_result;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.prune_jobs(p_older_than interval, p_type_key text DEFAULT NULL::text, p_task_key text DEFAULT NULL::text)
+ RETURNS TABLE(status text, deleted bigint)
+ LANGUAGE sql
+AS $function$
+  with gone as (
+    delete from jobmaster.jobs j
+     where j.status in ('complete', 'failed', 'cancelled')
+       and j.finished_at < now() - p_older_than
+       and (p_type_key is null or (j.type_key = p_type_key and j.task_key = p_task_key))
+    returning j.status
+  )
+  select g.status, count(*) from gone g group by g.status order by g.status;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.record_events(p_ids bigint[], p_status text, p_node text, p_pid integer, p_message text)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  insert into jobmaster.job_events (job_id, status, node, pid, message)
+  select id, p_status, p_node, p_pid, p_message from unnest(p_ids) id;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.recover_expired_leases()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_retry  bigint[];
+  v_ended  bigint[];
+begin
+  -- A job someone asked to cancel ends as cancelled rather than running again.
+  with expired as (
+    select id,
+           case when cancel_requested then 'cancelled'
+                when attempts >= max_attempts then 'failed'
+                else 'waiting' end as outcome
+      from jobmaster.jobs
+     where status = 'running' and lease_expires_at < now()
+     for update skip locked
+  ), recovered as (
+    update jobmaster.jobs j
+       set status = e.outcome,
+           finished_at = case when e.outcome <> 'waiting' then now() end,
+           lease_expires_at = null, worker_id = null,
+           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
+                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
+                            case when e.outcome = 'cancelled' then '; cancelled as requested' else '' end)
+      from expired e
+     where j.id = e.id
+    returning j.id, j.node, j.pid, j.message, e.outcome
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select r.id, r.outcome, r.node, r.pid, r.message from recovered r
+  )
+  select array_agg(r.id) filter (where r.outcome = 'waiting'), array_agg(r.id) filter (where r.outcome <> 'waiting')
+    into v_retry, v_ended from recovered r;
+  if v_retry is not null then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+  if v_ended is not null then
+    perform jobmaster.fail_dependents(v_ended, null, null);
+  end if;
+  return coalesce(cardinality(v_retry), 0) + coalesce(cardinality(v_ended), 0);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.release_jobs(p_worker_id text, p_ids bigint[], p_message text)
+ RETURNS SETOF bigint
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_ids       bigint[];
+  v_cancelled bigint[];
+begin
+  -- A job someone asked to cancel is not given back: it ends as cancelled.
+  with released as (
+    update jobmaster.jobs j
+       set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
+           finished_at = case when j.cancel_requested then now() end,
+           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           lease_expires_at = null, worker_id = null,
+           message = p_message
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid, j.status
+  ), events as (
+    insert into jobmaster.job_events (job_id, status, node, pid, message)
+    select r.id, r.status, r.node, r.pid, p_message from released r
+  )
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status = 'cancelled')
+    into v_ids, v_cancelled from released r;
+  if v_ids is not null then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+  if v_cancelled is not null then
+    perform jobmaster.fail_dependents(v_cancelled, null, null);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}') || coalesce(v_cancelled, '{}'));
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.remove_schedule(p_name text)
+ RETURNS SETOF jobmaster.schedules
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_row jobmaster.schedules;
+begin
+  select * into v_row from jobmaster.schedules s where s.name = p_name for update;
+  if not found then
+    raise exception using errcode = 'JM006', message = format('no schedule %s', p_name), detail = jsonb_build_object('name', p_name)::text;
+  end if;
+  if v_row.source = 'code' then
+    raise exception using errcode = 'JM007', message = format('schedule %s is declared in code', p_name), detail = jsonb_build_object('name', p_name)::text;
+  end if;
+  delete from jobmaster.schedules s where s.name = p_name;
+  return next v_row;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.retry_jobs(p_ids bigint[], p_node text, p_pid integer)
+ RETURNS TABLE(id bigint, status text, outcome text, twin_id bigint)
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_job   record;
+  v_twin  bigint;
+  v_any   boolean := false;
+  v_missing bigint;
+begin
+  select min(u.id) into v_missing from unnest(p_ids) u(id)
+   where not exists (select 1 from jobmaster.jobs m where m.id = u.id);
+  if v_missing is not null then
+    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
+  end if;
+  for v_job in
+    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments, j.job_key, j.schedule_name
+      from (select distinct u.id from unnest(p_ids) u(id)) g
+      left join jobmaster.jobs j on j.id = g.id
+     order by g.id
+  loop
+    id := v_job.given;
+    status := v_job.status;
+    twin_id := null;
+    if v_job.id is null then
+      outcome := 'not_found';
+    elsif v_job.status not in ('failed', 'cancelled') then
+      outcome := 'not_retryable';
+    else
+      begin
+        update jobmaster.jobs j
+           set status = 'waiting', attempts = 0, run_at = now(), started_at = null, finished_at = null,
+               lease_expires_at = null, worker_id = null, waiting_for = null, dependency_requeues = 0,
+               result = null, error = null, cancel_requested = false, message = 'retried by an operator'
+         where j.id = v_job.id and j.status in ('failed', 'cancelled');
+        if found then
+          insert into jobmaster.job_events (job_id, status, node, pid, message)
+          values (v_job.id, 'waiting', p_node, p_pid, 'retried by an operator');
+          outcome := 'retried';
+          status := 'waiting';
+          v_any := true;
+        else
+          -- Changed by someone else since it was read above.
+          select j.status into status from jobmaster.jobs j where j.id = v_job.id;
+          outcome := case when status is null then 'not_found' else 'not_retryable' end;
+        end if;
+      exception when unique_violation then
+        select t.id into v_twin from jobmaster.jobs t
+         where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.status in ('waiting', 'running')
+           and case when v_job.job_key is not null then t.job_key = v_job.job_key
+                    else t.job_key is null and t.schedule_name is null and md5(t.arguments::text) = md5(v_job.arguments::text) end
+         limit 1;
+        outcome := 'duplicate';
+        twin_id := v_twin;
+      end;
+    end if;
+    return next;
+  end loop;
+  if v_any then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.set_schedule_paused(p_name text, p_paused boolean, p_next_fire_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS SETOF jobmaster.schedules
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_row jobmaster.schedules;
+begin
+  update jobmaster.schedules s
+     set paused = p_paused, updated_at = now(),
+         next_fire_at = case when p_paused or not s.paused then s.next_fire_at else p_next_fire_at end
+   where s.name = p_name
+  returning * into v_row;
+  if not found then
+    raise exception using errcode = 'JM006', message = format('no schedule %s', p_name), detail = jsonb_build_object('name', p_name)::text;
+  end if;
+  if not p_paused then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+  return next v_row;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, OUT wait_for bigint[], OUT inserted integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_dep    record;
+  v_args   jsonb;
+  v_id     bigint;
+  v_new    boolean;
+  v_wait   bigint[] := '{}';
+begin
+  inserted := 0;
+  for v_dep in
+    select * from jobmaster.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key order by d.position
+  loop
+    v_args := jobmaster.dependency_arguments(v_dep.arguments, p_arguments);
+    continue when exists (
+      select 1 from jobmaster.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.status = 'complete' and c.finished_at >= now() - v_dep.freshness
+         and c.arguments @> v_args);
+    select c.id into v_id from jobmaster.jobs c
+     where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+       and c.status in ('waiting', 'running') and c.arguments @> v_args
+     order by c.id limit 1;
+    if v_id is null then
+      select e.job_id, e.inserted into v_id, v_new
+        from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;
+      inserted := inserted + v_new::integer;
+    end if;
+    v_wait := v_wait || v_id;
+  end loop;
+  wait_for := case when cardinality(v_wait) = 0 then null else v_wait end;
+end;
+$function$;
