@@ -20,7 +20,7 @@ async function timed(repeats: number, work: () => Promise<unknown>): Promise<num
   return median(times);
 }
 
-/** Figures read from bench/status-large-queue.ts (the status benchmark), which this suite reuses. */
+/** Figures read from bench/scripts/status-large-queue.ts (the status benchmark), which this suite reuses. */
 interface StatusFigures {
   beforeVacuum: number;
   afterVacuum: number;
@@ -28,7 +28,7 @@ interface StatusFigures {
 }
 
 async function statusScript(url: string, size: number): Promise<StatusFigures> {
-  const { stdout } = await run('pnpm', ['exec', 'jiti', 'bench/status-large-queue.ts', url, '--jobs', String(size)], {
+  const { stdout } = await run('pnpm', ['exec', 'jiti', 'bench/scripts/status-large-queue.ts', url, '--jobs', String(size)], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -48,7 +48,7 @@ async function statusScript(url: string, size: number): Promise<StatusFigures> {
 /**
  * Claim and status timings as the queue grows. Claim: the jobs table is filled straight in SQL
  * to each size (half complete, half waiting), and one `claim_jobs` of 100 is timed (rolled
- * back, so every repeat sees the same queue). Status: bench/status-large-queue.ts (the status
+ * back, so every repeat sees the same queue). Status: bench/scripts/status-large-queue.ts (the status
  * benchmark, with a realistic mix of statuses over 30 days) is run at each size and its
  * `getQueueStatus` and `jm status` figures are quoted.
  */
@@ -111,7 +111,7 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Table> {
     ],
     rows,
     note:
-      `Claim: median of ${REPEATS} repeats, rolled back each time. Status columns come from bench/status-large-queue.ts ` +
+      `Claim: median of ${REPEATS} repeats, rolled back each time. Status columns come from bench/scripts/status-large-queue.ts ` +
       '(13% waiting, 80% complete, 5% failed, 2% cancelled, 0.1% running, over 30 days; median of 5 after a warm-up); ' +
       'the whole-process figure includes starting Node.',
   };

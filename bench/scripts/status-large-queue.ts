@@ -2,9 +2,9 @@
  * Benchmark (not a test): how fast `jm status` reads a queue of 1,000,000 jobs.
  *
  *   pnpm build
- *   pnpm exec jiti bench/status-large-queue.ts [DATABASE_URL] [--jobs N]
+ *   pnpm exec jiti bench/scripts/status-large-queue.ts [DATABASE_URL] [--jobs N]
  *
- * (On Node 22+ `node --experimental-strip-types bench/status-large-queue.ts` works too.)
+ * (On Node 22+ `node --experimental-strip-types bench/scripts/status-large-queue.ts` works too.)
  * DATABASE_URL defaults to $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres.
  * It deploys into a schema of its own, fills it with one INSERT ... SELECT generate_series
  * (mixed statuses over 30 days, 20 tasks, 1,000 running on 5 nodes), times the status queries
@@ -21,7 +21,7 @@ const jobsFlag = args.indexOf('--jobs');
 const JOBS = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 1_000_000;
 const url = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--jobs') ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `jm_bench_${randomBytes(4).toString('hex')}`;
-const JM = fileURLToPath(new URL('../packages/cli/dist/main.js', import.meta.url));
+const JM = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const RUNS = 5;
 
 function ms(start: bigint): number {

@@ -4,7 +4,7 @@
  * ones, peak memory of the `jm` process and of the serving process, and jobs/s for no-op jobs.
  *
  *   pnpm build
- *   pnpm exec jiti bench/embedded.ts [DATABASE_URL] [--jobs N]
+ *   pnpm exec jiti bench/scripts/embedded.ts [DATABASE_URL] [--jobs N]
  *
  * DATABASE_URL defaults to $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres.
  * Peak memory needs Linux (/usr/bin/time and /proc); elsewhere it prints "n/a".
@@ -21,9 +21,9 @@ const args = process.argv.slice(2);
 const jobsFlag = args.indexOf('--jobs');
 const jobs = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 2000;
 const serverUrl = args.find((a) => a.startsWith('postgres')) ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const root = fileURLToPath(new URL('../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const jmEntry = join(root, 'packages/cli/dist/main.js');
-const tasks = ['--tasks', join(root, 'bench/noop_tasks.ts')];
+const tasks = ['--tasks', join(root, 'bench/scripts/noop_tasks.ts')];
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 interface Run {
