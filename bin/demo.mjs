@@ -38,13 +38,29 @@ process.stdout.write(`JobMaster demo on ${where}; files go to ${work}\n`);
 
 step('create the schema and sync the example tasks', ['deploy']);
 step('what was registered', ['tasks']);
+step("the original README's SQL call, verbatim", [
+  'sql',
+  `call jobmaster.insert_job('things1', 'foo', 10, '{"file_path": "${sumFile}", "number": 2}'::json)`,
+]);
+step('baz needs foo and bar first: the worker inserts them', [
+  'enqueue',
+  'nice_tasks',
+  'baz',
+  '--json',
+  JSON.stringify({ file_path: chainFile }),
+]);
+step('"ALL" fans out over every region x format', [
+  'enqueue',
+  'reports',
+  'extract',
+  '--json',
+  '{"region": "ALL", "format": "ALL", "year": 2026}',
+]);
 step(
-  'the original README\'s SQL call, verbatim',
-  ['sql', `call jobmaster.insert_job('things1', 'foo', 10, '{"file_path": "${sumFile}", "number": 2}'::json)`],
+  'a job that breaks the rules is refused, and nothing is stored',
+  ['enqueue', 'things1', 'foo', '--json', '{"file_path": "/tmp/x", "number": 7}'],
+  { allowFailure: true },
 );
-step('baz needs foo and bar first: the worker inserts them', ['enqueue', 'nice_tasks', 'baz', '--json', JSON.stringify({ file_path: chainFile })]);
-step('"ALL" fans out over every region x format', ['enqueue', 'reports', 'extract', '--json', '{"region": "ALL", "format": "ALL", "year": 2026}']);
-step('a job that breaks the rules is refused, and nothing is stored', ['enqueue', 'things1', 'foo', '--json', '{"file_path": "/tmp/x", "number": 7}'], { allowFailure: true });
 step('run everything that can run, then exit (as cron would)', ['run', '--until-empty']);
 step('what happened', ['status']);
 

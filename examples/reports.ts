@@ -20,7 +20,7 @@ export class Reports {
     },
   })
   static extract(region: string, format: string, year: number): { region: string; format: string; year: number; rows: number } {
-    return { region, format, year, rows: region.length * 100 + year % 100 };
+    return { region, format, year, rows: region.length * 100 + (year % 100) };
   }
 
   /**

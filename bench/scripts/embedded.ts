@@ -20,7 +20,8 @@ import { createEmbeddedPool, createPool, enqueueJobs } from 'jobmaster';
 const args = process.argv.slice(2);
 const jobsFlag = args.indexOf('--jobs');
 const jobs = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 2000;
-const serverUrl = args.find((a) => a.startsWith('postgres')) ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const serverUrl =
+  args.find((a) => a.startsWith('postgres')) ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const jmEntry = join(root, 'packages/cli/dist/main.js');
 const tasks = ['--tasks', join(root, 'bench/scripts/noop_tasks.ts')];
@@ -61,7 +62,11 @@ const s = (n: number): string => `${n.toFixed(2)} s`;
 
 async function enqueueNoops(pool: pg.Pool, schema: string): Promise<void> {
   for (let i = 0; i < jobs; i += 500) {
-    await enqueueJobs(pool, schema, Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ typeKey: 'noop_tasks', taskKey: 'noop', args: { n: i + k } })));
+    await enqueueJobs(
+      pool,
+      schema,
+      Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ typeKey: 'noop_tasks', taskKey: 'noop', args: { n: i + k } })),
+    );
   }
 }
 
@@ -88,7 +93,9 @@ try {
   await enqueueNoops(pool, 'jobmaster');
   await pool.end();
   const ran = jm(['run', '--until-empty', '--json', ...tasks], embeddedEnv);
-  console.log(`  jm run --until-empty: ${jobsPerSecond(ran)}, jm process peak ${mb(ran.maxRssMb)}, serving process peak ${mb(serverPeakMb(dataDir))}`);
+  console.log(
+    `  jm run --until-empty: ${jobsPerSecond(ran)}, jm process peak ${mb(ran.maxRssMb)}, serving process peak ${mb(serverPeakMb(dataDir))}`,
+  );
 } finally {
   await waitForIdleExit(dataDir);
   rmSync(dataDir, { recursive: true, force: true });

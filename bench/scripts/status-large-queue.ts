@@ -19,7 +19,10 @@ import { deploy, getJobDetail, getQueueStatus, type QueueStatusOptions } from 'j
 const args = process.argv.slice(2);
 const jobsFlag = args.indexOf('--jobs');
 const JOBS = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 1_000_000;
-const url = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--jobs') ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const url =
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--jobs') ??
+  process.env.BENCH_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `jm_bench_${randomBytes(4).toString('hex')}`;
 const JM = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const RUNS = 5;
@@ -105,7 +108,9 @@ try {
     `insert into ${s}.workers (worker_id, node, pid, process_units, concurrency)
      select 'w-' || n, 'node-' || n, 1000 + n, 10000, 200 from generate_series(0, 4) n`,
   );
-  const { rows: counts } = await pool.query<{ status: string; n: string }>(`select status, count(*) as n from ${s}.jobs group by 1 order by 1`);
+  const { rows: counts } = await pool.query<{ status: string; n: string }>(
+    `select status, count(*) as n from ${s}.jobs group by 1 order by 1`,
+  );
   console.log(`  ${counts.map((c) => `${c.status} ${Number(c.n).toLocaleString('en')}`).join(', ')}\n`);
 
   const cases: Array<[string, QueueStatusOptions]> = [
@@ -116,8 +121,12 @@ try {
   ];
   const measure = async (phase: string): Promise<void> => {
     console.log(phase);
-    for (const [label, options] of cases) line(`  ${label}`, `${(await median(() => getQueueStatus(pool, schema, options))).toFixed(0)} ms`);
-    line('  getJobDetail(500000)  (jm status 500000)', `${(await median(() => getJobDetail(pool, schema, String(Math.min(500_000, JOBS))))).toFixed(0)} ms`);
+    for (const [label, options] of cases)
+      line(`  ${label}`, `${(await median(() => getQueueStatus(pool, schema, options))).toFixed(0)} ms`);
+    line(
+      '  getJobDetail(500000)  (jm status 500000)',
+      `${(await median(() => getJobDetail(pool, schema, String(Math.min(500_000, JOBS))))).toFixed(0)} ms`,
+    );
     line('  jm status, whole process (node start, connect, query, print)', `${cliMedian([]).toFixed(0)} ms`);
     line('  jm status --since 1h, whole process', `${cliMedian(['--since', '1h']).toFixed(0)} ms`);
     console.log();

@@ -28,7 +28,9 @@ function version(name: string): string {
 
 function cpuModel(): string {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     return line?.split(':')[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
   } catch {
     return cpus()[0]?.model ?? 'unknown';
@@ -47,11 +49,20 @@ async function describeMachine(options: BenchOptions): Promise<string> {
       '## Machine and versions',
       '',
       `- CPU: ${cpuModel()}, ${cpus().length} logical cores; memory ${gb(totalmem())} (${gb(freemem())} free at start)`,
-      `- Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+      `- Load average at start: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}`,
       `- Node.js ${process.version}; ${db.version.split(' on ')[0]} (synchronous_commit ${db.sync}, shared_buffers ${db.shared})`,
       `- jobmaster ${version('jobmaster')}, graphile-worker ${version('graphile-worker')}, pg-boss ${version('pg-boss')}, pg ${version('pg')}`,
       `- Runs per row: ${options.runs} (median, with min–max); jobs per drain: ${options.jobs.toLocaleString('en-US')}`,
-      `- Command: pnpm bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}` : ''}`,
+      `- Command: pnpm bench${
+        process.argv.length > 2
+          ? ` -- ${process.argv
+              .slice(2)
+              .filter((a) => a !== '--')
+              .join(' ')}`
+          : ''
+      }`,
     ].join('\n');
   } finally {
     await pool.end();
@@ -93,7 +104,9 @@ async function main(): Promise<void> {
       if (!options.only.has(name)) continue;
       const started = Date.now();
       const table = await suite(ctx);
-      console.log(`\n${renderTable(table)}\n\n_${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, load average after ${loadavg()[0]!.toFixed(2)}_`);
+      console.log(
+        `\n${renderTable(table)}\n\n_${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, load average after ${loadavg()[0]!.toFixed(2)}_`,
+      );
     }
   } finally {
     await dropLeftovers(options.databaseUrl);

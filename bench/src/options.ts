@@ -55,7 +55,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     else if (flag === '--jobs') options.jobs = positive(flag, value());
     else if (flag === '--latency-jobs') options.latencyJobs = positive(flag, value());
     else if (flag === '--long-drain') options.longDrainJobs = positive(flag, value());
-    else if (flag === '--scale') options.scaleSizes = value().split(',').map((s) => positive(flag, s));
+    else if (flag === '--scale')
+      options.scaleSizes = value()
+        .split(',')
+        .map((s) => positive(flag, s));
     else if (flag === '--database-url') options.databaseUrl = value();
     else if (flag === '--only') {
       const names = value().split(',');

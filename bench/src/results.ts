@@ -44,7 +44,12 @@ function cell(f: Figure, digits: number): string {
 /** Renders a table as Markdown: median (min–max over runs), and ours/theirs on competitor rows. */
 export function renderTable(table: Table): string {
   const ratioColumns = table.columns.filter((c) => c.ratio);
-  const head = ['system and settings', ...table.columns.map((c) => c.heading), ...(table.reference ? ratioColumns.map((c) => `ours/theirs ${c.heading.split(' (')[0]}`) : []), 'notes'];
+  const head = [
+    'system and settings',
+    ...table.columns.map((c) => c.heading),
+    ...(table.reference ? ratioColumns.map((c) => `ours/theirs ${c.heading.split(' (')[0]}`) : []),
+    'notes',
+  ];
   const lines = [`### ${table.title}`, '', `| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   const reference = table.rows.find((r) => r.label === table.reference);
   for (const row of table.rows) {

@@ -29,7 +29,10 @@ describe('jm on the embedded database', () => {
     expect(enqueued).toMatchObject({ code: 0, stderr: '' });
     expect(enqueued.stdout.trim()).toMatch(/^\d+$/);
 
-    const called = await dir.jm(['sql', `call jobmaster.insert_job('things1', 'foo', 10, '{"file_path": "/dev/null", "number": 3}'::json)`]);
+    const called = await dir.jm([
+      'sql',
+      `call jobmaster.insert_job('things1', 'foo', 10, '{"file_path": "/dev/null", "number": 3}'::json)`,
+    ]);
     expect(called).toMatchObject({ code: 0, stderr: '' });
     expect(called.stdout).toMatch(/^job_id\n\d+\n\(1 row\)\n$/);
 
@@ -60,7 +63,10 @@ describe('jm on the embedded database', () => {
 
     const failed = await dir.jm(['sql', 'select 1/0']);
     expect(failed).toEqual({ code: 1, stdout: '', stderr: 'jm: database error: division by zero\n' });
-    const rejected = await dir.jm(['sql', `call jobmaster.insert_job('things1', 'foo', 0, '{"file_path": "/dev/null", "number": 7}'::json)`]);
+    const rejected = await dir.jm([
+      'sql',
+      `call jobmaster.insert_job('things1', 'foo', 0, '{"file_path": "/dev/null", "number": 7}'::json)`,
+    ]);
     expect(rejected.code).toBe(1);
     expect(rejected.stderr.trim().split('\n')).toHaveLength(1);
     expect(rejected.stderr).toContain('number');

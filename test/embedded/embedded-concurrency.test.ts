@@ -54,7 +54,10 @@ describe('several processes on one embedded directory', () => {
     worker.stderr.on('data', (d: Buffer) => (workerErr += d.toString()));
     const exited = new Promise<number | null>((resolve) => worker.on('close', resolve));
     try {
-      await waitFor(async () => (await dir!.jm(['sql', 'select count(*)::int as n from jobmaster.workers'])).stdout.startsWith('n\n1'), 'the worker to register');
+      await waitFor(
+        async () => (await dir!.jm(['sql', 'select count(*)::int as n from jobmaster.workers'])).stdout.startsWith('n\n1'),
+        'the worker to register',
+      );
       const server = dir.lock()!.pid;
 
       const enqueued = await dir.jm(['enqueue', 'greetings', 'greet', '--arg', 'name=while-held']);
@@ -92,7 +95,10 @@ describe('several processes on one embedded directory', () => {
     const deadPid = dead.pid!;
     await new Promise((resolve) => dead.on('close', resolve));
     const socket = join(dir.dataDir, '.s.PGSQL.5432');
-    writeFileSync(join(dir.dataDir, 'server.lock'), JSON.stringify({ pid: deadPid, host: dir.dataDir, port: 5432, command: 'gone', startedAt: 'x', ready: true }));
+    writeFileSync(
+      join(dir.dataDir, 'server.lock'),
+      JSON.stringify({ pid: deadPid, host: dir.dataDir, port: 5432, command: 'gone', startedAt: 'x', ready: true }),
+    );
     writeFileSync(socket, '');
     const deployed = await dir.jm(['deploy']);
     expect(deployed.code).toBe(0);

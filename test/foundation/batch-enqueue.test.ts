@@ -12,7 +12,9 @@ const s = (): string => `"${db.schema}"`;
 type Job = Record<string, unknown>;
 const job = (args: unknown, extra: Job = {}): Job => ({ type_key: 'shapes', task_key: 'everything', arguments: args, ...extra });
 
-async function batch(jobs: unknown): Promise<{ ok: true; rows: Array<{ job_id: string; inserted: boolean; outcome: string }> } | { ok: false; message: string }> {
+async function batch(
+  jobs: unknown,
+): Promise<{ ok: true; rows: Array<{ job_id: string; inserted: boolean; outcome: string }> } | { ok: false; message: string }> {
   try {
     const { rows } = await db.pool.query(`select job_id, inserted, outcome from ${s()}.enqueue_many($1::jsonb)`, [JSON.stringify(jobs)]);
     return { ok: true, rows };
@@ -108,12 +110,15 @@ describe('a batch with one bad job fails with the message a single enqueue gives
 
   test('the first bad job in array order is the one named', async () => {
     const result = await batch([job({ ...base, color: 'purple' }), job({ ...base, bogus: 1 })]);
-    expect(result).toEqual({ ok: false, message: 'shapes.everything: parameter "color" must be one of "red", "green", "blue", got "purple"' });
+    expect(result).toEqual({
+      ok: false,
+      message: 'shapes.everything: parameter "color" must be one of "red", "green", "blue", got "purple"',
+    });
   });
 });
 
 describe('identical jobs', () => {
-  test('a twin later in the batch gets the first one\'s id, and ids follow array order', async () => {
+  test("a twin later in the batch gets the first one's id, and ids follow array order", async () => {
     const result = await batch([job({ ...base, label: 'x' }), job({ ...base, label: 'y' }), job({ ...base, label: 'x' })]);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -149,7 +154,7 @@ test('concurrent batches of the same jobs, in opposite orders, insert each job o
   for (let round = 1; round < 5; round++) {
     const jobs = Array.from({ length: 300 }, (_, i) => job({ ...base, label: `r${round}-${i}` }));
     const results = await Promise.all([batch(jobs), batch([...jobs].reverse()), batch(jobs), batch([...jobs].reverse())]);
-    for (const r of results) expect(r.ok, r.ok ? "" : r.message).toBe(true);
+    for (const r of results) expect(r.ok, r.ok ? '' : r.message).toBe(true);
   }
   await db.pool.query(`delete from "${db.schema}".jobs`);
   const jobs = Array.from({ length: 200 }, (_, i) => job({ ...base, label: `c${i}` }));

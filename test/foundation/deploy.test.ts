@@ -32,7 +32,10 @@ describe('jm deploy', () => {
     expect(first.stdout).toContain('3 added');
     const second = await runJm(['deploy', ...dbFlags(db), ...tasks('v1'), '--json']);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ migrationsApplied: [], tasks: { added: [], changed: [], removed: [], unchanged: 3 } });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      migrationsApplied: [],
+      tasks: { added: [], changed: [], removed: [], unchanged: 3 },
+    });
   });
 
   test('syncs the registry so the database equals the code', async () => {
@@ -101,7 +104,11 @@ describe('jm deploy', () => {
 
   test('JM_TASKS and the config file are honoured', async () => {
     const viaEnv = await runJm(['tasks', '--json'], { env: { JM_TASKS: 'test/fixtures/deploy/v1/*.ts' } });
-    expect(JSON.parse(viaEnv.stdout).map((t: { task: string }) => t.task)).toEqual(['inventory.count', 'inventory.reorder', 'inventory.retired']);
+    expect(JSON.parse(viaEnv.stdout).map((t: { task: string }) => t.task)).toEqual([
+      'inventory.count',
+      'inventory.reorder',
+      'inventory.retired',
+    ]);
     const viaConfig = await runJm(['tasks', '--json']);
     expect(JSON.parse(viaConfig.stdout).map((t: { task: string }) => t.task)).toContain('things1.foo');
   });

@@ -30,7 +30,10 @@ describe('hostile input is rejected or stored inertly', () => {
 
   test.each(hostile)('as a type key or task key through the CLI: %s', async (text) => {
     const before = await jobCount();
-    for (const args of [[text, 'everything'], ['shapes', text]]) {
+    for (const args of [
+      [text, 'everything'],
+      ['shapes', text],
+    ]) {
       const result = await runJm(['enqueue', ...args, '--json', JSON.stringify(base), ...dbFlags(db)]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^jm: No task .* is registered/);

@@ -27,7 +27,11 @@ const cases: Case[] = [
   { name: '"ALL" for a write-all parameter', args: { ...base, color: 'ALL' } },
   { name: 'an integer written as 2.0', args: { ...base, count: 2.0 } },
   { name: 'unknown task', task: ['shapes', 'nope'], args: base, error: 'No task shapes.nope is registered' },
-  { name: 'missing required parameter', args: { ...base, label: undefined }, error: 'shapes.everything: missing required parameter "label"' },
+  {
+    name: 'missing required parameter',
+    args: { ...base, label: undefined },
+    error: 'shapes.everything: missing required parameter "label"',
+  },
   { name: 'unknown parameter', args: { ...base, bogus: 1 }, error: 'shapes.everything: unknown parameter "bogus"' },
   { name: 'string expected', args: { ...base, label: 5 }, error: 'shapes.everything: parameter "label" must be a string, got 5' },
   { name: 'integer expected', args: { ...base, count: 1.5 }, error: 'parameter "count" must be an integer, got 1.5' },
@@ -36,9 +40,17 @@ const cases: Case[] = [
   { name: 'array expected', args: { ...base, tags: 'x' }, error: 'parameter "tags" must be an array, got "x"' },
   { name: 'object expected', args: { ...base, meta: [] }, error: 'parameter "meta" must be an object, got []' },
   { name: 'null for a required parameter', args: { ...base, label: null }, error: 'parameter "label" must be a string, got null' },
-  { name: 'value outside select-from', args: { ...base, color: 'purple' }, error: 'parameter "color" must be one of "red", "green", "blue", got "purple"' },
+  {
+    name: 'value outside select-from',
+    args: { ...base, color: 'purple' },
+    error: 'parameter "color" must be one of "red", "green", "blue", got "purple"',
+  },
   { name: 'integer outside select-from', args: { ...base, size: 4 }, error: 'parameter "size" must be one of 1, 2, 3, got 4' },
-  { name: '"ALL" for a parameter that is not write-all', args: { ...base, size: 'ALL' }, error: '"ALL" is only allowed for write-all parameters, and "size" is not one' },
+  {
+    name: '"ALL" for a parameter that is not write-all',
+    args: { ...base, size: 'ALL' },
+    error: '"ALL" is only allowed for write-all parameters, and "size" is not one',
+  },
   { name: 'arguments that are not an object', args: [1, 2], error: 'shapes.everything: arguments must be a JSON object, got array' },
 ];
 

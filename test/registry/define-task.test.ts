@@ -14,7 +14,12 @@ describe('defineTask', () => {
       { name: 'width', position: 1, type: 'integer', required: false, default: 320, selectFrom: [320, 640], help: null },
     ]);
     expect(resize.dependencies).toEqual([
-      { typeKey: 'nice_tasks', taskKey: 'foo', hours: 1, arguments: { file_path: { kind: 'same', parameter: 'path', ops: [] }, number: { kind: 'value', value: 1 } } },
+      {
+        typeKey: 'nice_tasks',
+        taskKey: 'foo',
+        hours: 1,
+        arguments: { file_path: { kind: 'same', parameter: 'path', ops: [] }, number: { kind: 'value', value: 1 } },
+      },
     ]);
     expect(resize.invoke({ path: '/img' }, new JobContext({ jobId: '9' }))).toBe('/img@320:9');
     const module = await importFixture<{ resize: Function }>('valid/plain_functions.ts');

@@ -45,7 +45,12 @@ describe('resolving dependencies', () => {
   it('resolves thunks, strings and same into dependency definitions', async () => {
     await loadFixtures('valid/nice_tasks.ts');
     expect(registry.get('nice_tasks', 'bar')!.dependencies).toEqual([
-      { typeKey: 'nice_tasks', taskKey: 'foo', hours: 6, arguments: { file_path: { kind: 'same', parameter: 'file_path', ops: [] }, number: { kind: 'value', value: 1 } } },
+      {
+        typeKey: 'nice_tasks',
+        taskKey: 'foo',
+        hours: 6,
+        arguments: { file_path: { kind: 'same', parameter: 'file_path', ops: [] }, number: { kind: 'value', value: 1 } },
+      },
     ]);
     const baz = registry.get('cool_tasks', 'baz')!;
     expect(baz.dependencies).toEqual([
@@ -61,7 +66,14 @@ describe('resolving dependencies', () => {
         hours: 2 / 60,
         arguments: {
           file_path: { kind: 'same', parameter: 'path', ops: [] },
-          number: { kind: 'same', parameter: 'count', ops: [{ op: '+', operand: 1 }, { op: '*', operand: 2 }] },
+          number: {
+            kind: 'same',
+            parameter: 'count',
+            ops: [
+              { op: '+', operand: 1 },
+              { op: '*', operand: 2 },
+            ],
+          },
         },
       },
     ]);

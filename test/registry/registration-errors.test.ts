@@ -75,7 +75,9 @@ describe('select-from and write-all declarations are checked', () => {
   });
 
   it('a select-from value of the wrong type', async () => {
-    expect((await registrationError('invalid/select_from_wrong_type.ts')).problem).toContain('select-from value 2.5 of "n" is not an integer');
+    expect((await registrationError('invalid/select_from_wrong_type.ts')).problem).toContain(
+      'select-from value 2.5 of "n" is not an integer',
+    );
   });
 });
 

@@ -42,7 +42,13 @@ describe('@task on class methods', () => {
     await loadFixtures('valid/nice_tasks.ts');
     const bar = registry.get('nice_tasks', 'bar')!;
     expect(bar.parameters[2]).toEqual({
-      name: 'letter', position: 2, type: 'string', required: false, default: 'A', selectFrom: ['A', 'B', 'C'], help: 'Which letter (from params)',
+      name: 'letter',
+      position: 2,
+      type: 'string',
+      required: false,
+      default: 'A',
+      selectFrom: ['A', 'B', 'C'],
+      help: 'Which letter (from params)',
     });
     expect(bar.description).toBe('Adds a letter. @param letter not a tag at line start, so part of the description');
   });
@@ -50,7 +56,11 @@ describe('@task on class methods', () => {
   it('applies typeKey, processUnits, retries and description options', async () => {
     await loadFixtures('valid/nice_tasks.ts');
     expect(registry.get('cool_tasks', 'baz')).toMatchObject({
-      typeKey: 'cool_tasks', processUnits: 3, retries: 0, retryDelaySeconds: 1.5, description: 'Set by the option',
+      typeKey: 'cool_tasks',
+      processUnits: 3,
+      retries: 0,
+      retryDelaySeconds: 1.5,
+      description: 'Set by the option',
     });
   });
 

@@ -55,7 +55,10 @@ describe('5- and 6-field expressions give exactly cron-parser ticks', () => {
   });
 
   test('across both daylight-saving changes of 2026 in New York, every day at 01:30 and 02:30', () => {
-    for (const [expression, from] of [['0 30 2 * * *', '2026-03-01T00:00:00Z'], ['0 30 1 * * *', '2026-10-25T00:00:00Z']] as const) {
+    for (const [expression, from] of [
+      ['0 30 2 * * *', '2026-03-01T00:00:00Z'],
+      ['0 30 1 * * *', '2026-10-25T00:00:00Z'],
+    ] as const) {
       const got = ours(expression, 'America/New_York', new Date(from), 14);
       expect(got).toEqual(reference(expression, 'America/New_York', new Date(from), 14));
       // One tick per local day, never two, never none.
@@ -134,7 +137,11 @@ describe('catch-up plans', () => {
   test('a year-long outage of a one-second schedule costs a bounded plan, not a storm', () => {
     // Walking 31 million ticks would time the test out; the plan walks back three.
     const plan = planTicks(everySecond, parseCatchUp('backfill:3'), at(0), new Date(Date.UTC(2027, 0, 1)));
-    expect(plan.ticks.map((t) => t.toISOString())).toEqual(['2026-12-31T23:59:58.000Z', '2026-12-31T23:59:59.000Z', '2027-01-01T00:00:00.000Z']);
+    expect(plan.ticks.map((t) => t.toISOString())).toEqual([
+      '2026-12-31T23:59:58.000Z',
+      '2026-12-31T23:59:59.000Z',
+      '2027-01-01T00:00:00.000Z',
+    ]);
   });
 
   test('catch-up policies are checked', () => {

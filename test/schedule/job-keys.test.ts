@@ -165,9 +165,9 @@ describe('conflict modes', () => {
     await expect(jm.enqueue('stamp.record', {}, { jobKey: '' })).rejects.toThrow(/jobKey must be a string of 1 to 255 characters/);
     await expect(jm.enqueue('stamp.record', {}, { jobKey: 'x'.repeat(256) })).rejects.toThrow(/1 to 255/);
     await expect(jm.enqueue('stamp.record', {}, { jobKey: 'k', onConflict: 'merge' as never })).rejects.toThrow(/onConflict must be/);
-    await expect(db.pool.query(`select * from "${db.schema}".enqueue('stamp', 'record', 0, '{}', null, null, 'k', 'merge')`)).rejects.toThrow(
-      /on_conflict must be raise, ignore or replace, got "merge"/,
-    );
+    await expect(
+      db.pool.query(`select * from "${db.schema}".enqueue('stamp', 'record', 0, '{}', null, null, 'k', 'merge')`),
+    ).rejects.toThrow(/on_conflict must be raise, ignore or replace, got "merge"/);
   });
 });
 
@@ -180,7 +180,9 @@ describe('the SQL and CLI doors', () => {
       `call "${db.schema}".insert_job('stamp', 'record', 10, '{"n": 102}'::json, job_key => 'sql-key', on_conflict => 'ignore')`,
     );
     expect(again.rows[0].job_id).toBe(keyed.rows[0].job_id);
-    await expect(db.pool.query(`call "${db.schema}".insert_job('stamp', 'record', 10, '{"n": 103}'::json, job_key => 'sql-key')`)).rejects.toMatchObject({
+    await expect(
+      db.pool.query(`call "${db.schema}".insert_job('stamp', 'record', 10, '{"n": 103}'::json, job_key => 'sql-key')`),
+    ).rejects.toMatchObject({
       code: 'JM004',
     });
   });
@@ -194,7 +196,20 @@ describe('the SQL and CLI doors', () => {
     expect(conflict.stderr.trim()).toBe(
       `jm: stamp.record: a job with key "cli-key" is already waiting (job ${id}); enqueue with onConflict "ignore" (or --on-conflict ignore) to reuse it, or "replace" to update it`,
     );
-    const replaced = await runJm(['enqueue', 'stamp', 'record', '--json', '{"n": 9}', '--key', 'cli-key', '--on-conflict', 'replace', '--output', 'json', ...dbFlags(db)]);
+    const replaced = await runJm([
+      'enqueue',
+      'stamp',
+      'record',
+      '--json',
+      '{"n": 9}',
+      '--key',
+      'cli-key',
+      '--on-conflict',
+      'replace',
+      '--output',
+      'json',
+      ...dbFlags(db),
+    ]);
     expect(replaced.code).toBe(0);
     expect(JSON.parse(replaced.stdout)).toMatchObject({ id, inserted: false, outcome: 'replaced', task: 'stamp.record' });
     const bad = await runJm(['enqueue', 'stamp', 'record', '--on-conflict', 'ignore', ...dbFlags(db)]);

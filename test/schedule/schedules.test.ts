@@ -167,7 +167,6 @@ describe('firing', () => {
   });
 });
 
-
 describe('jm status', () => {
   test('shows the schedules with their last and next ticks, as text and JSON', async () => {
     const text = await jm(['status'], V2);

@@ -35,7 +35,14 @@ function windowStart(leadMs: number, count: number): Date {
 
 /** Adds a run-time schedule of stamp.record (through the SDK: instant, unlike a spawned jm). */
 async function addSchedule(name: string, cron: string, catchUp = 'latest'): Promise<void> {
-  await addScheduleRow(db.pool, db.schema, { name, typeKey: 'stamp', taskKey: 'record', args: { n: 1 }, cron, catchUp: parseCatchUp(catchUp) });
+  await addScheduleRow(db.pool, db.schema, {
+    name,
+    typeKey: 'stamp',
+    taskKey: 'record',
+    args: { n: 1 },
+    cron,
+    catchUp: parseCatchUp(catchUp),
+  });
 }
 
 async function ticksOf(name: string): Promise<Array<{ tick: Date; status: string; created: Date }>> {
@@ -55,10 +62,14 @@ async function stopAll(workers: WorkerProcess[]): Promise<void> {
 }
 
 async function workersUp(n: number): Promise<void> {
-  await waitFor(`${n} workers to register`, async () => {
-    const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
-    return rows[0].n >= n;
-  }, 30_000);
+  await waitFor(
+    `${n} workers to register`,
+    async () => {
+      const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
+      return rows[0].n >= n;
+    },
+    30_000,
+  );
 }
 
 describe('four long-running workers', () => {
@@ -69,10 +80,15 @@ describe('four long-running workers', () => {
     const workers = [1, 2, 3, 4].map((i) => startWorker(db, [...TASKS, '--node', `node${i}`]));
     try {
       await workersUp(4);
-      await waitFor('every tick of the window to have a completed job', async () => {
-        const ticks = await ticksOf('window');
-        return ticks.length === count && ticks.every((t) => t.status === 'complete');
-      }, count * 1000 + 30_000, 100);
+      await waitFor(
+        'every tick of the window to have a completed job',
+        async () => {
+          const ticks = await ticksOf('window');
+          return ticks.length === count && ticks.every((t) => t.status === 'complete');
+        },
+        count * 1000 + 30_000,
+        100,
+      );
       // Give any duplicate a chance to appear before counting.
       await new Promise((r) => setTimeout(r, 1_500));
     } finally {
@@ -81,7 +97,9 @@ describe('four long-running workers', () => {
     const ticks = await ticksOf('window');
     expect(ticks.map((t) => t.tick.getTime())).toEqual(Array.from({ length: count }, (_, i) => start.getTime() + i * 1000));
     const lateness = ticks.map((t) => t.created.getTime() - t.tick.getTime());
-    console.log(`schedule firing lateness over ${count} ticks with 4 workers: max ${Math.max(...lateness)} ms, median ${lateness.sort((a, b) => a - b)[count >> 1]} ms`);
+    console.log(
+      `schedule firing lateness over ${count} ticks with 4 workers: max ${Math.max(...lateness)} ms, median ${lateness.sort((a, b) => a - b)[count >> 1]} ms`,
+    );
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
   });
 });
@@ -140,10 +158,15 @@ describe('run-at on an idle worker', () => {
       for (const delayMs of [1_500, 2_500, 1_200]) {
         const runAt = new Date(Date.now() + delayMs);
         const id = await jm.enqueue('stamp.record', { n: delayMs }, { runAt });
-        const row = await waitFor('the run-at job to complete', async () => {
-          const { rows } = await db.pool.query(`select status, run_at, started_at from "${db.schema}".jobs where id = $1`, [id]);
-          return rows[0].status === 'complete' ? rows[0] : null;
-        }, delayMs + 20_000, 20);
+        const row = await waitFor(
+          'the run-at job to complete',
+          async () => {
+            const { rows } = await db.pool.query(`select status, run_at, started_at from "${db.schema}".jobs where id = $1`, [id]);
+            return rows[0].status === 'complete' ? rows[0] : null;
+          },
+          delayMs + 20_000,
+          20,
+        );
         const late = row.started_at.getTime() - row.run_at.getTime();
         lateness.push(late);
         expect(late).toBeGreaterThanOrEqual(0);

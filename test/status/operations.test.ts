@@ -14,7 +14,9 @@ interface JobRow extends Record<string, unknown> {
 }
 
 async function job(id: string): Promise<JobRow> {
-  const [row] = await fx.sql<JobRow>(`select id::text, status, attempts, cancel_requested, message, error from :s.jobs where id = $1`, [id]);
+  const [row] = await fx.sql<JobRow>(`select id::text, status, attempts, cancel_requested, message, error from :s.jobs where id = $1`, [
+    id,
+  ]);
   return row!;
 }
 
@@ -135,9 +137,10 @@ describe('jm prune', () => {
     await setStatus(fx, oldFailed, 'failed', { finishedAgo: '8 days' });
     await setStatus(fx, recent, 'complete', { finishedAgo: '1 day' });
     // Waiting and running jobs with old timestamps are still never pruned.
-    await fx.sql(`update :s.jobs set created_at = now() - interval '30 days', started_at = now() - interval '30 days' where id = any ($1::bigint[])`, [
-      [waiting, running],
-    ]);
+    await fx.sql(
+      `update :s.jobs set created_at = now() - interval '30 days', started_at = now() - interval '30 days' where id = any ($1::bigint[])`,
+      [[waiting, running]],
+    );
     const before = await fx.sql<{ status: string; n: string }>(`select status, count(*) as n from :s.jobs group by status`);
 
     const outcome = await fx.jmJson<{ deleted: Record<string, number>; total: number; olderThan: string }>(['prune', '--older-than', '7d']);
@@ -145,7 +148,9 @@ describe('jm prune', () => {
     expect(outcome.deleted.complete).toBeGreaterThanOrEqual(1);
     expect(outcome.deleted.failed).toBeGreaterThanOrEqual(1);
 
-    const remaining = await fx.sql<{ id: string }>(`select id::text from :s.jobs where id = any ($1::bigint[])`, [[waiting, running, oldComplete, oldFailed, recent]]);
+    const remaining = await fx.sql<{ id: string }>(`select id::text from :s.jobs where id = any ($1::bigint[])`, [
+      [waiting, running, oldComplete, oldFailed, recent],
+    ]);
     expect(remaining.map((r) => r.id).sort()).toEqual([waiting, running, recent].sort());
     expect(await events(oldComplete)).toEqual([]);
     const after = await fx.sql<{ status: string; n: string }>(`select status, count(*) as n from :s.jobs group by status`);
@@ -164,7 +169,9 @@ describe('jm prune', () => {
     await setStatus(fx, id, 'cancelled', { finishedAgo: '2 hours' });
     const result = await fx.jm(['prune', '--older-than', '1h', '--task', 'things1.foo']);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toMatch(/^Deleted \d+ things1\.foo jobs that finished before .*, with their history: \d+ complete, \d+ failed, [1-9]\d* cancelled\.$/);
+    expect(result.stdout.trim()).toMatch(
+      /^Deleted \d+ things1\.foo jobs that finished before .*, with their history: \d+ complete, \d+ failed, [1-9]\d* cancelled\.$/,
+    );
   });
 
   test('a bad age is a one-line error naming the flag', async () => {

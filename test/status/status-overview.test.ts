@@ -11,7 +11,17 @@ interface QueueStatusJson {
   schema: string;
   at: string;
   filters: { task: string | null; status: string | null; since: string | null };
-  tasks: Array<{ task: string; typeKey: string; taskKey: string; waiting: number; running: number; complete: number; failed: number; cancelled: number; total: number }>;
+  tasks: Array<{
+    task: string;
+    typeKey: string;
+    taskKey: string;
+    waiting: number;
+    running: number;
+    complete: number;
+    failed: number;
+    cancelled: number;
+    total: number;
+  }>;
   totals: { waiting: number; running: number; complete: number; failed: number; cancelled: number; total: number };
   running: Array<{ id: string; task: string; node: string; pid: number; processUnits: number; elapsedSeconds: number; startedAt: string }>;
   nodes: Array<{ node: string; workers: number; budget: number | null; inUse: number; runningJobs: number }>;
@@ -45,8 +55,28 @@ describe('jm status --json', () => {
     expect(status.schema).toBe(fx.db.schema);
     expect(status.filters).toEqual({ task: null, status: null, since: null });
     expect(status.tasks).toEqual([
-      { task: 'greetings.greet', typeKey: 'greetings', taskKey: 'greet', waiting: 0, running: 0, complete: 1, failed: 1, cancelled: 0, total: 2 },
-      { task: 'nice_tasks.baz', typeKey: 'nice_tasks', taskKey: 'baz', waiting: 0, running: 1, complete: 0, failed: 0, cancelled: 0, total: 1 },
+      {
+        task: 'greetings.greet',
+        typeKey: 'greetings',
+        taskKey: 'greet',
+        waiting: 0,
+        running: 0,
+        complete: 1,
+        failed: 1,
+        cancelled: 0,
+        total: 2,
+      },
+      {
+        task: 'nice_tasks.baz',
+        typeKey: 'nice_tasks',
+        taskKey: 'baz',
+        waiting: 0,
+        running: 1,
+        complete: 0,
+        failed: 0,
+        cancelled: 0,
+        total: 1,
+      },
       { task: 'things1.foo', typeKey: 'things1', taskKey: 'foo', waiting: 1, running: 1, complete: 1, failed: 0, cancelled: 0, total: 3 },
     ]);
     expect(status.totals).toEqual({ waiting: 1, running: 2, complete: 2, failed: 1, cancelled: 0, total: 6 });
@@ -59,7 +89,13 @@ describe('jm status --json', () => {
     expect(status.running[0]!.elapsedSeconds).toBeGreaterThanOrEqual(59);
     expect(status.nodes).toEqual([expect.objectContaining({ node: 'node-a', workers: 1, budget: 10, inUse: 4, runningJobs: 2 })]);
     expect(status.recentFailures).toEqual([
-      expect.objectContaining({ id: ids.failed, task: 'greetings.greet', message: 'greeting refused: Bob is away', attempts: 3, maxAttempts: 3 }),
+      expect.objectContaining({
+        id: ids.failed,
+        task: 'greetings.greet',
+        message: 'greeting refused: Bob is away',
+        attempts: 3,
+        maxAttempts: 3,
+      }),
     ]);
   });
 

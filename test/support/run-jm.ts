@@ -46,7 +46,10 @@ export function runNodeScript(
 }
 
 /** Runs the built `jm` binary as a user would. */
-export function runJm(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Promise<JmResult> {
+export function runJm(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
+): Promise<JmResult> {
   return runNodeScript(JM_ENTRY, args, options);
 }
 

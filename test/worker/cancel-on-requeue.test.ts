@@ -15,7 +15,9 @@ beforeEach(async () => db.pool.query(`delete from ${s()}.jobs`));
 /** A job "running" on worker w1 with a cancel requested, plus a job waiting on it. */
 async function runningJobWithCancelRequest(leaseExpired: boolean): Promise<{ id: string; dependent: string }> {
   const enqueue = (n: number): Promise<{ rows: Array<{ job_id: string }> }> =>
-    db.pool.query(`select job_id from ${s()}.enqueue('things1', 'foo', 0, $1::jsonb)`, [JSON.stringify({ file_path: '/tmp/x', number: n })]);
+    db.pool.query(`select job_id from ${s()}.enqueue('things1', 'foo', 0, $1::jsonb)`, [
+      JSON.stringify({ file_path: '/tmp/x', number: n }),
+    ]);
   const id = (await enqueue(1)).rows[0]!.job_id;
   const dependent = (await enqueue(2)).rows[0]!.job_id;
   await db.pool.query(
@@ -36,7 +38,10 @@ test('lease recovery ends a job with a pending cancel as cancelled, and fails wh
   const { id, dependent } = await runningJobWithCancelRequest(true);
   await db.pool.query(`select ${s()}.recover_expired_leases()`);
   expect(await statusOf(id)).toMatchObject({ status: 'cancelled', message: expect.stringContaining('cancelled as requested') });
-  expect(await statusOf(dependent)).toMatchObject({ status: 'failed', message: expect.stringContaining(`#${id} did not complete (cancelled)`) });
+  expect(await statusOf(dependent)).toMatchObject({
+    status: 'failed',
+    message: expect.stringContaining(`#${id} did not complete (cancelled)`),
+  });
 });
 
 test('a worker shutting down does not give back a job someone asked to cancel', async () => {

@@ -31,7 +31,10 @@ test('jobs claimed ahead and not started when the worker stops go back to waitin
 
   const ran = lines(file).map(Number);
   expect(new Set(ran).size).toBe(ran.length); // none ran twice
-  const counts = await sql(db, `select status, count(*)::int as n, max(attempts) as most, min(attempts) as least from S.jobs group by status order by status`);
+  const counts = await sql(
+    db,
+    `select status, count(*)::int as n, max(attempts) as most, min(attempts) as least from S.jobs group by status order by status`,
+  );
   expect(counts.find((c) => c.status === 'running')).toBeUndefined();
   const complete = counts.find((c) => c.status === 'complete')!;
   const waiting = counts.find((c) => c.status === 'waiting')!;

@@ -9,7 +9,10 @@ const db = useTestDatabase('progress');
 const flags = (): string[] => [...dbFlags(db), '--tasks', 'examples/greetings.ts'];
 
 async function enqueueGreetings(n: number): Promise<void> {
-  await db.pool.query(`select count(*) from generate_series(1, $1) g, "${db.schema}".enqueue('greetings', 'greet', 0, jsonb_build_object('name', 'n' || g))`, [n]);
+  await db.pool.query(
+    `select count(*) from generate_series(1, $1) g, "${db.schema}".enqueue('greetings', 'greet', 0, jsonb_build_object('name', 'n' || g))`,
+    [n],
+  );
 }
 
 beforeAll(async () => {
@@ -35,7 +38,11 @@ test.runIf(hasScript)('on a terminal the line is redrawn in place and cleared be
   await enqueueGreetings(3000);
   const command = [process.execPath, JM_ENTRY, 'run', '--until-empty', ...flags()].map((a) => `'${a}'`).join(' ');
   // `script` gives the command a pseudo-terminal, as a person at a shell would have.
-  const output = execFileSync('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: cleanEnv({ NO_COLOR: '1' }), encoding: 'utf8' });
+  const output = execFileSync('script', ['-qfec', command, '/dev/null'], {
+    cwd: REPO_ROOT,
+    env: cleanEnv({ NO_COLOR: '1' }),
+    encoding: 'utf8',
+  });
   expect(output).toMatch(/\r\u001b\[2Kdone [\d,]+ · remaining [\d,…]+ · [\d,]+ jobs\/s/);
   expect(output).toMatch(/\r\u001b\[2KRan 3000 jobs in/);
 });

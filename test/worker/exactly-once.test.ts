@@ -19,9 +19,7 @@ describe('several worker processes', () => {
       const batch = Array.from({ length: 500 }, (_, k) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n: i + k } }));
       await enqueueJobs(db.pool, db.schema, batch);
     }
-    const runs = await Promise.all(
-      [1, 2, 3, 4].map(() => drain(db, [...WORKER_FIXTURES, '--concurrency', '8'])),
-    );
+    const runs = await Promise.all([1, 2, 3, 4].map(() => drain(db, [...WORKER_FIXTURES, '--concurrency', '8'])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
 
     const executions = lines(file).map((l) => Number(l.split(' ')[0]));
@@ -31,7 +29,9 @@ describe('several worker processes', () => {
     // The work was actually shared: more than one process ran jobs.
     const pids = new Set(lines(file).map((l) => l.split(' ')[1]));
     expect(pids.size).toBeGreaterThan(1);
-    const { rows } = await db.pool.query(`select status, count(*)::int as n from "${db.schema}".jobs where task_key = 'count' group by status`);
+    const { rows } = await db.pool.query(
+      `select status, count(*)::int as n from "${db.schema}".jobs where task_key = 'count' group by status`,
+    );
     expect(rows).toEqual([{ status: 'complete', n: total }]);
   });
 });
@@ -39,7 +39,9 @@ describe('several worker processes', () => {
 describe('a worker killed mid-job', () => {
   test('its job returns to the queue when the lease lapses, counts as an attempt, and completes', async () => {
     const file = join(dir, 'nap.txt');
-    const { rows } = await db.pool.query(`select job_id from "${db.schema}".enqueue('counting', 'nap', 0, $1)`, [JSON.stringify({ file, ms: 1500 })]);
+    const { rows } = await db.pool.query(`select job_id from "${db.schema}".enqueue('counting', 'nap', 0, $1)`, [
+      JSON.stringify({ file, ms: 1500 }),
+    ]);
     const id = String(rows[0]!.job_id);
 
     const doomed = startWorker(db, [...WORKER_FIXTURES, '--lease', '2s', '--heartbeat', '300ms', '--node', 'doomed']);

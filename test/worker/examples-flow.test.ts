@@ -33,8 +33,11 @@ describe('dependencies (nice_tasks: baz needs foo and bar, bar needs foo)', () =
     bazId = await enqueue('nice_tasks', 'baz', 5, { file_path: file });
     const run = await drain(db, EXAMPLE_TASKS);
     expect(run.code, run.stderr).toBe(0);
-    const rows = await sql(db, `select id, task_key, priority, spawned_by, status, started_at, result from S.jobs
-                                 where type_key = 'nice_tasks' order by started_at`);
+    const rows = await sql(
+      db,
+      `select id, task_key, priority, spawned_by, status, started_at, result from S.jobs
+                                 where type_key = 'nice_tasks' order by started_at`,
+    );
     expect(rows.map((r) => r.task_key)).toEqual(['foo', 'bar', 'baz']);
     expect(rows.every((r) => r.status === 'complete')).toBe(true);
     const [foo, bar, baz] = rows;

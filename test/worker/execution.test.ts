@@ -21,7 +21,11 @@ async function enqueue(typeKey: string, taskKey: string, args: object, priority 
 test('jobs run highest priority first, then oldest first', async () => {
   const file = join(dir, 'order.txt');
   const priorities = [0, 5, 0, 9, 5, -1, 9, 0];
-  await enqueueJobs(db.pool, db.schema, priorities.map((priority, n) => ({ typeKey: 'counting', taskKey: 'ordered', args: { file, n }, priority })));
+  await enqueueJobs(
+    db.pool,
+    db.schema,
+    priorities.map((priority, n) => ({ typeKey: 'counting', taskKey: 'ordered', args: { file, n }, priority })),
+  );
   const run = await drain(db, [...WORKER_FIXTURES, '--concurrency', '1']);
   expect(run.code, run.stderr).toBe(0);
   const expected = priorities
@@ -97,7 +101,11 @@ test('a running job whose cancellation is requested gets its signal aborted and 
 test('the TypeScript API: runWorker drains the queue in-process and resolves with the summary', async () => {
   const file = join(dir, 'api.txt');
   await loadTaskModules(['test/fixtures/worker/counting.ts'], { cwd: REPO_ROOT });
-  await enqueueJobs(db.pool, db.schema, [1, 2, 3].map((n) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n } })));
+  await enqueueJobs(
+    db.pool,
+    db.schema,
+    [1, 2, 3].map((n) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n } })),
+  );
   const events: string[] = [];
   const summary = await runWorker({
     pool: db.pool,

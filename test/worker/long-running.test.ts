@@ -3,7 +3,18 @@
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, history, job, lines, sql, startWorker, tempDir, waitFor, type WorkerProcess } from './worker-harness.js';
+import {
+  WORKER_FIXTURES,
+  deployTasks,
+  history,
+  job,
+  lines,
+  sql,
+  startWorker,
+  tempDir,
+  waitFor,
+  type WorkerProcess,
+} from './worker-harness.js';
 
 const db = useTestDatabase('wlong');
 const dir = tempDir();
@@ -17,7 +28,10 @@ async function enqueue(taskKey: string, args: object): Promise<string> {
 
 /** Waits until the worker has registered itself, i.e. is listening and idle. */
 async function ready(worker: WorkerProcess): Promise<void> {
-  await waitFor('the worker to register', async () => (await sql(db, `select 1 from S.workers where pid = $1`, [worker.child.pid])).length > 0);
+  await waitFor(
+    'the worker to register',
+    async () => (await sql(db, `select 1 from S.workers where pid = $1`, [worker.child.pid])).length > 0,
+  );
 }
 
 test('an idle worker picks up a newly enqueued job at once (NOTIFY), not at its next poll', async () => {

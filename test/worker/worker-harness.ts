@@ -81,7 +81,9 @@ export function tempDir(): string {
 /** The lines of a file, or none when it does not exist yet. */
 export function lines(file: string): string[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /** One job's row. */
@@ -91,13 +93,23 @@ export async function job(db: TestDatabase, id: string | number): Promise<Record
 }
 
 /** A job's history, oldest first. */
-export async function history(db: TestDatabase, id: string | number): Promise<Array<{ status: string; node: string | null; pid: number | null; message: string | null; at: Date }>> {
-  const { rows } = await db.pool.query(`select status, node, pid, message, at from "${db.schema}".job_events where job_id = $1 order by id`, [id]);
+export async function history(
+  db: TestDatabase,
+  id: string | number,
+): Promise<Array<{ status: string; node: string | null; pid: number | null; message: string | null; at: Date }>> {
+  const { rows } = await db.pool.query(
+    `select status, node, pid, message, at from "${db.schema}".job_events where job_id = $1 order by id`,
+    [id],
+  );
   return rows;
 }
 
 /** Runs SQL on the test schema (`S` in the text stands for the quoted schema). */
-export async function sql<R extends Record<string, any> = Record<string, any>>(db: TestDatabase, text: string, values: unknown[] = []): Promise<R[]> {
+export async function sql<R extends Record<string, any> = Record<string, any>>(
+  db: TestDatabase,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const { rows } = await db.pool.query(text.replace(/\bS\./g, `"${db.schema}".`), values);
   return rows as R[];
 }

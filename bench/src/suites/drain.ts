@@ -12,16 +12,47 @@ export function drainSpecs(jobs: number): DrainSpec[] {
   };
   const graphilePerf = { concurrency: 24, maxPoolSize: 25, localQueueSize: 1000, completeJobBatchDelay: 0, failJobBatchDelay: 0 };
   return [
-    { label: 'JobMaster defaults (concurrency 10, claim batch up to 1,000, outcome batch 1,000)', system: 'jobmaster', settings: {}, prepare: noop },
+    {
+      label: 'JobMaster defaults (concurrency 10, claim batch up to 1,000, outcome batch 1,000)',
+      system: 'jobmaster',
+      settings: {},
+      prepare: noop,
+    },
     { label: 'JobMaster concurrency 1', system: 'jobmaster', settings: { concurrency: 1 }, prepare: noop },
     { label: 'JobMaster concurrency 100', system: 'jobmaster', settings: { concurrency: 100 }, prepare: noop },
-    { label: 'graphile-worker defaults (concurrency 1, no batching)', system: 'graphile-worker', settings: {}, prepare: noop, timeBoxMs: SLOW_BOX_MS },
+    {
+      label: 'graphile-worker defaults (concurrency 1, no batching)',
+      system: 'graphile-worker',
+      settings: {},
+      prepare: noop,
+      timeBoxMs: SLOW_BOX_MS,
+    },
     { label: 'graphile-worker concurrency 10, no batching', system: 'graphile-worker', settings: { concurrency: 10 }, prepare: noop },
-    { label: 'graphile-worker perf settings (concurrency 24, pool 25, localQueue 1000, batch delays 0), 1 pool', system: 'graphile-worker', settings: graphilePerf, prepare: noop },
-    { label: 'graphile-worker perf settings, 2 pools in one process', system: 'graphile-worker', settings: { ...graphilePerf, pools: 2 }, prepare: noop },
+    {
+      label: 'graphile-worker perf settings (concurrency 24, pool 25, localQueue 1000, batch delays 0), 1 pool',
+      system: 'graphile-worker',
+      settings: graphilePerf,
+      prepare: noop,
+    },
+    {
+      label: 'graphile-worker perf settings, 2 pools in one process',
+      system: 'graphile-worker',
+      settings: { ...graphilePerf, pools: 2 },
+      prepare: noop,
+    },
     { label: 'pg-boss defaults (batchSize 1, 2 s poll)', system: 'pg-boss', settings: {}, prepare: noop, timeBoxMs: SLOW_BOX_MS },
-    { label: 'pg-boss batchSize 100, localConcurrency 10, LISTEN/NOTIFY, burst', system: 'pg-boss', settings: { batchSize: 100, localConcurrency: 10, listenNotify: true, burstWhenBatchFull: true }, prepare: noop },
-    { label: 'pg-boss batchSize 1000, LISTEN/NOTIFY, burst', system: 'pg-boss', settings: { batchSize: 1000, listenNotify: true, burstWhenBatchFull: true }, prepare: noop },
+    {
+      label: 'pg-boss batchSize 100, localConcurrency 10, LISTEN/NOTIFY, burst',
+      system: 'pg-boss',
+      settings: { batchSize: 100, localConcurrency: 10, listenNotify: true, burstWhenBatchFull: true },
+      prepare: noop,
+    },
+    {
+      label: 'pg-boss batchSize 1000, LISTEN/NOTIFY, burst',
+      system: 'pg-boss',
+      settings: { batchSize: 1000, listenNotify: true, burstWhenBatchFull: true },
+      prepare: noop,
+    },
   ];
 }
 

@@ -43,7 +43,10 @@ export async function featuresSuite(ctx: SuiteContext): Promise<Table> {
       prepare: async (p) => {
         // The prerequisite job runs (and completes) first, through a worker like any job.
         await (p as JobMasterProducer).client.enqueue('bench.prerequisite', { k: 1 });
-        await runWorkerChild({ system: 'jobmaster', url: ctx.options.databaseUrl, schema: SCHEMAS.jobmaster, settings: { untilEmpty: true }, expected: 1 }, { timeBoxMs: 10_000 });
+        await runWorkerChild(
+          { system: 'jobmaster', url: ctx.options.databaseUrl, schema: SCHEMAS.jobmaster, settings: { untilEmpty: true }, expected: 1 },
+          { timeBoxMs: 10_000 },
+        );
         await fillKind(p, 'dependent', jobs);
         return jobs;
       },

@@ -21,7 +21,9 @@ export async function memorySuite(ctx: SuiteContext): Promise<Table> {
   record(row, 'base', result.report.baselineRss / MB);
   for (const q of [25, 50, 75, 100]) record(row, `q${q}`, at(q / 100));
   record(row, 'peak', result.peakRssMb);
-  ctx.log(`memory: ${Math.round(result.rate)} jobs/s, RSS ${[25, 50, 75, 100].map((q) => at(q / 100).toFixed(0)).join(' / ')} MB, peak ${result.peakRssMb.toFixed(0)} MB`);
+  ctx.log(
+    `memory: ${Math.round(result.rate)} jobs/s, RSS ${[25, 50, 75, 100].map((q) => at(q / 100).toFixed(0)).join(' / ')} MB, peak ${result.peakRssMb.toFixed(0)} MB`,
+  );
   return {
     title: `Worker memory over a long drain (${jobs.toLocaleString('en-US')} no-op jobs, one run)`,
     columns: [

@@ -99,7 +99,9 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Table> {
     } catch (error) {
       row.notes.push(`status benchmark failed: ${(error as Error).message.split('\n')[0]}`);
     }
-    ctx.log(`scale ${size}: claim ${row.metrics.claim?.[0]?.toFixed(1)} ms, status ${row.metrics.status?.[0] ?? 'n/a'} ms, jm status ${row.metrics.cli?.[0] ?? 'n/a'} ms`);
+    ctx.log(
+      `scale ${size}: claim ${row.metrics.claim?.[0]?.toFixed(1)} ms, status ${row.metrics.status?.[0] ?? 'n/a'} ms, jm status ${row.metrics.cli?.[0] ?? 'n/a'} ms`,
+    );
   }
   return {
     title: 'Claim and status timings as the queue grows (JobMaster)',

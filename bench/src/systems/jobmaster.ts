@@ -1,7 +1,16 @@
 import pg from 'pg';
 import { JobMaster, Worker, type BatchJob, type WorkerOptions } from 'jobmaster';
 import { onBenchJob } from '../bench-tasks.js';
-import { SCHEMAS, quiet, type BenchPayload, type JobKind, type Producer, type WorkerHandle, type WorkerSettings, type WorkerStarter } from './system.js';
+import {
+  SCHEMAS,
+  quiet,
+  type BenchPayload,
+  type JobKind,
+  type Producer,
+  type WorkerHandle,
+  type WorkerSettings,
+  type WorkerStarter,
+} from './system.js';
 
 /** JobMaster's producer: deploys the bench tasks and enqueues through `enqueueMany` / `enqueue`. */
 export class JobMasterProducer implements Producer {
@@ -30,8 +39,8 @@ export class JobMasterProducer implements Producer {
 
   /** Enqueues jobs of one of the feature-cost tasks (see bench-tasks.ts). */
   async enqueueKind(kind: JobKind, jobs: BenchPayload[]): Promise<void> {
-    const batch = jobs.map(
-      (j): BatchJob => (kind === 'fan' ? { task: 'bench.fan', args: { region: 'ALL', n: j.n } } : { task: `bench.${kind}`, args: { n: j.n, t: j.t } }),
+    const batch = jobs.map((j): BatchJob =>
+      kind === 'fan' ? { task: 'bench.fan', args: { region: 'ALL', n: j.n } } : { task: `bench.${kind}`, args: { n: j.n, t: j.t } },
     );
     await this.client.enqueueMany(batch);
   }

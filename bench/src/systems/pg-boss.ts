@@ -41,7 +41,10 @@ export class PgBossProducer implements Producer {
   }
 
   async enqueueBatch(jobs: BenchPayload[]): Promise<void> {
-    await this.#boss!.insert(QUEUE, jobs.map((data) => ({ data })));
+    await this.#boss!.insert(
+      QUEUE,
+      jobs.map((data) => ({ data })),
+    );
   }
 
   async enqueueOne(job: BenchPayload): Promise<void> {

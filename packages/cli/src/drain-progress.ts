@@ -14,7 +14,9 @@ export function formatProgress({ done, remaining, elapsedMs }: ProgressFigures):
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(done / seconds) : 0;
   const n = (x: number): string => x.toLocaleString('en-US');
-  return [`done ${n(done)}`, `remaining ${remaining === null ? '…' : n(remaining)}`, `${n(rate)} jobs/s`, `${seconds.toFixed(1)} s`].join(' · ');
+  return [`done ${n(done)}`, `remaining ${remaining === null ? '…' : n(remaining)}`, `${n(rate)} jobs/s`, `${seconds.toFixed(1)} s`].join(
+    ' · ',
+  );
 }
 
 /**
@@ -67,7 +69,9 @@ export class DrainProgress {
   }
 
   #draw(): void {
-    this.stream.write(`\r\u001b[2K${formatProgress({ done: this.#done, remaining: this.#remaining, elapsedMs: Date.now() - this.#started })}`);
+    this.stream.write(
+      `\r\u001b[2K${formatProgress({ done: this.#done, remaining: this.#remaining, elapsedMs: Date.now() - this.#started })}`,
+    );
     this.#shown = true;
   }
 

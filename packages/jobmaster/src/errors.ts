@@ -162,6 +162,8 @@ export class ScheduleNotFoundError extends JobMasterError {
 export class CodeScheduleError extends JobMasterError {
   override readonly code = 'JM_CODE_SCHEDULE';
   constructor(readonly scheduleName: string) {
-    super(`Schedule ${JSON.stringify(scheduleName)} is declared in code: remove it from its task's schedule option and run "jm deploy" (or pause it)`);
+    super(
+      `Schedule ${JSON.stringify(scheduleName)} is declared in code: remove it from its task's schedule option and run "jm deploy" (or pause it)`,
+    );
   }
 }

@@ -17,7 +17,8 @@ export function printCancel(out: Output, outcomes: CancelOutcome[]): void {
   const c = out.color;
   for (const o of outcomes) {
     if (o.outcome === 'cancelled') out.write(`Job ${o.id}: ${c.gray('cancelled')}.`);
-    else if (o.outcome === 'cancel_requested') out.write(`Job ${o.id}: ${c.cyan('running')}; cancel requested, its worker stops it at the next heartbeat.`);
+    else if (o.outcome === 'cancel_requested')
+      out.write(`Job ${o.id}: ${c.cyan('running')}; cancel requested, its worker stops it at the next heartbeat.`);
     else out.write(`Job ${o.id}: already ${o.status}; left alone.`);
   }
 }

@@ -68,7 +68,9 @@ function parseRunAt(task: string, options: EnqueueOptions): Date | undefined {
   if (options.runAt !== undefined) {
     const at = new Date(options.runAt);
     if (Number.isNaN(at.getTime())) {
-      throw new InvalidArgumentsError(`${task}: --run-at must be an ISO 8601 time such as 2026-12-01T09:00:00Z, got ${JSON.stringify(options.runAt)}`);
+      throw new InvalidArgumentsError(
+        `${task}: --run-at must be an ISO 8601 time such as 2026-12-01T09:00:00Z, got ${JSON.stringify(options.runAt)}`,
+      );
     }
     return at;
   }

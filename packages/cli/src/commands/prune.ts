@@ -48,7 +48,7 @@ export function registerPruneCommand(program: Command, out: Output): void {
       .command('prune')
       .description('delete finished jobs (complete, failed, cancelled) and their history; never waiting or running ones')
       .requiredOption('--older-than <duration>', 'delete jobs that finished longer ago than this, e.g. 7d')
-      .option('--task <type.task>', 'only this task\'s jobs'),
+      .option('--task <type.task>', "only this task's jobs"),
   ).action(async (options: CommonOptions & { olderThan: string; task?: string }) => {
     await execute(
       options,

@@ -20,7 +20,8 @@ export interface RetryOptions {
  */
 export async function retryCommand(ctx: CliContext, options: RetryOptions): Promise<RetryOutcome[]> {
   if (options.failed && options.jobIds.length) throw new InvalidArgumentsError('Give job ids or --failed, not both');
-  if (!options.failed && !options.jobIds.length) throw new InvalidArgumentsError('Give the ids of the jobs to retry, or --failed for every failed job');
+  if (!options.failed && !options.jobIds.length)
+    throw new InvalidArgumentsError('Give the ids of the jobs to retry, or --failed for every failed job');
   if (options.task !== undefined && !options.failed) throw new InvalidArgumentsError('--task selects failed jobs: use it with --failed');
   if (options.failed) {
     const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
@@ -38,7 +39,8 @@ export function printRetry(out: Output, outcomes: RetryOutcome[]): void {
   }
   for (const o of outcomes) {
     if (o.outcome === 'retried') out.write(`Job ${o.id}: ${c.yellow('waiting')} again.`);
-    else if (o.outcome === 'duplicate') out.write(`Job ${o.id}: not retried; identical job ${o.twinId ?? '?'} is already waiting or running.`);
+    else if (o.outcome === 'duplicate')
+      out.write(`Job ${o.id}: not retried; identical job ${o.twinId ?? '?'} is already waiting or running.`);
     else if (o.outcome === 'not_found') out.write(`Job ${o.id}: deleted meanwhile.`);
     else out.write(`Job ${o.id}: ${o.status ?? '?'}; only failed or cancelled jobs can be retried.`);
   }
@@ -53,7 +55,7 @@ export function registerRetryCommand(program: Command, out: Output): void {
       .description('put failed or cancelled jobs back on the queue with their attempts reset')
       .argument('[job_id...]', 'ids of the jobs to retry')
       .option('--failed', 'retry every failed job')
-      .option('--task <type.task>', 'with --failed: only this task\'s failed jobs'),
+      .option('--task <type.task>', "with --failed: only this task's failed jobs"),
   ).action(async (jobIds: string[], options: CommonOptions & { failed?: boolean; task?: string }) => {
     await execute(
       options,

@@ -49,11 +49,17 @@ export const processSignals: StopRequests = {
  * grace period are given back to the queue and the command ends with ExitRequest(0), since
  * their functions may still hold the process open.
  */
-export async function runCommand(ctx: CliContext, options: RunOptions, out: Output, stops: StopRequests = processSignals): Promise<WorkerSummary> {
+export async function runCommand(
+  ctx: CliContext,
+  options: RunOptions,
+  out: Output,
+  stops: StopRequests = processSignals,
+): Promise<WorkerSummary> {
   const untilEmpty = options.untilEmpty ?? false;
   const grace = options.grace === undefined ? 30_000 : parseDuration(options.grace, '--grace');
   // A live line on a terminal only: cron (no TTY) and --json output stay quiet.
-  const progress = untilEmpty && out.isTTY && process.stderr.isTTY && !options.quietProgress ? new DrainProgress(out, ctx.pool(), ctx.schema) : undefined;
+  const progress =
+    untilEmpty && out.isTTY && process.stderr.isTTY && !options.quietProgress ? new DrainProgress(out, ctx.pool(), ctx.schema) : undefined;
   const log = progress?.output ?? out;
   const worker = new Worker({
     pool: ctx.pool(),
@@ -77,7 +83,9 @@ export async function runCommand(ctx: CliContext, options: RunOptions, out: Outp
   const unlisten = stops.listen(
     () => {
       const n = worker.runningJobIds.length;
-      out.error(`jm run: stopping; ${n ? `waiting up to ${grace / 1000}s for ${n} running job${n === 1 ? '' : 's'}` : 'no jobs running'} (signal again to exit at once)`);
+      out.error(
+        `jm run: stopping; ${n ? `waiting up to ${grace / 1000}s for ${n} running job${n === 1 ? '' : 's'}` : 'no jobs running'} (signal again to exit at once)`,
+      );
       void worker.stop();
     },
     () => {
@@ -133,7 +141,10 @@ function logEvent(out: Output, event: WorkerEvent, verbose: boolean): void {
       out.error(
         c.yellow(
           `jm run: ${event.jobs.length} waiting job${event.jobs.length === 1 ? ' needs' : 's need'} more process units than this node's whole budget of ${event.budget}: ` +
-            event.jobs.slice(0, 5).map((j) => `${j.id} (${j.task}, ${j.processUnits})`).join(', ') +
+            event.jobs
+              .slice(0, 5)
+              .map((j) => `${j.id} (${j.task}, ${j.processUnits})`)
+              .join(', ') +
             (event.jobs.length > 5 ? ', ...' : '') +
             ' (raise --process-units or run them on a bigger node)',
         ),

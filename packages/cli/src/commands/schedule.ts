@@ -64,7 +64,11 @@ export async function scheduleChangeCommand(ctx: CliContext, action: 'pause' | '
 }
 
 export function printScheduleList(out: Output, schedules: ScheduleInfo[]): void {
-  out.write(schedules.length ? formatSchedules(out, schedules) : 'No schedules (declare one with the task option "schedule", or run "jm schedule add").');
+  out.write(
+    schedules.length
+      ? formatSchedules(out, schedules)
+      : 'No schedules (declare one with the task option "schedule", or run "jm schedule add").',
+  );
 }
 
 function printScheduleChange(verb: string): (out: Output, schedule: ScheduleInfo) => void {
@@ -107,9 +111,11 @@ export function registerScheduleCommand(program: Command, out: Output): void {
     );
   });
 
-  withCommonOptions(schedule.command('list').description('list schedules with their last and next ticks')).action(async (options: CommonOptions) => {
-    await execute(options, out, scheduleListCommand, printScheduleList);
-  });
+  withCommonOptions(schedule.command('list').description('list schedules with their last and next ticks')).action(
+    async (options: CommonOptions) => {
+      await execute(options, out, scheduleListCommand, printScheduleList);
+    },
+  );
 
   const changes = [
     ['pause', 'stop firing a schedule until it is resumed', 'paused'],

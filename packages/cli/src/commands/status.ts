@@ -92,19 +92,30 @@ export function registerStatusCommand(program: Command, out: Output): void {
       ...(options.since !== undefined && { since: options.since }),
     };
     if (jobId !== undefined) {
-      const extra = [filters.task && '--task', filters.status && '--status', filters.since && '--since', options.watch && '--watch'].filter(Boolean);
-      if (extra.length) throw new InvalidArgumentsError(`${extra.join(', ')} ${extra.length === 1 ? 'applies' : 'apply'} to the queue overview, not to one job: drop ${extra.length === 1 ? 'it' : 'them'} or the job id`);
+      const extra = [filters.task && '--task', filters.status && '--status', filters.since && '--since', options.watch && '--watch'].filter(
+        Boolean,
+      );
+      if (extra.length)
+        throw new InvalidArgumentsError(
+          `${extra.join(', ')} ${extra.length === 1 ? 'applies' : 'apply'} to the queue overview, not to one job: drop ${extra.length === 1 ? 'it' : 'them'} or the job id`,
+        );
       await execute(options, out, (ctx) => jobStatusCommand(ctx, jobId), printJobStatus);
       return;
     }
     if (options.watch) {
-      if (wantsJson(options)) throw new InvalidArgumentsError('--watch redraws a table; for JSON, run "jm status --json" on each refresh instead');
+      if (wantsJson(options))
+        throw new InvalidArgumentsError('--watch redraws a table; for JSON, run "jm status --json" on each refresh instead');
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await execute(options, out, (ctx) => watchStatus(ctx, filters, out, stop.signal), () => {});
+        await execute(
+          options,
+          out,
+          (ctx) => watchStatus(ctx, filters, out, stop.signal),
+          () => {},
+        );
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

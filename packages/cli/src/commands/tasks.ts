@@ -76,7 +76,12 @@ export function printTasks(out: Output, definitions: TaskDefinition[]): void {
 export function registerTasksCommand(program: Command, out: Output): void {
   withCommonOptions(program.command('tasks').description('list the registered tasks with their parameters and dependencies')).action(
     async (options: CommonOptions) => {
-      await execute(options, out, async (ctx) => tasksToJson(await tasksCommand(ctx)), (o, v) => printTasks(o, v as never));
+      await execute(
+        options,
+        out,
+        async (ctx) => tasksToJson(await tasksCommand(ctx)),
+        (o, v) => printTasks(o, v as never),
+      );
     },
   );
 }

@@ -16,5 +16,10 @@ export function formatAgo(at: Date | null, now: Date): string {
 
 /** A time as `2026-05-01 12:34:56Z` (UTC, second precision). */
 export function formatTime(at: Date | null): string {
-  return at ? at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+  return at
+    ? at
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')
+    : '-';
 }

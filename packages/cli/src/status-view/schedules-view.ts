@@ -17,7 +17,9 @@ export function formatSchedules(out: Output, schedules: ScheduleInfo[]): string 
     s.paused ? '-' : formatTime(s.nextFireAt),
     s.lastError ? oneLine(s.lastError, 60) : s.lastJobId ? `job ${s.lastJobId}` : '-',
   ]);
-  return formatTable(['SCHEDULE', 'TASK', 'CRON', 'SOURCE', 'STATE', 'CATCH-UP', 'LAST TICK', 'NEXT TICK', 'LAST RESULT'], rows, (column, cell) =>
-    column === 4 ? (cell === 'active' ? c.green(cell) : cell === 'error' ? c.red(cell) : c.yellow(cell)) : cell,
+  return formatTable(
+    ['SCHEDULE', 'TASK', 'CRON', 'SOURCE', 'STATE', 'CATCH-UP', 'LAST TICK', 'NEXT TICK', 'LAST RESULT'],
+    rows,
+    (column, cell) => (column === 4 ? (cell === 'active' ? c.green(cell) : cell === 'error' ? c.red(cell) : c.yellow(cell)) : cell),
   );
 }

@@ -56,7 +56,9 @@ export function translateConnectionError(error: unknown, connectionString: strin
   const code = err?.code ?? err?.errors?.[0]?.code;
   const reason =
     (code && (NETWORK_CODES[code] ?? SERVER_CODES[code])) ??
-    (err?.message?.includes('timeout exceeded when trying to connect') ? 'connection timed out: check the host, port and firewall' : undefined) ??
+    (err?.message?.includes('timeout exceeded when trying to connect')
+      ? 'connection timed out: check the host, port and firewall'
+      : undefined) ??
     (err?.message?.includes('Connection terminated unexpectedly') ? 'the server closed the connection' : undefined);
   if (!reason) return undefined;
   return new DatabaseUnavailableError(

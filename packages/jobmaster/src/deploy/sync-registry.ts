@@ -55,8 +55,17 @@ export async function syncRegistry(db: Queryable, schema: string, definitions: T
       await db.query(
         `insert into ${s}.task_parameters (type_key, task_key, name, position, json_type, required, default_value, select_from, help)
          values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9)`,
-        [t.typeKey, t.taskKey, p.name, p.position, p.type, p.required, p.required ? null : JSON.stringify(p.default),
-         p.selectFrom === null ? null : JSON.stringify(p.selectFrom), p.help],
+        [
+          t.typeKey,
+          t.taskKey,
+          p.name,
+          p.position,
+          p.type,
+          p.required,
+          p.required ? null : JSON.stringify(p.default),
+          p.selectFrom === null ? null : JSON.stringify(p.selectFrom),
+          p.help,
+        ],
       );
     }
   }

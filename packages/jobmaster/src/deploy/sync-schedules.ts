@@ -85,8 +85,18 @@ export async function syncCodeSchedules(db: Queryable, schema: string, definitio
              cron = excluded.cron, time_zone = excluded.time_zone, catch_up = excluded.catch_up,
              backfill_limit = excluded.backfill_limit, updated_at = now(), last_error = null,
              next_fire_at = case when $10 then excluded.next_fire_at else ${s}.schedules.next_fire_at end`,
-      [name, row.type_key, row.task_key, JSON.stringify(row.arguments), row.cron, row.time_zone, row.catch_up,
-       row.backfill_limit, next ?? null, restart],
+      [
+        name,
+        row.type_key,
+        row.task_key,
+        JSON.stringify(row.arguments),
+        row.cron,
+        row.time_zone,
+        row.catch_up,
+        row.backfill_limit,
+        next ?? null,
+        restart,
+      ],
     );
     (before ? changes.changed : changes.added).push(name);
   }

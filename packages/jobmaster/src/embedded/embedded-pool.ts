@@ -36,7 +36,9 @@ function describeHolder(lock: ServerLock): string {
 
 function startServer(dataDir: string): number {
   if (!existsSync(SERVER_MAIN)) {
-    throw new EmbeddedDatabaseError(`The embedded database server is missing (${SERVER_MAIN}): build the jobmaster package, or set DATABASE_URL`);
+    throw new EmbeddedDatabaseError(
+      `The embedded database server is missing (${SERVER_MAIN}): build the jobmaster package, or set DATABASE_URL`,
+    );
   }
   const logFd = openSync(join(dataDir, 'server.log'), 'a');
   try {
@@ -51,7 +53,12 @@ function startServer(dataDir: string): number {
 function lastLogLine(dataDir: string): string {
   try {
     const lines = readFileSync(join(dataDir, 'server.log'), 'utf8').trim().split('\n');
-    return lines.at(-1)?.replace(/^\S+ \[\d+\] /, '').slice(0, 300) ?? '';
+    return (
+      lines
+        .at(-1)
+        ?.replace(/^\S+ \[\d+\] /, '')
+        .slice(0, 300) ?? ''
+    );
   } catch {
     return '';
   }
@@ -72,7 +79,9 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
     if (!lock) {
       if (started !== undefined && !isAlive(started)) {
         const reason = lastLogLine(dataDir);
-        throw new EmbeddedDatabaseError(`The embedded database in ${dataDir} failed to start${reason ? `: ${reason}` : ''} (see ${join(dataDir, 'server.log')})`);
+        throw new EmbeddedDatabaseError(
+          `The embedded database in ${dataDir} failed to start${reason ? `: ${reason}` : ''} (see ${join(dataDir, 'server.log')})`,
+        );
       }
       if (started === undefined) started = startServer(dataDir);
       await sleep(25);
@@ -87,7 +96,13 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
       await sleep(25);
       continue;
     }
-    const keepAlive = new pg.Client({ host: lock.host, port: lock.port, user: 'postgres', database: 'postgres', application_name: 'jm keep-alive' });
+    const keepAlive = new pg.Client({
+      host: lock.host,
+      port: lock.port,
+      user: 'postgres',
+      database: 'postgres',
+      application_name: 'jm keep-alive',
+    });
     keepAlive.on('error', () => {});
     try {
       await keepAlive.connect();

@@ -35,9 +35,7 @@ const IGNORED = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
 export async function loadTaskModules(patterns: string[], options: LoadTaskModulesOptions): Promise<LoadedTaskModules> {
   const cwd = path.resolve(options.cwd);
   const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
-  const files = [...new Set(matched.map((f) => path.normalize(f)))]
-    .filter((f) => MODULE_EXTENSIONS.has(path.extname(f)))
-    .sort();
+  const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => MODULE_EXTENSIONS.has(path.extname(f))).sort();
   if (files.length === 0) {
     throw new TaskLoadError(`No task modules match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${cwd}`);
   }

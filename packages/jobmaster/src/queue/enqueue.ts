@@ -70,7 +70,9 @@ function checkRequest(job: JobRequest): CheckedRequest {
   const task = `${job.typeKey}.${job.taskKey}`;
   const priority = job.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > INT32_MAX - 1) {
-    throw new InvalidArgumentsError(`${task}: priority must be an integer between ${-(INT32_MAX - 1)} and ${INT32_MAX - 1}, got ${String(priority)}`);
+    throw new InvalidArgumentsError(
+      `${task}: priority must be an integer between ${-(INT32_MAX - 1)} and ${INT32_MAX - 1}, got ${String(priority)}`,
+    );
   }
   // Whether it is an object is checked by the database, with the same message for every door.
   const args = job.args ?? {};
@@ -89,11 +91,15 @@ function checkRequest(job: JobRequest): CheckedRequest {
   }
   const jobKey = job.jobKey ?? null;
   if (jobKey !== null && (typeof jobKey !== 'string' || jobKey.length === 0 || jobKey.length > 255)) {
-    throw new InvalidArgumentsError(`${task}: jobKey must be a string of 1 to 255 characters, got ${JSON.stringify(jobKey)?.slice(0, 60) ?? String(jobKey)}`);
+    throw new InvalidArgumentsError(
+      `${task}: jobKey must be a string of 1 to 255 characters, got ${JSON.stringify(jobKey)?.slice(0, 60) ?? String(jobKey)}`,
+    );
   }
   const onConflict = job.onConflict ?? 'raise';
   if (!ON_CONFLICT_MODES.includes(onConflict)) {
-    throw new InvalidArgumentsError(`${task}: onConflict must be "raise", "ignore" or "replace", got ${JSON.stringify(onConflict)?.slice(0, 60) ?? String(onConflict)}`);
+    throw new InvalidArgumentsError(
+      `${task}: onConflict must be "raise", "ignore" or "replace", got ${JSON.stringify(onConflict)?.slice(0, 60) ?? String(onConflict)}`,
+    );
   }
   return { args: text, priority, runAt, jobKey, onConflict };
 }
@@ -141,10 +147,9 @@ export async function enqueueJobs(db: Queryable, schema: string, jobs: JobReques
     };
   });
   try {
-    const { rows } = await db.query<ResultRow>(
-      `select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`,
-      [JSON.stringify(payload)],
-    );
+    const { rows } = await db.query<ResultRow>(`select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`, [
+      JSON.stringify(payload),
+    ]);
     return rows.map(toResult);
   } catch (error) {
     throw translateDatabaseError(error, { schema });

@@ -44,7 +44,8 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   if (taskKey === '') fail('the function has no name: set taskKey');
   if (!KEY_PATTERN.test(taskKey)) fail(`task key "${taskKey}" must match ${String(KEY_PATTERN)}`);
   const processUnits = options.processUnits ?? TASK_DEFAULTS.processUnits;
-  if (!Number.isSafeInteger(processUnits) || processUnits < 0) fail(`processUnits must be a non-negative integer, got ${String(processUnits)}`);
+  if (!Number.isSafeInteger(processUnits) || processUnits < 0)
+    fail(`processUnits must be a non-negative integer, got ${String(processUnits)}`);
   const retries = options.retries ?? TASK_DEFAULTS.retries;
   if (!Number.isSafeInteger(retries) || retries < 0) fail(`retries must be a non-negative integer, got ${String(retries)}`);
   const retryDelaySeconds = options.retryDelaySeconds ?? TASK_DEFAULTS.retryDelaySeconds;
@@ -66,9 +67,11 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   for (const name of writeAll) {
     const param = signature.parameters.find((p) => p.name === name);
     if (param === undefined) fail(`write-all parameter "${name}" is not a parameter`);
-    if (param!.selectFrom === null) fail(`write-all parameter "${name}" has no select-from values (declare params: { ${name}: { selectFrom: [...] } })`);
+    if (param!.selectFrom === null)
+      fail(`write-all parameter "${name}" has no select-from values (declare params: { ${name}: { selectFrom: [...] } })`);
   }
-  const dependencies = options.dependencies === undefined ? [] : Array.isArray(options.dependencies) ? [...options.dependencies] : [options.dependencies];
+  const dependencies =
+    options.dependencies === undefined ? [] : Array.isArray(options.dependencies) ? [...options.dependencies] : [options.dependencies];
   for (const dependency of dependencies) {
     if (!isDependencyDeclaration(dependency)) fail('dependencies must be made with Dependency(task, hours, args)');
   }
@@ -76,7 +79,11 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   const { parameters, contextPosition, arity } = signature;
   let schedules: RegisteredTask['schedules'] = [];
   try {
-    schedules = resolveScheduleDeclaration(label, options.schedule, parameters.map((p) => p.name));
+    schedules = resolveScheduleDeclaration(
+      label,
+      options.schedule,
+      parameters.map((p) => p.name),
+    );
   } catch (error) {
     fail(`invalid schedule: ${(error as Error).message}`);
   }

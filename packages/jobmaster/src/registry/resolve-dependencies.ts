@@ -71,7 +71,9 @@ function resolveArguments(
   // A missing dependency job is inserted with exactly these arguments, so they must be complete.
   const missing = target.parameters.filter((p) => p.required && !(p.name in declaration.args)).map((p) => `"${p.name}"`);
   if (missing.length > 0) {
-    problem(`gives no value for required ${missing.length === 1 ? 'parameter' : 'parameters'} ${missing.join(', ')}, so the dependency job could never be inserted`);
+    problem(
+      `gives no value for required ${missing.length === 1 ? 'parameter' : 'parameters'} ${missing.join(', ')}, so the dependency job could never be inserted`,
+    );
   }
   for (const [name, value] of Object.entries(declaration.args)) {
     const param = target.parameters.find((p) => p.name === name);
@@ -83,7 +85,9 @@ function resolveArguments(
       const sourceName = value.parameter ?? name;
       const source = dependent.parameters.find((p) => p.name === sourceName);
       if (source === undefined) {
-        problem(`argument "${name}" uses same${value.parameter ? `.of("${sourceName}")` : ''}, but ${dependent.typeKey}.${dependent.taskKey} has no parameter "${sourceName}"`);
+        problem(
+          `argument "${name}" uses same${value.parameter ? `.of("${sourceName}")` : ''}, but ${dependent.typeKey}.${dependent.taskKey} has no parameter "${sourceName}"`,
+        );
         continue;
       }
       const type = sameResultType(value, source, problem);
@@ -99,7 +103,9 @@ function resolveArguments(
     } else if (!isOfType(value, param.type)) {
       problem(`argument "${name}" is ${JSON.stringify(value)}, which is not of type ${param.type}`);
     } else if (param.selectFrom !== null && !param.selectFrom.some((v) => jsonEquals(v, value))) {
-      problem(`argument "${name}" is ${JSON.stringify(value)}, which is not one of its select-from values ${JSON.stringify(param.selectFrom)}`);
+      problem(
+        `argument "${name}" is ${JSON.stringify(value)}, which is not one of its select-from values ${JSON.stringify(param.selectFrom)}`,
+      );
     } else {
       result[name] = { kind: 'value', value };
     }

@@ -25,9 +25,7 @@ export interface ParameterDefinition {
 }
 
 /** How one argument of a dependency job is computed from the dependent job. */
-export type DependencyArgument =
-  | { kind: 'value'; value: JsonValue }
-  | { kind: 'same'; parameter: string; ops: ArithmeticStep[] };
+export type DependencyArgument = { kind: 'value'; value: JsonValue } | { kind: 'same'; parameter: string; ops: ArithmeticStep[] };
 
 /** One arithmetic step applied to a `same` value, in order. */
 export interface ArithmeticStep {

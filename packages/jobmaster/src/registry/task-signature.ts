@@ -55,7 +55,9 @@ export function readSignature(input: SignatureInput): TaskSignature {
   if (input.plainFunction) {
     const undeclared = names.filter((n) => params[n]?.type === undefined);
     if (undeclared.length > 0) {
-      fail(`plain functions carry no type metadata: declare the type of ${quoteList(undeclared)} in params, e.g. params: { ${undeclared[0]}: { type: 'string' } }`);
+      fail(
+        `plain functions carry no type metadata: declare the type of ${quoteList(undeclared)} in params, e.g. params: { ${undeclared[0]}: { type: 'string' } }`,
+      );
     }
   } else if (input.paramTypes === undefined && source.length > 0) {
     const undeclared = names.filter((n) => params[n]?.type === undefined);
@@ -150,10 +152,7 @@ function resolveType(name: string, declared: ParamOptions, meta: unknown, defaul
   const declaredType = declared.type;
   if (declaredType !== undefined) {
     if (declaredType === 'context') return fail(`parameter "${name}" cannot be the context`);
-    const compatible =
-      fromMeta === undefined ||
-      fromMeta === declaredType ||
-      (fromMeta === 'number' && declaredType === 'integer');
+    const compatible = fromMeta === undefined || fromMeta === declaredType || (fromMeta === 'number' && declaredType === 'integer');
     if (!compatible) {
       fail(`params declares "${name}" as ${declaredType} but its TypeScript type is ${fromMeta}`);
     }

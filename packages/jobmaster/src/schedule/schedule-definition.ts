@@ -108,7 +108,8 @@ export function resolveScheduleDeclaration(
       throw new InvalidScheduleError(`schedule ${JSON.stringify(name)}: args must be an object of named arguments`);
     }
     const unknown = Object.keys(args).find((key) => !parameterNames.includes(key));
-    if (unknown !== undefined) throw new InvalidScheduleError(`schedule ${JSON.stringify(name)}: args name an unknown parameter "${unknown}"`);
+    if (unknown !== undefined)
+      throw new InvalidScheduleError(`schedule ${JSON.stringify(name)}: args name an unknown parameter "${unknown}"`);
     return {
       name,
       cron: option.cron.trim(),

@@ -120,8 +120,17 @@ export async function addSchedule(db: Queryable, schema: string, schedule: NewSc
     const next = cron.next(await databaseNow(db));
     const { rows } = await db.query<ScheduleRow>(
       `select ${COLUMNS} from ${quoteSchema(schema)}.add_schedule($1, 'runtime', $2, $3, $4::jsonb, $5, $6, $7, $8, $9)`,
-      [name, schedule.typeKey, schedule.taskKey, argsText, cron.expression, schedule.timeZone ?? null, catchUp.mode,
-       catchUp.mode === 'backfill' ? catchUp.limit : null, next],
+      [
+        name,
+        schedule.typeKey,
+        schedule.taskKey,
+        argsText,
+        cron.expression,
+        schedule.timeZone ?? null,
+        catchUp.mode,
+        catchUp.mode === 'backfill' ? catchUp.limit : null,
+        next,
+      ],
     );
     return toInfo(rows[0]!);
   });
@@ -150,7 +159,10 @@ export async function pauseSchedule(db: Queryable, schema: string, name: string)
 export async function resumeSchedule(db: Queryable, schema: string, name: string): Promise<ScheduleInfo> {
   return await run(schema, {}, async () => {
     const s = quoteSchema(schema);
-    const { rows: found } = await db.query<{ cron: string; time_zone: string | null }>(`select cron, time_zone from ${s}.schedules where name = $1`, [name]);
+    const { rows: found } = await db.query<{ cron: string; time_zone: string | null }>(
+      `select cron, time_zone from ${s}.schedules where name = $1`,
+      [name],
+    );
     const stored = found[0];
     // A missing schedule is reported by set_schedule_paused itself.
     const next = stored ? CronSchedule.parse(stored.cron, stored.time_zone).next(await databaseNow(db)) : null;

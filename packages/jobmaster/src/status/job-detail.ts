@@ -111,12 +111,17 @@ export async function getJobDetail(db: Queryable, schema: string, jobId: JobIdIn
         ? Promise.resolve([] as RelatedRow[])
         : db.query<RelatedRow>(`select id, type_key, task_key, status from ${s}.jobs where id = $1`, [job.spawned_by]).then((r) => r.rows),
       db
-        .query<RelatedRow>(`select id, type_key, task_key, status from ${s}.jobs where spawned_by = $1 order by id limit $2`, [id, spawnedLimit])
+        .query<RelatedRow>(`select id, type_key, task_key, status from ${s}.jobs where spawned_by = $1 order by id limit $2`, [
+          id,
+          spawnedLimit,
+        ])
         .then((r) => r.rows),
       db.query<{ n: string }>(`select count(*) as n from ${s}.jobs where spawned_by = $1`, [id]).then((r) => Number(r.rows[0]?.n ?? 0)),
       job.waiting_for?.length
         ? db
-            .query<RelatedRow>(`select id, type_key, task_key, status from ${s}.jobs where id = any ($1::bigint[]) order by id`, [job.waiting_for])
+            .query<RelatedRow>(`select id, type_key, task_key, status from ${s}.jobs where id = any ($1::bigint[]) order by id`, [
+              job.waiting_for,
+            ])
             .then((r) => r.rows)
         : Promise.resolve([] as RelatedRow[]),
       db

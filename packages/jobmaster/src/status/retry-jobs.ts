@@ -31,7 +31,12 @@ async function callRetry(db: Queryable, schema: string, idsSql: string, values: 
       `select id, status, outcome, twin_id from ${quoteSchema(schema)}.retry_jobs(${idsSql}, $1, $2)`,
       [...operatorValues(operator), ...values],
     );
-    return rows.map((r) => ({ id: String(r.id), status: r.status, outcome: r.outcome, twinId: r.twin_id === null ? null : String(r.twin_id) }));
+    return rows.map((r) => ({
+      id: String(r.id),
+      status: r.status,
+      outcome: r.outcome,
+      twinId: r.twin_id === null ? null : String(r.twin_id),
+    }));
   } catch (error) {
     throw translateOperationError(error, schema);
   }
@@ -49,7 +54,12 @@ export async function retryJobs(db: Queryable, schema: string, ids: readonly Job
 }
 
 /** Puts every failed job (of one task, if given) back on the queue, as `retryJobs` does. */
-export async function retryFailedJobs(db: Queryable, schema: string, filter: RetryFailedFilter = {}, operator?: Operator): Promise<RetryOutcome[]> {
+export async function retryFailedJobs(
+  db: Queryable,
+  schema: string,
+  filter: RetryFailedFilter = {},
+  operator?: Operator,
+): Promise<RetryOutcome[]> {
   const s = quoteSchema(schema);
   return await callRetry(
     db,

@@ -93,7 +93,9 @@ export class OutcomeWriter {
     const cancels = batch.filter((o): o is CancelledOutcome => o.kind === 'cancelled');
     // Each kind is written on its own connection; a kind whose write failed is queued again alone.
     const results = await Promise.allSettled([this.#complete(completes), this.#fail(failures), this.#cancel(cancels)]);
-    const errors = results.flatMap((r, i) => (r.status === 'rejected' ? [{ error: r.reason as unknown, outcomes: [completes, failures, cancels][i]! }] : []));
+    const errors = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ error: r.reason as unknown, outcomes: [completes, failures, cancels][i]! }] : [],
+    );
     if (errors.length === 0) {
       this.#retryDelay = 0;
       return;
@@ -105,13 +107,20 @@ export class OutcomeWriter {
 
   async #complete(outcomes: CompleteOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    const done = await this.queries.complete(this.workerId, outcomes.map((o) => ({ id: o.job.job.id, json: o.json })));
-    for (const o of outcomes) this.onRecorded(done.has(o.job.job.id) ? { job: o.job, status: 'complete' } : { job: o.job, status: 'lost', message: LOST });
+    const done = await this.queries.complete(
+      this.workerId,
+      outcomes.map((o) => ({ id: o.job.job.id, json: o.json })),
+    );
+    for (const o of outcomes)
+      this.onRecorded(done.has(o.job.job.id) ? { job: o.job, status: 'complete' } : { job: o.job, status: 'lost', message: LOST });
   }
 
   async #fail(outcomes: FailedOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    const rows = await this.queries.fail(this.workerId, outcomes.map((o) => ({ id: o.job.job.id, message: o.message, stack: o.stack })));
+    const rows = await this.queries.fail(
+      this.workerId,
+      outcomes.map((o) => ({ id: o.job.job.id, message: o.message, stack: o.stack })),
+    );
     for (const o of outcomes) {
       const row = rows.get(o.job.job.id);
       const message = o.message;
@@ -124,9 +133,15 @@ export class OutcomeWriter {
   async #cancel(outcomes: CancelledOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
     const message = outcomes[0]!.message;
-    const done = await this.queries.cancel(this.workerId, outcomes.map((o) => o.job.job.id), message);
+    const done = await this.queries.cancel(
+      this.workerId,
+      outcomes.map((o) => o.job.job.id),
+      message,
+    );
     for (const o of outcomes) {
-      this.onRecorded(done.has(o.job.job.id) ? { job: o.job, status: 'cancelled', message } : { job: o.job, status: 'lost', message: LOST });
+      this.onRecorded(
+        done.has(o.job.job.id) ? { job: o.job, status: 'cancelled', message } : { job: o.job, status: 'lost', message: LOST },
+      );
     }
   }
 }

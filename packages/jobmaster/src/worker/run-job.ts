@@ -39,7 +39,11 @@ function serialise(value: unknown): JobResult {
     return { ok: false, message: `the task's return value is not JSON-serialisable: ${(error as Error).message}`, stack: null };
   }
   if (json === undefined) {
-    return { ok: false, message: `the task returned a ${typeof value}, which JSON cannot hold: return a JSON value or nothing`, stack: null };
+    return {
+      ok: false,
+      message: `the task returned a ${typeof value}, which JSON cannot hold: return a JSON value or nothing`,
+      stack: null,
+    };
   }
   return { ok: true, json };
 }

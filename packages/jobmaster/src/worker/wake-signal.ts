@@ -14,11 +14,14 @@ export class WakeSignal {
     if (at >= this.#timerAt) return;
     this.cancelTimedWake();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#timerAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerAt = Infinity;
+        this.wake();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.#timer.unref();
   }
 
@@ -50,10 +53,13 @@ export class WakeSignal {
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#resolve = null;
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.#resolve = null;
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.#resolve = () => {
         clearTimeout(timer);
         resolve();

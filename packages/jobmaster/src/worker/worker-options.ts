@@ -95,13 +95,15 @@ const stderrLogger: JobLogger = {
 
 function integer(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`Worker option ${name} must be an integer of at least ${min}, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < min)
+    throw new ConfigError(`Worker option ${name} must be an integer of at least ${min}, got ${String(v)}`);
   return v;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`Worker option ${name} must be a positive number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new ConfigError(`Worker option ${name} must be a positive number, got ${String(v)}`);
   return v;
 }
 
@@ -109,7 +111,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const leaseSeconds = positive('leaseSeconds', options.leaseSeconds, 30);
   const node = options.node ?? hostname();
-  if (node.trim() === '' || node.length > 200) throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
+  if (node.trim() === '' || node.length > 200)
+    throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
   return {
     schema: validateSchemaName(options.schema ?? DEFAULT_SCHEMA),
     node,

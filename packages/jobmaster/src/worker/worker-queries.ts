@@ -60,10 +60,13 @@ export class WorkerQueries {
   /** Announces the worker (for `jm status`) and forgets workers not seen for a day. */
   async register(who: ClaimerIdentity, concurrency: number): Promise<void> {
     await this.db.query(`delete from ${this.#s}.workers where last_seen_at < now() - interval '1 day'`);
-    await this.db.query(
-      `insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency) values ($1, $2, $3, $4, $5)`,
-      [who.workerId, who.node, who.pid, who.budget, concurrency],
-    );
+    await this.db.query(`insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency) values ($1, $2, $3, $4, $5)`, [
+      who.workerId,
+      who.node,
+      who.pid,
+      who.budget,
+      concurrency,
+    ]);
   }
 
   async unregister(workerId: string): Promise<void> {
@@ -72,10 +75,16 @@ export class WorkerQueries {
 
   /** Claims up to `limit` jobs (see claim_jobs). */
   async claim(who: ClaimerIdentity, limit: number): Promise<ClaimResult> {
-    const { rows } = await this.db.query<ClaimRow>(
-      `select * from ${this.#s}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [who.workerId, who.node, who.pid, who.budget, limit, who.leaseSeconds, who.tasks, who.maxDependencyWaits],
-    );
+    const { rows } = await this.db.query<ClaimRow>(`select * from ${this.#s}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      who.workerId,
+      who.node,
+      who.pid,
+      who.budget,
+      limit,
+      who.leaseSeconds,
+      who.tasks,
+      who.maxDependencyWaits,
+    ]);
     const result: ClaimResult = { run: [], handled: [] };
     for (const r of rows) {
       if (r.action === 'run') {
@@ -90,7 +99,13 @@ export class WorkerQueries {
           maxAttempts: r.max_attempts,
         });
       } else {
-        result.handled.push({ id: String(r.id), task: `${r.type_key}.${r.task_key}`, action: r.action, message: r.message ?? '', spawned: r.spawned });
+        result.handled.push({
+          id: String(r.id),
+          task: `${r.type_key}.${r.task_key}`,
+          action: r.action,
+          message: r.message ?? '',
+          spawned: r.spawned,
+        });
       }
     }
     return result;

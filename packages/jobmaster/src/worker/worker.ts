@@ -79,7 +79,8 @@ export class Worker {
     this.options = resolveWorkerOptions(options);
     const o = this.options;
     const tasks = options.tasks ?? registry.definitions();
-    if (tasks.length === 0) throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
+    if (tasks.length === 0)
+      throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
     this.#definitions = new Map(tasks.map((t) => [`${t.typeKey}.${t.taskKey}`, t]));
     this.#url = options.databaseUrl ?? process.env.DATABASE_URL;
     if (options.pool) {
@@ -104,8 +105,12 @@ export class Worker {
     this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
     this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
     this.#queries = new WorkerQueries(this.#pool, o.schema);
-    this.#writer = new OutcomeWriter(this.#queries, this.id, o.completeBatchSize, (r) => this.#recordedOutcome(r), (e) =>
-      o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
+    this.#writer = new OutcomeWriter(
+      this.#queries,
+      this.id,
+      o.completeBatchSize,
+      (r) => this.#recordedOutcome(r),
+      (e) => o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
     );
     this.#heartbeat = new LeaseHeartbeat(
       this.#queries,
@@ -175,8 +180,11 @@ export class Worker {
     let failure: unknown = null;
     try {
       if (!o.untilEmpty) {
-        const listener = new NotificationListener(this.#pool, notifyChannel(o.schema), () => this.#poke(), (state, message) =>
-          this.#onEvent({ type: 'connection', state, message }),
+        const listener = new NotificationListener(
+          this.#pool,
+          notifyChannel(o.schema),
+          () => this.#poke(),
+          (state, message) => this.#onEvent({ type: 'connection', state, message }),
         );
         this.#listener = listener;
         await this.#translate(() => listener.start());
@@ -326,7 +334,13 @@ export class Worker {
       if (r.retryAt && !this.options.untilEmpty) this.#wake.wakeAt(r.retryAt.getTime() + 20);
     }
     const durationMs = Math.round(performance.now() - r.job.startedAt);
-    this.#onEvent({ type: 'job-end', job: r.job.job, status: r.status, durationMs, ...(r.message !== undefined && { message: r.message }) });
+    this.#onEvent({
+      type: 'job-end',
+      job: r.job.job,
+      status: r.status,
+      durationMs,
+      ...(r.message !== undefined && { message: r.message }),
+    });
     this.#poke();
   }
 
@@ -402,7 +416,13 @@ export class Worker {
 
   async #releaseQueued(jobs: ClaimedJob[]): Promise<void> {
     if (jobs.length === 0 || this.#abandoning) return;
-    await this.#queries.release(this.id, jobs.map((j) => j.id), `worker ${this.id} stopped before the job started`).catch(() => {});
+    await this.#queries
+      .release(
+        this.id,
+        jobs.map((j) => j.id),
+        `worker ${this.id} stopped before the job started`,
+      )
+      .catch(() => {});
   }
 
   async #waitForRunning(ms: number): Promise<void> {
