@@ -31,3 +31,9 @@ test('a reader closing the pipe early ends jm quietly', async () => {
   expect(stderr).not.toContain('EPIPE');
   expect(code).toBe(0);
 });
+
+test('jm --version prints the CLI version and exits 0', async () => {
+  const result = await runJm(['--version']);
+  expect(result.code).toBe(0);
+  expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+});

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
@@ -15,6 +16,7 @@ import type { Output } from './output.js';
 export function buildProgram(out: Output): Command {
   const program = new Command('jm')
     .description('JobMaster: a PostgreSQL job scheduler. Deploy tasks, enqueue jobs, run them, see what happens.')
+    .version(cliVersion(), '-V, --version', 'print the version of jm')
     .showHelpAfterError('(run "jm <command> --help" for usage)')
     .configureOutput({ writeErr: (text) => out.error(text.trimEnd()) })
     // Before any subcommand exists: commander copies this setting into each one it creates,
@@ -34,4 +36,8 @@ export function buildProgram(out: Output): Command {
   registerScheduleCommand(program, out);
 
   return program;
+}
+
+function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
