@@ -73,7 +73,9 @@ export function printScheduleList(out: Output, schedules: ScheduleInfo[]): void 
 
 function printScheduleChange(verb: string): (out: Output, schedule: ScheduleInfo) => void {
   return (out, schedule) => {
-    const state = schedule.paused ? (verb === 'paused' ? '' : '; paused') : `; next tick ${formatTime(schedule.nextFireAt)}`;
+    // A removed schedule has no next tick; a paused one says so (unless pausing is the news).
+    const state =
+      verb === 'removed' ? '' : schedule.paused ? (verb === 'paused' ? '' : '; paused') : `; next tick ${formatTime(schedule.nextFireAt)}`;
     out.write(`Schedule ${schedule.name} (${schedule.task}, "${schedule.cron}") ${verb}${state}.`);
   };
 }
