@@ -207,13 +207,8 @@ CREATE OR REPLACE FUNCTION jobmaster.cancel_jobs(p_ids bigint[], p_node text, p_
 AS $function$
 declare
   v_cancelled bigint[];
-  v_missing   bigint;
 begin
-  select min(u.id) into v_missing from unnest(p_ids) u(id)
-   where not exists (select 1 from jobmaster.jobs m where m.id = u.id);
-  if v_missing is not null then
-    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
-  end if;
+  perform jobmaster.require_jobs(p_ids);
   -- Lock first: a worker claiming one of these jobs either finished claiming (we see running)
   -- or has not started (it skips the locked row).
   perform 1 from jobmaster.jobs j where j.id = any (p_ids) order by j.id for update;
@@ -1155,6 +1150,22 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.require_jobs(p_ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_missing bigint;
+begin
+  select min(u.id) into v_missing from unnest(p_ids) u(id)
+   where not exists (select 1 from jobmaster.jobs m where m.id = u.id);
+  if v_missing is not null then
+    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.retry_jobs(p_ids bigint[], p_node text, p_pid integer)
  RETURNS TABLE(id bigint, status text, outcome text, twin_id bigint)
  LANGUAGE plpgsql
@@ -1163,13 +1174,8 @@ declare
   v_job   record;
   v_twin  bigint;
   v_any   boolean := false;
-  v_missing bigint;
 begin
-  select min(u.id) into v_missing from unnest(p_ids) u(id)
-   where not exists (select 1 from jobmaster.jobs m where m.id = u.id);
-  if v_missing is not null then
-    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
-  end if;
+  perform jobmaster.require_jobs(p_ids);
   for v_job in
     select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments, j.job_key, j.schedule_name
       from (select distinct u.id from unnest(p_ids) u(id)) g

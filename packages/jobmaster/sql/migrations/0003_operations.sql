@@ -8,6 +8,23 @@ create index jobs_failed_recent on :schema.jobs (finished_at desc) where status 
 create index jobs_finished_window on :schema.jobs (finished_at) include (type_key, task_key, status)
   where finished_at is not null;
 
+-- Raises SQLSTATE JM003 (detail: the id) naming the first of p_ids that is not a job, so an
+-- operation on several ids changes nothing when one of them does not exist.
+create function :schema.require_jobs(p_ids bigint[])
+returns void
+language plpgsql stable
+as $$
+declare
+  v_missing bigint;
+begin
+  select min(u.id) into v_missing from unnest(p_ids) u(id)
+   where not exists (select 1 from :schema.jobs m where m.id = u.id);
+  if v_missing is not null then
+    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
+  end if;
+end;
+$$;
+
 -- Cancels jobs. A waiting job becomes cancelled at once (with a history row), and the jobs
 -- waiting on it fail, naming it. A running job gets cancel_requested: its worker's heartbeat
 -- sees it, aborts the job and records it as cancelled. Finished jobs are left alone.
@@ -21,13 +38,8 @@ language plpgsql volatile
 as $$
 declare
   v_cancelled bigint[];
-  v_missing   bigint;
 begin
-  select min(u.id) into v_missing from unnest(p_ids) u(id)
-   where not exists (select 1 from :schema.jobs m where m.id = u.id);
-  if v_missing is not null then
-    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
-  end if;
+  perform :schema.require_jobs(p_ids);
   -- Lock first: a worker claiming one of these jobs either finished claiming (we see running)
   -- or has not started (it skips the locked row).
   perform 1 from :schema.jobs j where j.id = any (p_ids) order by j.id for update;
@@ -80,13 +92,8 @@ declare
   v_job   record;
   v_twin  bigint;
   v_any   boolean := false;
-  v_missing bigint;
 begin
-  select min(u.id) into v_missing from unnest(p_ids) u(id)
-   where not exists (select 1 from :schema.jobs m where m.id = u.id);
-  if v_missing is not null then
-    raise exception using errcode = 'JM003', message = format('No job with id %s', v_missing), detail = v_missing::text;
-  end if;
+  perform :schema.require_jobs(p_ids);
   for v_job in
     select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments, j.job_key, j.schedule_name
       from (select distinct u.id from unnest(p_ids) u(id)) g
