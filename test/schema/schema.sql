@@ -150,8 +150,6 @@ CREATE INDEX jobs_lease_expiry ON jobmaster.jobs USING btree (lease_expires_at) 
 
 CREATE UNIQUE INDEX jobs_pkey ON jobmaster.jobs USING btree (id);
 
-CREATE INDEX jobs_running_by_node ON jobmaster.jobs USING btree (node) WHERE (status = 'running'::text);
-
 CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_name, schedule_tick) WHERE (schedule_name IS NOT NULL);
 
 CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
@@ -253,6 +251,7 @@ declare
   v_node text;
   v_pid  integer;
 begin
+  perform jobmaster.record_starts(p_ids, p_worker_id);
   with cancelled as (
     update jobmaster.jobs j
        set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
@@ -275,6 +274,7 @@ CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET enable_sort TO 'off'
+ SET enable_seqscan TO 'off'
 AS $function$
 declare
   v_available integer;
@@ -343,9 +343,9 @@ begin
           v_spawned := (v_fan ->> 'inserted')::integer;
           v_action := 'fanned_out';
           v_message := format('fanned out into %s jobs (%s new)', v_fan ->> 'total', v_fan ->> 'inserted');
+          -- Its history shows the completion from the row (job_history).
           update jobmaster.jobs j set status = 'complete', finished_at = now(), node = p_node, pid = p_pid,
                  message = v_message, result = v_fan where j.id = v_job.id;
-          perform jobmaster.record_events(array[v_job.id], 'complete', p_node, p_pid, v_message);
         else
           select * into v_deps
             from jobmaster.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
@@ -389,6 +389,7 @@ begin
   end if;
 
   if cardinality(v_run) > 0 then
+    -- The start of an attempt is the row's started_at: no history row (see job_history).
     return query
       with claimed as (
         update jobmaster.jobs j
@@ -397,9 +398,6 @@ begin
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
         returning j.*
-      ), events as (
-        insert into jobmaster.job_events (job_id, status, node, pid, message)
-        select c.id, 'running', p_node, p_pid, format('attempt %s of %s', c.attempts, c.max_attempts) from claimed c
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
              'run'::text, null::text, 0
@@ -428,10 +426,7 @@ begin
     update jobmaster.jobs j
        set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
      where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id, j.node, j.pid
-  ), events as (
-    insert into jobmaster.job_events (job_id, status, node, pid)
-    select d.id, 'complete', d.node, d.pid from done d
+    returning j.id
   )
   select array_agg(d.id) into v_done from done d;
   -- Dependents of these jobs may now be claimable: wake idle workers.
@@ -800,6 +795,7 @@ declare
   v_node  text;
   v_pid   integer;
 begin
+  perform jobmaster.record_starts(array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f), p_worker_id);
   with failed as (
     update jobmaster.jobs j
        set status = case when j.attempts >= j.max_attempts then 'failed' else 'waiting' end,
@@ -938,6 +934,23 @@ begin
 end;
 $procedure$;
 
+CREATE OR REPLACE FUNCTION jobmaster.job_history(p_id bigint)
+ RETURNS TABLE(at timestamp with time zone, status text, node text, pid integer, message text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select h.at, h.status, h.node, h.pid, h.message
+    from (select e.at, e.status, e.node, e.pid, e.message, e.id
+            from jobmaster.job_events e where e.job_id = p_id
+          union all
+          select j.started_at, 'running', j.node, j.pid, format('attempt %s of %s', j.attempts, j.max_attempts), null
+            from jobmaster.jobs j where j.id = p_id and j.status in ('running', 'complete') and j.started_at is not null
+          union all
+          select j.finished_at, 'complete', j.node, j.pid, j.message, null
+            from jobmaster.jobs j where j.id = p_id and j.status = 'complete') h
+   order by h.at, h.id nulls last, h.status = 'complete';
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])
  RETURNS TABLE(next_run_at timestamp with time zone, next_tick_at timestamp with time zone, db_now timestamp with time zone)
  LANGUAGE sql
@@ -1051,40 +1064,58 @@ AS $function$
   select id, p_status, p_node, p_pid, p_message from unnest(p_ids) id;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.record_starts(p_ids bigint[], p_worker_id text)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  with held as (
+    select j.id, j.started_at, j.node, j.pid, j.attempts, j.max_attempts
+      from jobmaster.jobs j
+     where j.id = any (p_ids) and j.status = 'running' and j.started_at is not null
+       and (p_worker_id is null or j.worker_id = p_worker_id)
+     order by j.id
+       for update
+  )
+  insert into jobmaster.job_events (job_id, at, status, node, pid, message)
+  select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.recover_expired_leases()
  RETURNS integer
  LANGUAGE plpgsql
  SET jit TO 'off'
 AS $function$
 declare
-  v_retry  bigint[];
-  v_ended  bigint[];
+  v_expired bigint[];
+  v_retry   bigint[];
+  v_ended   bigint[];
 begin
+  select array_agg(j.id) into v_expired
+    from (select j.id from jobmaster.jobs j
+           where j.status = 'running' and j.lease_expires_at < now()
+             for update skip locked) j;
+  if v_expired is null then
+    return 0;
+  end if;
+  perform jobmaster.record_starts(v_expired, null);
   -- A job someone asked to cancel ends as cancelled rather than running again.
-  with expired as (
-    select id,
-           case when cancel_requested then 'cancelled'
-                when attempts >= max_attempts then 'failed'
-                else 'waiting' end as outcome
-      from jobmaster.jobs
-     where status = 'running' and lease_expires_at < now()
-     for update skip locked
-  ), recovered as (
+  with recovered as (
     update jobmaster.jobs j
-       set status = e.outcome,
-           finished_at = case when e.outcome <> 'waiting' then now() end,
+       set status = case when j.cancel_requested then 'cancelled'
+                         when j.attempts >= j.max_attempts then 'failed'
+                         else 'waiting' end,
+           finished_at = case when j.cancel_requested or j.attempts >= j.max_attempts then now() end,
            lease_expires_at = null, worker_id = null,
            message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
                             coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
-                            case when e.outcome = 'cancelled' then '; cancelled as requested' else '' end)
-      from expired e
-     where j.id = e.id
-    returning j.id, j.node, j.pid, j.message, e.outcome
+                            case when j.cancel_requested then '; cancelled as requested' else '' end)
+     where j.id = any (v_expired)
+    returning j.id, j.node, j.pid, j.message, j.status
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
-    select r.id, r.outcome, r.node, r.pid, r.message from recovered r
+    select r.id, r.status, r.node, r.pid, r.message from recovered r
   )
-  select array_agg(r.id) filter (where r.outcome = 'waiting'), array_agg(r.id) filter (where r.outcome <> 'waiting')
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status <> 'waiting')
     into v_retry, v_ended from recovered r;
   if v_retry is not null then
     perform pg_notify('jm:jobmaster', '');
@@ -1105,6 +1136,7 @@ declare
   v_ids       bigint[];
   v_cancelled bigint[];
 begin
+  perform jobmaster.record_starts(p_ids, p_worker_id);
   -- A job someone asked to cancel is not given back: it ends as cancelled.
   with released as (
     update jobmaster.jobs j

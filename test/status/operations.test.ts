@@ -21,7 +21,7 @@ async function job(id: string): Promise<JobRow> {
 }
 
 async function events(id: string): Promise<string[]> {
-  const rows = await fx.sql<{ status: string }>(`select status from :s.job_events where job_id = $1 order by id`, [id]);
+  const rows = await fx.sql<{ status: string }>(`select status from :s.job_history($1)`, [id]);
   return rows.map((r) => r.status);
 }
 
@@ -153,6 +153,10 @@ describe('jm prune', () => {
     ]);
     expect(remaining.map((r) => r.id).sort()).toEqual([waiting, running, recent].sort());
     expect(await events(oldComplete)).toEqual([]);
+    const history = await fx.sql<{ n: number }>(`select count(*)::int as n from :s.job_events where job_id = any ($1::bigint[])`, [
+      [oldComplete, oldFailed],
+    ]);
+    expect(history[0]!.n).toBe(0);
     const after = await fx.sql<{ status: string; n: string }>(`select status, count(*) as n from :s.jobs group by status`);
     const count = (rows: typeof after, status: string): number => Number(rows.find((r) => r.status === status)?.n ?? 0);
     expect(count(after, 'waiting')).toBe(count(before, 'waiting'));

@@ -72,6 +72,9 @@ export async function setStatus(
       where id = $1`,
     [id, status, finishedAgo, fields.node ?? 'node-a', fields.pid ?? 4242, fields.message ?? null, fields.units ?? null],
   );
+  // As a worker does: a start and a completion are read from the row (job_history); only
+  // other endings write a history row.
+  if (status === 'running' || status === 'complete') return;
   await fx.sql(`insert into :s.job_events (job_id, status, node, pid, message) values ($1, $2, $3, $4, $5)`, [
     id,
     status,

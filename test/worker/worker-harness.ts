@@ -97,10 +97,7 @@ export async function history(
   db: TestDatabase,
   id: string | number,
 ): Promise<Array<{ status: string; node: string | null; pid: number | null; message: string | null; at: Date }>> {
-  const { rows } = await db.pool.query(
-    `select status, node, pid, message, at from "${db.schema}".job_events where job_id = $1 order by id`,
-    [id],
-  );
+  const { rows } = await db.pool.query(`select status, node, pid, message, at from "${db.schema}".job_history($1)`, [id]);
   return rows;
 }
 

@@ -124,9 +124,7 @@ export async function getJobDetail(db: Queryable, schema: string, jobId: JobIdIn
             ])
             .then((r) => r.rows)
         : Promise.resolve([] as RelatedRow[]),
-      db
-        .query<JobHistoryEntry>(`select at, status, node, pid, message from ${s}.job_events where job_id = $1 order by id`, [id])
-        .then((r) => r.rows),
+      db.query<JobHistoryEntry>(`select at, status, node, pid, message from ${s}.job_history($1)`, [id]).then((r) => r.rows),
     ]);
     const parent = spawnedBy[0];
     const creation: JobHistoryEntry = {

@@ -1,0 +1,411 @@
+-- JobMaster schema, version 5: a lighter hot path. Every job used to write two history rows
+-- (its start and its completion), each checked against jobs by a foreign key: on a no-op
+-- drain that was more than half of the worker's SQL time. Now a job that starts and
+-- completes writes no history row: its current attempt's start is jobs.started_at and its
+-- completion jobs.finished_at, and job_history() puts the two back beside the rows in
+-- job_events. Every other change still writes its row, and a job that leaves 'running' any
+-- other way (failure, retry, release, cancel, lost lease) records its start there first, so
+-- nothing is lost when the next attempt overwrites started_at.
+-- Placeholders as in 0001.
+
+-- The running jobs of a node are few; the lease-expiry index finds them without a second
+-- index that every claim had to update.
+drop index :schema.jobs_running_by_node;
+
+-- Rows written before this version: the start of the current attempt and the completion
+-- now come from the job row, so their history rows would show twice.
+delete from :schema.job_events e
+ using :schema.jobs j
+ where e.job_id = j.id
+   and ((e.status = 'complete' and j.status = 'complete')
+        or (e.status = 'running' and j.status in ('running', 'complete') and e.at = j.started_at));
+
+-- A job's history, oldest first: the rows in job_events plus, for a running or complete
+-- job, the start of its current attempt and its completion, read from the job row. (Its
+-- creation is jobs.created_at.)
+create function :schema.job_history(p_id bigint)
+returns table (at timestamptz, status text, node text, pid integer, message text)
+language sql stable
+as $$
+  select h.at, h.status, h.node, h.pid, h.message
+    from (select e.at, e.status, e.node, e.pid, e.message, e.id
+            from :schema.job_events e where e.job_id = p_id
+          union all
+          select j.started_at, 'running', j.node, j.pid, format('attempt %s of %s', j.attempts, j.max_attempts), null
+            from :schema.jobs j where j.id = p_id and j.status in ('running', 'complete') and j.started_at is not null
+          union all
+          select j.finished_at, 'complete', j.node, j.pid, j.message, null
+            from :schema.jobs j where j.id = p_id and j.status = 'complete') h
+   order by h.at, h.id nulls last, h.status = 'complete';
+$$;
+
+-- Writes the start of the current attempt of running jobs into job_events, for jobs about
+-- to leave 'running' by a path other than completion (job_history reads a running job's
+-- start from its row, which the next attempt overwrites). Locks the rows it records, so the
+-- caller's update sees them unchanged. p_worker_id null: whoever holds them.
+create function :schema.record_starts(p_ids bigint[], p_worker_id text)
+returns void
+language sql volatile
+as $$
+  with held as (
+    select j.id, j.started_at, j.node, j.pid, j.attempts, j.max_attempts
+      from :schema.jobs j
+     where j.id = any (p_ids) and j.status = 'running' and j.started_at is not null
+       and (p_worker_id is null or j.worker_id = p_worker_id)
+     order by j.id
+       for update
+  )
+  insert into :schema.job_events (job_id, at, status, node, pid, message)
+  select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
+$$;
+
+-- As in version 2, without the history rows of the claim and of a fan-out (job_history reads
+-- them from the row). enable_seqscan = off: with statistics taken on a smaller table the
+-- planner would read every job to update the claimed ones instead of using the primary key.
+-- Claims up to p_limit jobs for one worker. Serialised per node so the node's process-unit
+-- budget (p_budget, minus the units of jobs already running on p_node) holds however many
+-- workers race. Jobs of a write-all task with "ALL" are fanned out instead of run; jobs
+-- whose dependencies are unmet go back to waiting on them (at most p_max_dependency_waits
+-- times, then they fail: no endless requeue loop).
+-- Params: worker id, node, pid, budget, most jobs to handle, lease length, the tasks this
+-- worker can run ('type.task' names; null = any), the dependency-wait cap.
+-- Returns one row per job handled, with action 'run' (execute it), 'fanned_out',
+-- 'waiting' (for dependencies) or 'failed' (message says why); spawned counts the jobs the
+-- handling inserted (fan-out children, missing dependency jobs).
+-- When every candidate is plain (no fan-out, dependencies met) and all fit the budget, the
+-- candidates are locked by one statement and claimed by one set-based update; otherwise a
+-- loop takes them one by one, and only fan-out and unmet dependencies run per-job SQL that
+-- writes (inside a subtransaction each).
+create or replace function :schema.claim_jobs(
+  p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
+  p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20)
+returns table (id bigint, type_key text, task_key text, arguments jsonb, priority integer,
+               process_units integer, attempts integer, max_attempts integer, action text, message text,
+               spawned integer)
+language plpgsql volatile
+set jit = off
+set enable_sort = off
+set enable_seqscan = off
+as $$
+declare
+  v_available integer;
+  v_job       record;
+  v_run       bigint[] := '{}';
+  v_fan       jsonb;
+  v_deps      record;
+  v_action    text;
+  v_message   text;
+  v_spawned   integer;
+  v_ids       bigint[];
+  v_special   boolean;
+begin
+  perform :schema.recover_expired_leases();
+  perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
+  select p_budget - coalesce(sum(j.process_units), 0) into v_available
+    from :schema.jobs j where j.status = 'running' and j.node = p_node;
+
+  -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
+  -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
+  -- handles them one by one (the rows locked here are ours, so it sees them again).
+  select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
+         coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
+    into v_ids, v_special
+    from (select j.id, j.priority, j.process_units,
+                 (cardinality(t.write_all) > 0
+                    and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
+                 or (exists (select 1 from :schema.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
+                     and not :schema.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
+            from :schema.jobs j
+            join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+           where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+             and (j.waiting_for is null or not exists (
+                    select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+           order by j.priority desc, j.id
+           limit p_limit
+             for update of j skip locked) c;
+  if not v_special then
+    v_run := v_ids;
+  else
+  for v_job in
+    select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+           j.dependency_requeues, t.write_all,
+           cardinality(t.write_all) > 0
+             and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb) as fans_out,
+           exists (select 1 from :schema.task_dependencies d
+                    where d.type_key = j.type_key and d.task_key = j.task_key) as has_deps
+      from :schema.jobs j
+      join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+     where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+       and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+       and (j.waiting_for is null or not exists (
+              select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+     order by j.priority desc, j.id
+     limit p_limit
+     for update of j skip locked
+  loop
+    if v_job.fans_out or (v_job.has_deps and not :schema.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)) then
+      v_action := null;
+      v_spawned := 0;
+      -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
+      begin
+        if v_job.fans_out then
+          v_fan := :schema.fan_out(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_job.write_all);
+          v_spawned := (v_fan ->> 'inserted')::integer;
+          v_action := 'fanned_out';
+          v_message := format('fanned out into %s jobs (%s new)', v_fan ->> 'total', v_fan ->> 'inserted');
+          -- Its history shows the completion from the row (job_history).
+          update :schema.jobs j set status = 'complete', finished_at = now(), node = p_node, pid = p_pid,
+                 message = v_message, result = v_fan where j.id = v_job.id;
+        else
+          select * into v_deps
+            from :schema.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
+          if v_deps.wait_for is not null then
+            v_spawned := v_deps.inserted;
+            if v_job.dependency_requeues >= p_max_dependency_waits then
+              v_action := 'failed';
+              v_message := format('dependencies still unmet after %s checks (waiting for jobs %s); giving up',
+                                  v_job.dependency_requeues, array_to_string(v_deps.wait_for, ', '));
+            else
+              v_action := 'waiting';
+              v_message := format('waiting for dependency jobs %s', array_to_string(v_deps.wait_for, ', '));
+              update :schema.jobs j set waiting_for = v_deps.wait_for, dependency_requeues = j.dependency_requeues + 1,
+                     message = v_message where j.id = v_job.id;
+              perform :schema.record_events(array[v_job.id], 'waiting', p_node, p_pid, v_message);
+            end if;
+          end if;
+        end if;
+      exception when others then
+        v_action := 'failed';
+        v_spawned := 0;
+        v_message := format('could not prepare job: %s', sqlerrm);
+      end;
+      if v_action = 'failed' then
+        update :schema.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+               message = v_message where j.id = v_job.id;
+        perform :schema.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
+        perform :schema.fail_dependents(array[v_job.id], p_node, p_pid);
+      end if;
+      if v_action is not null then
+        return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
+        continue;
+      end if;
+    end if;
+    -- Units shrink as this batch fills: a job that no longer fits stays waiting.
+    continue when v_job.process_units > v_available;
+    v_available := v_available - v_job.process_units;
+    v_run := v_run || v_job.id;
+  end loop;
+  end if;
+
+  if cardinality(v_run) > 0 then
+    -- The start of an attempt is the row's started_at: no history row (see job_history).
+    return query
+      with claimed as (
+        update :schema.jobs j
+           set status = 'running', attempts = j.attempts + 1, started_at = now(), finished_at = null,
+               node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+         where j.id = any (v_run)
+        returning j.*
+      )
+      select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
+             'run'::text, null::text, 0
+        from claimed c order by c.priority desc, c.id;
+  end if;
+end;
+$$;
+
+
+-- As in version 2, without the history row (job_history reads completion from the row).
+create or replace function :schema.complete_jobs(p_worker_id text, p_results jsonb)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  v_ids     bigint[];
+  v_results jsonb;
+  v_done    bigint[];
+begin
+  -- The ids as an array and the results keyed by id: the update reaches its rows through
+  -- the primary key (or a hashed id list), never by rescanning the input once per job.
+  select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
+    into v_ids, v_results
+    from jsonb_array_elements(p_results) r;
+  with done as (
+    update :schema.jobs j
+       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
+     where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id
+  )
+  select array_agg(d.id) into v_done from done d;
+  -- Dependents of these jobs may now be claimable: wake idle workers.
+  if v_done is not null and exists (select 1 from :schema.jobs w
+                                     where w.waiting_for && v_done and w.waiting_for is not null and w.status = 'waiting') then
+    perform pg_notify(:channel_literal, '');
+  end if;
+  return query select unnest(coalesce(v_done, '{}'));
+end;
+$$;
+
+-- As in version 2, recording each job's start before its failure.
+create or replace function :schema.fail_jobs(p_worker_id text, p_failures jsonb)
+returns table (id bigint, final boolean, run_at timestamptz)
+language plpgsql volatile
+set jit = off
+as $$
+declare
+  v_rows  jsonb;
+  v_final bigint[];
+  v_node  text;
+  v_pid   integer;
+begin
+  perform :schema.record_starts(array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f), p_worker_id);
+  with failed as (
+    update :schema.jobs j
+       set status = case when j.attempts >= j.max_attempts then 'failed' else 'waiting' end,
+           finished_at = case when j.attempts >= j.max_attempts then now() end,
+           run_at = case when j.attempts >= j.max_attempts then j.run_at
+                         else now() + make_interval(secs => least(3600,
+                                coalesce((select t.retry_delay_seconds from :schema.tasks t
+                                           where t.type_key = j.type_key and t.task_key = j.task_key), 5)
+                                * 2 ^ (j.attempts - 1))) end,
+           lease_expires_at = null, worker_id = null,
+           error = jsonb_build_object('message', f.value ->> 'message', 'stack', f.value ->> 'stack', 'attempt', j.attempts),
+           message = case when j.attempts >= j.max_attempts
+                          then format('failed on attempt %s of %s: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500))
+                          else format('attempt %s of %s failed, retrying: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500)) end
+      from jsonb_array_elements(p_failures) f
+     where j.id = (f.value ->> 'id')::bigint and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  )
+  select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
+         array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
+    into v_rows, v_final, v_node, v_pid from failed f;
+  if v_final is not null then
+    perform :schema.fail_dependents(v_final, v_node, v_pid);
+  end if;
+  return query select (r ->> 'id')::bigint, (r ->> 'final')::boolean, (r ->> 'run_at')::timestamptz
+                 from jsonb_array_elements(coalesce(v_rows, '[]')) r;
+end;
+$$;
+
+-- As in version 2, recording each job's start before its cancellation.
+create or replace function :schema.cancel_running_jobs(p_worker_id text, p_ids bigint[], p_message text)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+as $$
+declare
+  v_ids  bigint[];
+  v_node text;
+  v_pid  integer;
+begin
+  perform :schema.record_starts(p_ids, p_worker_id);
+  with cancelled as (
+    update :schema.jobs j
+       set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select c.id, 'cancelled', c.node, c.pid, p_message from cancelled c
+  )
+  select array_agg(c.id), min(c.node), min(c.pid) into v_ids, v_node, v_pid from cancelled c;
+  if v_ids is not null then
+    perform :schema.fail_dependents(v_ids, v_node, v_pid);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}'));
+end;
+$$;
+
+-- As in version 2, recording each job's start before it goes back to the queue.
+create or replace function :schema.release_jobs(p_worker_id text, p_ids bigint[], p_message text)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+as $$
+declare
+  v_ids       bigint[];
+  v_cancelled bigint[];
+begin
+  perform :schema.record_starts(p_ids, p_worker_id);
+  -- A job someone asked to cancel is not given back: it ends as cancelled.
+  with released as (
+    update :schema.jobs j
+       set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
+           finished_at = case when j.cancel_requested then now() end,
+           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           lease_expires_at = null, worker_id = null,
+           message = p_message
+     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid, j.status
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select r.id, r.status, r.node, r.pid, p_message from released r
+  )
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status = 'cancelled')
+    into v_ids, v_cancelled from released r;
+  if v_ids is not null then
+    perform pg_notify(:channel_literal, '');
+  end if;
+  if v_cancelled is not null then
+    perform :schema.fail_dependents(v_cancelled, null, null);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}') || coalesce(v_cancelled, '{}'));
+end;
+$$;
+
+-- As in version 2, recording each lost job's start before it is retried, failed or cancelled.
+create or replace function :schema.recover_expired_leases()
+returns integer
+language plpgsql volatile
+set jit = off
+as $$
+declare
+  v_expired bigint[];
+  v_retry   bigint[];
+  v_ended   bigint[];
+begin
+  select array_agg(j.id) into v_expired
+    from (select j.id from :schema.jobs j
+           where j.status = 'running' and j.lease_expires_at < now()
+             for update skip locked) j;
+  if v_expired is null then
+    return 0;
+  end if;
+  perform :schema.record_starts(v_expired, null);
+  -- A job someone asked to cancel ends as cancelled rather than running again.
+  with recovered as (
+    update :schema.jobs j
+       set status = case when j.cancel_requested then 'cancelled'
+                         when j.attempts >= j.max_attempts then 'failed'
+                         else 'waiting' end,
+           finished_at = case when j.cancel_requested or j.attempts >= j.max_attempts then now() end,
+           lease_expires_at = null, worker_id = null,
+           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
+                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
+                            case when j.cancel_requested then '; cancelled as requested' else '' end)
+     where j.id = any (v_expired)
+    returning j.id, j.node, j.pid, j.message, j.status
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select r.id, r.status, r.node, r.pid, r.message from recovered r
+  )
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status <> 'waiting')
+    into v_retry, v_ended from recovered r;
+  if v_retry is not null then
+    perform pg_notify(:channel_literal, '');
+  end if;
+  if v_ended is not null then
+    perform :schema.fail_dependents(v_ended, null, null);
+  end if;
+  return coalesce(cardinality(v_retry), 0) + coalesce(cardinality(v_ended), 0);
+end;
+$$;
