@@ -144,17 +144,17 @@ CREATE INDEX jobs_claim_order ON jobmaster.jobs USING btree (priority DESC, id) 
 
 CREATE INDEX jobs_failed_recent ON jobmaster.jobs USING btree (finished_at DESC) WHERE (status = 'failed'::text);
 
-CREATE INDEX jobs_finished_window ON jobmaster.jobs USING btree (finished_at) INCLUDE (type_key, task_key, status) WHERE (finished_at IS NOT NULL);
+CREATE INDEX jobs_finished ON jobmaster.jobs USING btree (type_key, task_key, finished_at) WHERE (finished_at IS NOT NULL);
 
 CREATE INDEX jobs_lease_expiry ON jobmaster.jobs USING btree (lease_expires_at) WHERE (status = 'running'::text);
+
+CREATE INDEX jobs_live_scheduled ON jobmaster.jobs USING btree (type_key, task_key) WHERE ((schedule_name IS NOT NULL) AND (status = ANY (ARRAY['waiting'::text, 'running'::text])));
 
 CREATE UNIQUE INDEX jobs_pkey ON jobmaster.jobs USING btree (id);
 
 CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_name, schedule_tick) WHERE (schedule_name IS NOT NULL);
 
 CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
-
-CREATE INDEX jobs_task_status_finished ON jobmaster.jobs USING btree (type_key, task_key, status, finished_at);
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
@@ -287,32 +287,57 @@ declare
   v_spawned   integer;
   v_ids       bigint[];
   v_special   boolean;
+  v_tasks     text[];
 begin
   perform jobmaster.recover_expired_leases();
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', 'jm:jobmaster', p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from jobmaster.jobs j where j.status = 'running' and j.node = p_node;
 
+  -- The worker's tasks that exist, and whether any of them can fan out or has dependencies.
+  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
+         coalesce(bool_or(cardinality(t.write_all) > 0
+                          or exists (select 1 from jobmaster.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key)),
+                  false)
+    into v_tasks, v_special
+    from jobmaster.tasks t
+   where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks);
+
   -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
   -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
-  -- handles them one by one (the rows locked here are ours, so it sees them again).
-  select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
-         coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
-    into v_ids, v_special
-    from (select j.id, j.priority, j.process_units,
-                 (cardinality(t.write_all) > 0
-                    and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
-                 or (exists (select 1 from jobmaster.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
-                     and not jobmaster.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
-            from jobmaster.jobs j
-            join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-           where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
-             and (j.waiting_for is null or not exists (
-                    select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
-           order by j.priority desc, j.id
-           limit p_limit
-             for update of j skip locked) c;
+  -- handles them one by one (the rows locked here are ours, so it sees them again). When
+  -- none of the tasks can fan out or has dependencies, no job is looked at for either.
+  if not v_special then
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available
+      into v_ids, v_special
+      from (select j.id, j.priority, j.process_units
+              from jobmaster.jobs j
+             where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+               and (j.type_key || '.' || j.task_key) = any (v_tasks)
+               and (j.waiting_for is null or not exists (
+                      select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+             order by j.priority desc, j.id
+             limit p_limit
+               for update of j skip locked) c;
+  else
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
+           coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
+      into v_ids, v_special
+      from (select j.id, j.priority, j.process_units,
+                   (cardinality(t.write_all) > 0
+                      and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
+                   or (exists (select 1 from jobmaster.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
+                       and not jobmaster.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
+              from jobmaster.jobs j
+              join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+             where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+               and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+               and (j.waiting_for is null or not exists (
+                      select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+             order by j.priority desc, j.id
+             limit p_limit
+               for update of j skip locked) c;
+  end if;
   if not v_special then
     v_run := v_ids;
   else
@@ -397,7 +422,7 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
-        returning j.*
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
              'run'::text, null::text, 0
@@ -411,6 +436,7 @@ CREATE OR REPLACE FUNCTION jobmaster.complete_jobs(p_worker_id text, p_results j
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
 AS $function$
 declare
   v_ids     bigint[];
@@ -430,8 +456,7 @@ begin
   )
   select array_agg(d.id) into v_done from done d;
   -- Dependents of these jobs may now be claimable: wake idle workers.
-  if v_done is not null and exists (select 1 from jobmaster.jobs w
-                                     where w.waiting_for && v_done and w.waiting_for is not null and w.status = 'waiting') then
+  if v_done is not null and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify('jm:jobmaster', '');
   end if;
   return query select unnest(coalesce(v_done, '{}'));
@@ -1301,10 +1326,21 @@ begin
        where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
          and c.status = 'complete' and c.finished_at >= now() - v_dep.freshness
          and c.arguments @> v_args);
-    select c.id into v_id from jobmaster.jobs c
-     where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-       and c.status in ('waiting', 'running') and c.arguments @> v_args
-     order by c.id limit 1;
+    select min(l.id) into v_id from (
+      select c.id from jobmaster.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.status in ('waiting', 'running') and c.job_key is null and c.schedule_name is null
+         and c.arguments @> v_args
+      union all
+      select c.id from jobmaster.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.job_key is not null and c.status in ('waiting', 'running')
+         and c.arguments @> v_args
+      union all
+      select c.id from jobmaster.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.schedule_name is not null and c.status in ('waiting', 'running')
+         and c.arguments @> v_args) l;
     if v_id is null then
       select e.job_id, e.inserted into v_id, v_new
         from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;

@@ -8,9 +8,17 @@
 -- nothing is lost when the next attempt overwrites started_at.
 -- Placeholders as in 0001.
 
--- The running jobs of a node are few; the lease-expiry index finds them without a second
--- index that every claim had to update.
+-- Fewer indexes to update on every insert, claim and completion. The running jobs of a node
+-- are few: the lease-expiry index finds them. jobs_task_status_finished took an entry at
+-- each of the three; a dependency's completion is now found through jobs_finished (an entry
+-- when a job finishes, which also serves --since windows and pruning by task), and its
+-- waiting or running twin through the identity and key indexes plus jobs_live_scheduled.
 drop index :schema.jobs_running_by_node;
+drop index :schema.jobs_task_status_finished;
+drop index :schema.jobs_finished_window;
+create index jobs_finished on :schema.jobs (type_key, task_key, finished_at) where finished_at is not null;
+create index jobs_live_scheduled on :schema.jobs (type_key, task_key)
+  where schedule_name is not null and status in ('waiting', 'running');
 
 -- Rows written before this version: the start of the current attempt and the completion
 -- now come from the job row, so their history rows would show twice.
@@ -59,6 +67,57 @@ as $$
   select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
 $$;
 
+-- As in version 2, finding a waiting or running dependency job through indexes that
+-- version 5 keeps: unkeyed jobs by the identity index, keyed ones by the key index,
+-- schedule-fired ones by jobs_live_scheduled.
+create or replace function :schema.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer,
+                                                      p_arguments jsonb, out wait_for bigint[], out inserted integer)
+language plpgsql volatile
+as $$
+declare
+  v_dep    record;
+  v_args   jsonb;
+  v_id     bigint;
+  v_new    boolean;
+  v_wait   bigint[] := '{}';
+begin
+  inserted := 0;
+  for v_dep in
+    select * from :schema.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key order by d.position
+  loop
+    v_args := :schema.dependency_arguments(v_dep.arguments, p_arguments);
+    continue when exists (
+      select 1 from :schema.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.status = 'complete' and c.finished_at >= now() - v_dep.freshness
+         and c.arguments @> v_args);
+    select min(l.id) into v_id from (
+      select c.id from :schema.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.status in ('waiting', 'running') and c.job_key is null and c.schedule_name is null
+         and c.arguments @> v_args
+      union all
+      select c.id from :schema.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.job_key is not null and c.status in ('waiting', 'running')
+         and c.arguments @> v_args
+      union all
+      select c.id from :schema.jobs c
+       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+         and c.schedule_name is not null and c.status in ('waiting', 'running')
+         and c.arguments @> v_args) l;
+    if v_id is null then
+      select e.job_id, e.inserted into v_id, v_new
+        from :schema.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;
+      inserted := inserted + v_new::integer;
+    end if;
+    v_wait := v_wait || v_id;
+  end loop;
+  wait_for := case when cardinality(v_wait) = 0 then null else v_wait end;
+end;
+$$;
+
 -- As in version 2, without the history rows of the claim and of a fan-out (job_history reads
 -- them from the row). enable_seqscan = off: with statistics taken on a smaller table the
 -- planner would read every job to update the claimed ones instead of using the primary key.
@@ -98,32 +157,57 @@ declare
   v_spawned   integer;
   v_ids       bigint[];
   v_special   boolean;
+  v_tasks     text[];
 begin
   perform :schema.recover_expired_leases();
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from :schema.jobs j where j.status = 'running' and j.node = p_node;
 
+  -- The worker's tasks that exist, and whether any of them can fan out or has dependencies.
+  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
+         coalesce(bool_or(cardinality(t.write_all) > 0
+                          or exists (select 1 from :schema.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key)),
+                  false)
+    into v_tasks, v_special
+    from :schema.tasks t
+   where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks);
+
   -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
   -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
-  -- handles them one by one (the rows locked here are ours, so it sees them again).
-  select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
-         coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
-    into v_ids, v_special
-    from (select j.id, j.priority, j.process_units,
-                 (cardinality(t.write_all) > 0
-                    and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
-                 or (exists (select 1 from :schema.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
-                     and not :schema.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
-            from :schema.jobs j
-            join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-           where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-             and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
-             and (j.waiting_for is null or not exists (
-                    select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
-           order by j.priority desc, j.id
-           limit p_limit
-             for update of j skip locked) c;
+  -- handles them one by one (the rows locked here are ours, so it sees them again). When
+  -- none of the tasks can fan out or has dependencies, no job is looked at for either.
+  if not v_special then
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available
+      into v_ids, v_special
+      from (select j.id, j.priority, j.process_units
+              from :schema.jobs j
+             where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+               and (j.type_key || '.' || j.task_key) = any (v_tasks)
+               and (j.waiting_for is null or not exists (
+                      select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+             order by j.priority desc, j.id
+             limit p_limit
+               for update of j skip locked) c;
+  else
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
+           coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
+      into v_ids, v_special
+      from (select j.id, j.priority, j.process_units,
+                   (cardinality(t.write_all) > 0
+                      and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
+                   or (exists (select 1 from :schema.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
+                       and not :schema.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
+              from :schema.jobs j
+              join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+             where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+               and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+               and (j.waiting_for is null or not exists (
+                      select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+             order by j.priority desc, j.id
+             limit p_limit
+               for update of j skip locked) c;
+  end if;
   if not v_special then
     v_run := v_ids;
   else
@@ -208,7 +292,7 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
-        returning j.*
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
              'run'::text, null::text, 0
@@ -218,12 +302,15 @@ end;
 $$;
 
 
--- As in version 2, without the history row (job_history reads completion from the row).
+-- As in version 2, without the history row (job_history reads completion from the row),
+-- and looking for dependents through jobs_waiting_for alone (enable_seqscan = off: with
+-- stale statistics the planner would otherwise read every waiting job).
 create or replace function :schema.complete_jobs(p_worker_id text, p_results jsonb)
 returns setof bigint
 language plpgsql volatile
 set jit = off
 set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
 as $$
 declare
   v_ids     bigint[];
@@ -243,8 +330,7 @@ begin
   )
   select array_agg(d.id) into v_done from done d;
   -- Dependents of these jobs may now be claimable: wake idle workers.
-  if v_done is not null and exists (select 1 from :schema.jobs w
-                                     where w.waiting_for && v_done and w.waiting_for is not null and w.status = 'waiting') then
+  if v_done is not null and exists (select 1 from :schema.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify(:channel_literal, '');
   end if;
   return query select unnest(coalesce(v_done, '{}'));

@@ -13,10 +13,16 @@ export interface JobContextInit {
   jobId: string;
   /** 1 for the first attempt. (Default: 1) */
   attempt?: number;
-  /** Aborted when the worker shuts down or the job is cancelled. (Default: a signal that never aborts) */
-  signal?: AbortSignal;
-  /** (Default: console, each line prefixed with the task and job id) */
-  logger?: JobLogger;
+  /**
+   * Aborted when the worker shuts down or the job is cancelled; a function is called the
+   * first time the signal is read. (Default: a signal that never aborts)
+   */
+  signal?: AbortSignal | (() => AbortSignal);
+  /**
+   * (Default: console, each line prefixed with the task and job id; a function is called the
+   * first time the logger is used)
+   */
+  logger?: JobLogger | (() => JobLogger);
   typeKey?: string;
   taskKey?: string;
   /** The job's arguments after defaults were filled. (Default: {}) */
@@ -50,10 +56,10 @@ export class JobContext implements TaskInvocationContext {
   readonly jobId: string;
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number;
-  /** Aborted when the job should stop (shutdown grace period over, job cancelled). */
-  readonly signal: AbortSignal;
-  /** Log lines for this job. */
-  readonly logger: JobLogger;
+  // The signal and the logger are made when first read: most tasks use neither, and a
+  // worker starts tens of thousands of jobs a second.
+  #signal: AbortSignal | (() => AbortSignal) | undefined;
+  #logger: JobLogger | (() => JobLogger) | undefined;
   /** Type key of the running task, or null when not known. */
   readonly typeKey: string | null;
   /** Task key of the running task, or null when not known. */
@@ -64,11 +70,25 @@ export class JobContext implements TaskInvocationContext {
   constructor(init: JobContextInit) {
     this.jobId = init.jobId;
     this.attempt = init.attempt ?? 1;
-    this.signal = init.signal ?? new AbortController().signal;
+    this.#signal = init.signal;
     this.typeKey = init.typeKey ?? null;
     this.taskKey = init.taskKey ?? null;
     this.arguments = init.arguments ?? {};
-    this.logger = init.logger ?? prefixedConsole(`[${this.typeKey ?? '?'}.${this.taskKey ?? '?'} job ${this.jobId}]`);
+    this.#logger = init.logger;
+  }
+
+  /** Aborted when the job should stop (shutdown grace period over, job cancelled). */
+  get signal(): AbortSignal {
+    if (typeof this.#signal !== 'object') this.#signal = this.#signal?.() ?? new AbortController().signal;
+    return this.#signal;
+  }
+
+  /** Log lines for this job. */
+  get logger(): JobLogger {
+    if (typeof this.#logger !== 'object') {
+      this.#logger = this.#logger?.() ?? prefixedConsole(`[${this.typeKey ?? '?'}.${this.taskKey ?? '?'} job ${this.jobId}]`);
+    }
+    return this.#logger;
   }
 
   /** True for a JobContext made by any copy of this module (task modules may hold their own copy). */

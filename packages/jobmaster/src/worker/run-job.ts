@@ -11,13 +11,18 @@ export type JobResult = { ok: true; json: string } | { ok: false; message: strin
  * value becomes the job's result (undefined is stored as null); a value JSON cannot hold
  * fails the attempt with a message saying so.
  */
-export async function runJob(definition: TaskDefinition, job: ClaimedJob, signal: AbortSignal, logger: JobLogger): Promise<JobResult> {
+export async function runJob(
+  definition: TaskDefinition,
+  job: ClaimedJob,
+  signal: () => AbortSignal,
+  logger: JobLogger,
+): Promise<JobResult> {
   const args = job.arguments as Record<string, JsonValue>;
   const context = new JobContext({
     jobId: job.id,
     attempt: job.attempt,
     signal,
-    logger: prefixed(logger, `[${job.typeKey}.${job.taskKey} job ${job.id}]`),
+    logger: () => prefixed(logger, `[${job.typeKey}.${job.taskKey} job ${job.id}]`),
     typeKey: job.typeKey,
     taskKey: job.taskKey,
     arguments: args,

@@ -4,11 +4,34 @@ import type { TaskDefinition } from '../registry/task-definition.js';
 import { runJob, type JobResult } from './run-job.js';
 import type { ClaimedJob } from './worker-events.js';
 
+/**
+ * The stop signal of one job, made only if the job's code reads it (most never do): an
+ * abort before that is remembered and the signal starts aborted.
+ */
+export class JobStop {
+  #controller: AbortController | null = null;
+  #reason: Error | null = null;
+
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#reason !== null) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: Error): void {
+    if (this.#reason !== null) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** A job whose function this worker is running, with the means to stop it. */
 export interface RunningJob {
   job: ClaimedJob;
   /** Aborts the JobContext signal: cancellation, a lost lease, or the end of the grace period. */
-  controller: AbortController;
+  stop: JobStop;
   /** `performance.now()` when the function was called. */
   startedAt: number;
   /** Someone asked to cancel it (`jobs.cancel_requested`); it ends as 'cancelled'. */
@@ -40,11 +63,11 @@ export class RunningJobs {
 
   /** Calls the job's function; `onEnd` hears how it ended. */
   start(job: ClaimedJob): RunningJob {
-    const running: RunningJob = { job, controller: new AbortController(), startedAt: performance.now(), cancelRequested: false };
+    const running: RunningJob = { job, stop: new JobStop(), startedAt: performance.now(), cancelRequested: false };
     this.#jobs.set(job.id, running);
     const definition = this.definitions.get(`${job.typeKey}.${job.taskKey}`);
     const result: Promise<JobResult> = definition
-      ? runJob(definition, job, running.controller.signal, this.logger)
+      ? runJob(definition, job, () => running.stop.signal, this.logger)
       : Promise.resolve({ ok: false, message: `task ${job.typeKey}.${job.taskKey} is not loaded in this worker`, stack: null });
     void result.then((r) => {
       this.#jobs.delete(job.id);
@@ -69,7 +92,7 @@ export class RunningJobs {
         this.#abandon(running, 'the job was lost: its lease lapsed and it went back to the queue');
       } else if (cancel && !running.cancelRequested) {
         running.cancelRequested = true;
-        running.controller.abort(abortReason('the job was cancelled'));
+        running.stop.abort(abortReason('the job was cancelled'));
       }
     }
     return lost;
@@ -85,7 +108,7 @@ export class RunningJobs {
   #abandon(running: RunningJob, reason: string): void {
     this.#abandoned.add(running.job.id);
     this.#jobs.delete(running.job.id);
-    running.controller.abort(abortReason(reason));
+    running.stop.abort(abortReason(reason));
   }
 }
 

@@ -15,7 +15,7 @@ import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
 import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
 import type { JobResult } from './run-job.js';
-import { RunningJobs, type RunningJob } from './running-jobs.js';
+import { JobStop, RunningJobs, type RunningJob } from './running-jobs.js';
 import { countEnd, countHandled, emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
@@ -360,7 +360,7 @@ export class Worker {
     if (gone.size === 0) return;
     for (const job of this.#queue.remove(gone)) {
       if (held.has(job.id)) {
-        const running: RunningJob = { job, controller: new AbortController(), startedAt: performance.now(), cancelRequested: true };
+        const running: RunningJob = { job, stop: new JobStop(), startedAt: performance.now(), cancelRequested: true };
         this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled before it started (attempt ${job.attempt})` });
       } else {
         countEnd(this.#summary, 'lost');
