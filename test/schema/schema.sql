@@ -158,7 +158,7 @@ CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (s
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
-CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE (status = 'waiting'::text);
+CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
 
 CREATE UNIQUE INDEX migrations_pkey ON jobmaster.migrations USING btree (id);
 
@@ -196,6 +196,46 @@ begin
 exception when unique_violation then
   raise exception using errcode = 'JM005', message = format('schedule %s already exists', p_name),
     detail = jsonb_build_object('name', p_name, 'source', 'runtime')::text;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.arguments_check(p_type_key text, p_task_key text, OUT check_sql text, OUT defaults jsonb)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_write_all text[];
+  v_param     record;
+  v_value     text;
+  v_ok        text;
+begin
+  select t.write_all into v_write_all from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+  select format('(s.a - %L::text[]) = ''{}''::jsonb', coalesce(array_agg(p.name), '{}')),
+         coalesce(jsonb_object_agg(p.name, coalesce(p.default_value, 'null')) filter (where not p.required), '{}')
+    into check_sql, defaults
+    from jobmaster.task_parameters p where p.type_key = p_type_key and p.task_key = p_task_key;
+  for v_param in
+    select * from jobmaster.task_parameters p where p.type_key = p_type_key and p.task_key = p_task_key order by p.position
+  loop
+    v_value := format('(s.a -> %L)', v_param.name);
+    v_ok := case v_param.json_type
+              when 'integer' then format('(jsonb_typeof(%1$s) = ''number'' and scale((%1$s)::numeric) = 0)', v_value)
+              else format('jsonb_typeof(%s) = %L', v_value, v_param.json_type)
+            end;
+    if v_param.select_from is not null then
+      v_ok := format('(%s and %s = any (%L::jsonb[]))', v_ok, v_value,
+                     (select array_agg(e) from jsonb_array_elements(v_param.select_from) e));
+    end if;
+    if v_param.name = any (v_write_all) then
+      v_ok := format('(%s = ''"ALL"'' or %s)', v_value, v_ok);
+    end if;
+    if not v_param.required and v_param.default_value = 'null' then
+      v_ok := format('(%s = ''null'' or %s)', v_value, v_ok);
+    end if;
+    check_sql := check_sql || ' and ' || case when v_param.required then format('s.a ? %L and %s', v_param.name, v_ok)
+                                              else format('(not s.a ? %L or %s)', v_param.name, v_ok) end;
+  end loop;
 end;
 $function$;
 
@@ -629,144 +669,125 @@ $function$;
 CREATE OR REPLACE FUNCTION jobmaster.enqueue_many(p_jobs jsonb)
  RETURNS TABLE(job_id bigint, inserted boolean, outcome text)
  LANGUAGE plpgsql
+ SET jit TO 'off'
 AS $function$
 declare
   v_job      jsonb;
+  v_n        integer;
+  v_task     record;
+  v_check    text := '';
+  v_fill     text := '';
   v_ok       boolean;
   v_ids      bigint[];
-  v_inserted boolean[];
-  v_jobs     jsonb[];
-  v_any      boolean;
+  v_added    integer;
+  v_dup_ords integer[];
+  v_twins    bigint[];
+  v_args     jsonb[];
+  v_outcome  text[];
+  v_seq      regclass;
   i          integer;
 begin
   if jsonb_typeof(p_jobs) is distinct from 'array' then
     raise exception using errcode = 'JM002', message = 'enqueue_many expects a JSON array of jobs';
   end if;
+  v_n := jsonb_array_length(p_jobs);
+  if v_n = 0 then
+    return;
+  end if;
 
-  with src as (
-    select e.ord, e.value as job from jsonb_array_elements(p_jobs) with ordinality e(value, ord)
-  ), prepared as (
-    select s.ord, s.job, t.type_key, t.task_key, t.process_units, t.max_attempts,
-           coalesce(s.job -> 'arguments', '{}') as given,
-           -- Integers only, as text: the slow path casts (->> 'priority')::integer.
-           case when s.job -> 'priority' is null or s.job -> 'priority' = 'null' then 0
-                when jsonb_typeof(s.job -> 'priority') <> 'number' then null
-                when (s.job ->> 'priority') !~ '^-?[0-9]{1,10}$' then null
-                when (s.job ->> 'priority')::bigint between -2147483648 and 2147483647 then (s.job ->> 'priority')::integer
-           end as priority,
-           t.write_all
-      from src s
-      left join jobmaster.tasks t
-        on jsonb_typeof(s.job) = 'object'
-       and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
-       and t.type_key = s.job ->> 'type_key' and t.task_key = s.job ->> 'task_key'
-  ), params as (
-    -- The parameters of the batch's tasks, read once and joined by hash rather than probed per job.
-    select tp.*, p.write_all
-      from (select distinct type_key, task_key, write_all from prepared where type_key is not null) p
-      join jobmaster.task_parameters tp on tp.type_key = p.type_key and tp.task_key = p.task_key
-  ), given_values as (
-    -- One row per job and parameter: the value given (null when absent) and whether it passes.
-    select p.ord, tp.name,
-           coalesce(p.given -> tp.name, tp.default_value) as value,
-           case
-             when p.given -> tp.name is null then not tp.required
-             when p.given -> tp.name = '"ALL"' and tp.name = any (tp.write_all) then true
-             when p.given -> tp.name = '"ALL"' and (tp.json_type <> 'string' or tp.select_from is not null)
-                  and not coalesce(tp.select_from @> '["ALL"]', false) then false
-             when p.given -> tp.name = 'null' and not tp.required and tp.default_value = 'null' then true
-             when not (case tp.json_type
-                         when 'integer' then case when jsonb_typeof(p.given -> tp.name) = 'number'
-                                                  then (p.given -> tp.name)::text::numeric = trunc((p.given -> tp.name)::text::numeric)
-                                                  else false end
-                         else jsonb_typeof(p.given -> tp.name) = tp.json_type end) then false
-             when tp.select_from is not null
-                  and not exists (select 1 from jsonb_array_elements(tp.select_from) e where e = p.given -> tp.name) then false
-             else true
-           end as ok
-      from prepared p
-      join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key
-     where jsonb_typeof(p.given) = 'object'
-  ), unknown_keys as (
-    select distinct p.ord
-      from prepared p
-     cross join lateral jsonb_object_keys(case when jsonb_typeof(p.given) = 'object' then p.given else '{}' end) k
-      left join params tp on tp.type_key = p.type_key and tp.task_key = p.task_key and tp.name = k
-     where tp.name is null
-  ), verdict as (
-    select coalesce(bool_and(
-             p.type_key is not null
-             and p.priority is not null
-             and (p.job -> 'job_key' is null or p.job -> 'job_key' = 'null')
-             and coalesce(p.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
-             and (p.job -> 'run_at' is null or jsonb_typeof(p.job -> 'run_at') in ('string', 'null'))
-             and jsonb_typeof(p.given) = 'object'), true)
-           and not exists (select 1 from unknown_keys)
-           and not exists (select 1 from given_values where not ok) as ok
-      from prepared p
-  ), filled as (
-    -- Defaults filled in; only for a valid batch.
-    select p.ord, p.job, p.type_key, p.task_key, p.priority, p.process_units, p.max_attempts,
-           coalesce(a.arguments, '{}') as arguments
-      from prepared p
-      left join (select g.ord, jsonb_object_agg(g.name, g.value) as arguments from given_values g group by g.ord) a on a.ord = p.ord
-     where (select ok from verdict)
-  ), new_ids as (
-    -- Ids follow the array's order, but rows go in sorted by identity: two batches holding
-    -- the same jobs in different orders then lock them in the same order and cannot deadlock.
-    select row_number() over (order by v.id) as nth, v.id
-      from (select nextval(pg_get_serial_sequence('jobmaster.jobs', 'id')) as id from filled) v
-  ), ins as (
-    insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
-    overriding system value
-    select i.id, f.type_key, f.task_key, f.priority, f.arguments, f.process_units, f.max_attempts,
-           coalesce((f.job ->> 'run_at')::timestamptz, now())
-      from (select f.*, row_number() over (order by f.ord) as nth from filled f) f
-      join new_ids i on i.nth = f.nth
-     order by f.type_key, f.task_key, md5(f.arguments::text), f.ord
-    on conflict (type_key, task_key, md5(arguments::text))
-      where status in ('waiting', 'running') and job_key is null and schedule_name is null
-      do nothing
-    returning id, type_key as t_type, task_key as t_task, md5(arguments::text) as t_hash
-  ), idents as (
-    select f.ord, f.job, f.type_key, f.task_key, md5(f.arguments::text) as hash,
-           row_number() over (partition by f.type_key, f.task_key, md5(f.arguments::text) order by f.ord) as nth
-      from filled f
-  )
-  select (select ok from verdict),
-         array_agg(coalesce(n.id, x.id) order by d.ord),
-         array_agg(n.id is not null and d.nth = 1 order by d.ord),
-         array_agg(d.job order by d.ord)
-    into v_ok, v_ids, v_inserted, v_jobs
-    from idents d
-    left join ins n on n.t_type = d.type_key and n.t_task = d.task_key and n.t_hash = d.hash
-    left join lateral (
-      select j.id from jobmaster.jobs j
-       where n.id is null and j.type_key = d.type_key and j.task_key = d.task_key
-         and md5(j.arguments::text) = d.hash and j.status in ('waiting', 'running')
-         and j.job_key is null and j.schedule_name is null
-       limit 1) x on true;
+  for v_task in
+    select t.type_key, t.task_key, c.check_sql, c.defaults
+      from (select distinct e ->> 'type_key' as type_key, e ->> 'task_key' as task_key
+              from jsonb_array_elements(p_jobs) e where jsonb_typeof(e) = 'object') d
+      join jobmaster.tasks t on t.type_key = d.type_key and t.task_key = d.task_key
+     cross join lateral jobmaster.arguments_check(t.type_key, t.task_key) c
+  loop
+    v_check := v_check || format(' when s.type_key = %L and s.task_key = %L then %s', v_task.type_key, v_task.task_key, v_task.check_sql);
+    v_fill := v_fill || format(' when s.type_key = %L and s.task_key = %L then %L::jsonb || s.a', v_task.type_key, v_task.task_key, v_task.defaults);
+  end loop;
 
-  if v_ok then
-    v_any := false;
-    for i in 1 .. coalesce(cardinality(v_ids), 0) loop
-      if v_ids[i] is null then
+  if v_check <> '' then
+    -- Ids follow the array's order; rows go in sorted by identity (the hash first: comparing
+    -- the arguments themselves only breaks its ties), so two batches holding the same jobs in
+    -- different orders lock them in the same order and cannot deadlock.
+    v_seq := pg_get_serial_sequence('jobmaster.jobs', 'id')::regclass;
+    v_ids := array(select nextval(v_seq) from generate_series(1, v_n));
+    execute format($sql$
+      with src as materialized (
+        select e.ord::integer as ord, e.job, e.job ->> 'type_key' as type_key, e.job ->> 'task_key' as task_key,
+               case when e.job -> 'arguments' is null or e.job -> 'arguments' = 'null' then '{}'::jsonb
+                    when jsonb_typeof(e.job -> 'arguments') = 'object' then e.job -> 'arguments' end as a
+          from jsonb_array_elements($1) with ordinality e(job, ord)
+      ), checked as (
+        select s.ord, s.job, t.type_key, t.task_key, t.process_units, t.max_attempts,
+               case when s.job -> 'priority' is null or s.job -> 'priority' = 'null' then 0
+                    when jsonb_typeof(s.job -> 'priority') <> 'number' then null
+                    when (s.job ->> 'priority') !~ '^-?[0-9]{1,10}$' then null
+                    when (s.job ->> 'priority')::bigint between -2147483648 and 2147483647 then (s.job ->> 'priority')::integer
+               end as priority,
+               case %1$s end as arguments,
+               t.type_key is not null and s.a is not null
+                 and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
+                 and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
+                 and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+                 and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') in ('string', 'null'))
+                 and coalesce(case %2$s else false end, false) as ok
+          from src s
+          left join jobmaster.tasks t on t.type_key = s.type_key and t.task_key = s.task_key
+      ), verdict as (
+        select bool_and(c.ok and c.priority is not null) as ok from checked c
+      ), ins as (
+        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+        overriding system value
+        select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
+               coalesce((c.job ->> 'run_at')::timestamptz, now())
+          from checked c
+         where (select v.ok from verdict v)
+         order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
+        on conflict (type_key, task_key, md5(arguments::text))
+          where status in ('waiting', 'running') and job_key is null and schedule_name is null
+          do nothing
+        returning id
+      ), skipped as (
+        -- Jobs the insert skipped: an identical job, earlier in the batch or already waiting
+        -- or running, holds their identity. Null twin: it finished meanwhile.
+        select c.ord, c.arguments,
+               (select j.id from jobmaster.jobs j
+                 where j.type_key = c.type_key and j.task_key = c.task_key and md5(j.arguments::text) = md5(c.arguments::text)
+                   and j.status in ('waiting', 'running') and j.job_key is null and j.schedule_name is null) as twin
+          from checked c
+         where (select v.ok from verdict v) and (select count(*) from ins) < $3
+           and not exists (select 1 from ins n where n.id = ($2::bigint[])[c.ord])
+      )
+      select (select v.ok from verdict v), (select count(*)::integer from ins),
+             (select array_agg(k.ord order by k.ord) from skipped k),
+             (select array_agg(k.twin order by k.ord) from skipped k),
+             (select array_agg(k.arguments order by k.ord) from skipped k)
+    $sql$, v_fill, v_check)
+    into v_ok, v_added, v_dup_ords, v_twins, v_args
+    using p_jobs, v_ids, v_n;
+  end if;
+
+  if coalesce(v_ok, false) then
+    v_outcome := array_fill('inserted'::text, array[v_n]);
+    for i in 1 .. coalesce(cardinality(v_dup_ords), 0) loop
+      v_job := p_jobs -> (v_dup_ords[i] - 1);
+      if v_twins[i] is null then
         -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
-        select e.job_id, e.inserted, e.outcome into job_id, inserted, outcome
-          from jobmaster.enqueue(v_jobs[i] ->> 'type_key', v_jobs[i] ->> 'task_key',
-                               coalesce((v_jobs[i] ->> 'priority')::integer, 0), v_jobs[i] -> 'arguments',
-                               (v_jobs[i] ->> 'run_at')::timestamptz, null, null, coalesce(v_jobs[i] ->> 'on_conflict', 'raise')) e;
+        select e.job_id, e.outcome into job_id, outcome
+          from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key', coalesce((v_job ->> 'priority')::integer, 0),
+                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise') e;
+        v_ids[v_dup_ords[i]] := job_id;
+        v_outcome[v_dup_ords[i]] := outcome;
       else
-        job_id := v_ids[i];
-        inserted := v_inserted[i];
-        outcome := case when v_inserted[i] then 'inserted' else 'identical' end;
-        v_any := v_any or v_inserted[i];
+        v_ids[v_dup_ords[i]] := v_twins[i];
+        v_outcome[v_dup_ords[i]] := 'identical';
       end if;
-      return next;
     end loop;
-    if v_any then
+    if v_added > 0 then
       perform pg_notify('jm:jobmaster', '');
     end if;
+    return query select u.id, u.outcome = 'inserted', u.outcome from unnest(v_ids, v_outcome) u(id, outcome);
     return;
   end if;
 
@@ -982,7 +1003,7 @@ CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])
  STABLE
 AS $function$
   select (select min(j.run_at) from jobmaster.jobs j
-           where j.status = 'waiting' and j.run_at > now()
+           where j.status = 'waiting' and j.run_at > now() and j.run_at > j.created_at
              and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))),
          (select min(s.next_fire_at) from jobmaster.schedules s where not s.paused),
          now();

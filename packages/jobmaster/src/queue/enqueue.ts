@@ -82,6 +82,7 @@ function checkRequest(job: JobRequest): CheckedRequest {
   } catch (error) {
     throw new InvalidArgumentsError(`${task}: arguments are not JSON-serialisable (${(error as Error).message})`);
   }
+  if (text === undefined) throw new InvalidArgumentsError(`${task}: arguments must be a JSON object, got ${typeof args}`);
   let runAt: string | null = null;
   if (job.runAt !== undefined) {
     if (!(job.runAt instanceof Date) || Number.isNaN(job.runAt.getTime())) {
@@ -134,21 +135,21 @@ export async function enqueueJob(db: Queryable, schema: string, job: JobRequest)
  */
 export async function enqueueJobs(db: Queryable, schema: string, jobs: JobRequest[]): Promise<EnqueueResult[]> {
   if (jobs.length === 0) return [];
-  const payload = jobs.map((job) => {
+  // The payload is written as text directly: each job's arguments are serialised once (by
+  // checkRequest), and fields at their defaults are left out.
+  const parts: string[] = [];
+  for (const job of jobs) {
     const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
-    return {
-      type_key: job.typeKey,
-      task_key: job.taskKey,
-      priority,
-      arguments: JSON.parse(args) as unknown,
-      run_at: runAt,
-      job_key: jobKey,
-      on_conflict: onConflict,
-    };
-  });
+    let part = `{"type_key":${JSON.stringify(job.typeKey)},"task_key":${JSON.stringify(job.taskKey)},"arguments":${args}`;
+    if (priority !== 0) part += `,"priority":${priority}`;
+    if (runAt !== null) part += `,"run_at":"${runAt}"`;
+    if (jobKey !== null) part += `,"job_key":${JSON.stringify(jobKey)}`;
+    if (onConflict !== 'raise') part += `,"on_conflict":"${onConflict}"`;
+    parts.push(`${part}}`);
+  }
   try {
     const { rows } = await db.query<ResultRow>(`select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`, [
-      JSON.stringify(payload),
+      `[${parts.join(',')}]`,
     ]);
     return rows.map(toResult);
   } catch (error) {
