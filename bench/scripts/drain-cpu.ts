@@ -1,0 +1,76 @@
+// Where a drain's time goes: one in-process drain of no-op jobs, with the CPU time the worker
+// (Node.js) and PostgreSQL (every server process, read from /proc; Linux only) spent on it.
+// When the two add up to about the machine's cores times the wall time, the drain is CPU-bound.
+//
+//   pnpm exec jiti scripts/drain-cpu.ts [jobs] [--cpu-profile FILE]
+//
+// The database is BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL; the
+// schema bench_drain_cpu is created and dropped. --cpu-profile writes a V8 profile of the
+// drain (open it in Chrome DevTools).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { availableParallelism } from 'node:os';
+import pg from 'pg';
+import { JobMaster, Worker } from 'jobmaster';
+import { onBenchJob } from '../src/bench-tasks.js';
+
+const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const schema = 'bench_drain_cpu';
+const jobs = Number(process.argv[2] ?? 40_000);
+const profileAt = process.argv.indexOf('--cpu-profile');
+const profileFile = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
+if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE]`);
+
+/** CPU milliseconds used so far by every process named postgres (clock ticks of 10 ms). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return total;
+}
+
+const pool = new pg.Pool({ connectionString: url, max: 2 });
+const client = new JobMaster({ pool, schema });
+await pool.query(`drop schema if exists ${schema} cascade`);
+await client.deploy();
+for (let i = 0; i < jobs; i += 1000) {
+  const size = Math.min(1000, jobs - i);
+  await client.enqueueMany(Array.from({ length: size }, (_, k) => ({ task: 'bench.noop', args: { n: i + k, t: 0 } })));
+}
+
+let count = 0;
+onBenchJob(() => void count++);
+const quiet = { info() {}, warn() {}, error() {} };
+const worker = new Worker({ databaseUrl: url, schema, node: 'drain-cpu', untilEmpty: true, logger: quiet });
+const session = profileFile ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+const postgresBefore = postgresCpuMs();
+const nodeBefore = process.cpuUsage();
+const started = performance.now();
+await worker.run();
+const wallMs = performance.now() - started;
+const node = process.cpuUsage(nodeBefore);
+const nodeMs = (node.user + node.system) / 1000;
+const postgresMs = postgresCpuMs() - postgresBefore;
+if (session) {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(profileFile!, JSON.stringify(profile));
+}
+await pool.query(`drop schema if exists ${schema} cascade`);
+await pool.end();
+
+const perJob = (ms: number): string => `${((ms * 1000) / count).toFixed(1)} µs/job`;
+console.log(`${count} jobs in ${wallMs.toFixed(0)} ms: ${Math.round((count / wallMs) * 1000)} jobs/s`);
+console.log(`worker (Node.js) CPU ${nodeMs.toFixed(0)} ms (${perJob(nodeMs)}); PostgreSQL CPU ${postgresMs} ms (${perJob(postgresMs)})`);
+console.log(`cores busy on average: ${((nodeMs + postgresMs) / wallMs).toFixed(2)} of ${availableParallelism()}`);
