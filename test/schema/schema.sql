@@ -38,6 +38,7 @@ create table jobs (
   job_key text,
   schedule_name text,
   schedule_tick timestamp with time zone,
+  identity_hash uuid default (md5(((((type_key || chr(31)) || task_key) || chr(31)) || (arguments)::text)))::uuid,
   constraint jobs_job_key_check CHECK (((job_key IS NULL) OR ((length(job_key) >= 1) AND (length(job_key) <= 255)))),
   constraint jobs_pkey PRIMARY KEY (id),
   constraint jobs_spawned_by_fkey FOREIGN KEY (spawned_by) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
@@ -136,7 +137,7 @@ CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
 
 CREATE UNIQUE INDEX job_events_pkey ON jobmaster.job_events USING btree (id);
 
-CREATE UNIQUE INDEX jobs_active_identity ON jobmaster.jobs USING btree (type_key, task_key, md5((arguments)::text)) WHERE ((status = ANY (ARRAY['waiting'::text, 'running'::text])) AND (job_key IS NULL) AND (schedule_name IS NULL));
+CREATE UNIQUE INDEX jobs_active_identity ON jobmaster.jobs USING btree (identity_hash) WHERE ((status = ANY (ARRAY['waiting'::text, 'running'::text])) AND (job_key IS NULL) AND (schedule_name IS NULL));
 
 CREATE UNIQUE INDEX jobs_active_key ON jobmaster.jobs USING btree (type_key, task_key, job_key) WHERE ((job_key IS NOT NULL) AND (status = ANY (ARRAY['waiting'::text, 'running'::text])));
 
@@ -148,13 +149,13 @@ CREATE INDEX jobs_finished ON jobmaster.jobs USING btree (type_key, task_key, fi
 
 CREATE INDEX jobs_lease_expiry ON jobmaster.jobs USING btree (lease_expires_at) WHERE (status = 'running'::text);
 
-CREATE INDEX jobs_live_scheduled ON jobmaster.jobs USING btree (type_key, task_key) WHERE ((schedule_name IS NOT NULL) AND (status = ANY (ARRAY['waiting'::text, 'running'::text])));
-
 CREATE UNIQUE INDEX jobs_pkey ON jobmaster.jobs USING btree (id);
 
 CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_name, schedule_tick) WHERE (schedule_name IS NOT NULL);
 
 CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
+
+CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_key) WHERE (status = 'waiting'::text);
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
@@ -589,7 +590,7 @@ begin
     loop
       insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
       values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
-      on conflict (type_key, task_key, md5(arguments::text))
+      on conflict (identity_hash)
         where status in ('waiting', 'running') and job_key is null and schedule_name is null
         do nothing
       returning id into job_id;
@@ -601,8 +602,8 @@ begin
       end if;
       -- An identical job is waiting or running; it may finish before we read it, then retry the insert.
       select j.id into job_id from jobmaster.jobs j
-       where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key is null and j.schedule_name is null
-         and md5(j.arguments::text) = md5(v_arguments::text) and j.status in ('waiting', 'running');
+       where j.identity_hash = md5(p_type_key || chr(31) || p_task_key || chr(31) || v_arguments::text)::uuid
+         and j.job_key is null and j.schedule_name is null and j.status in ('waiting', 'running');
       if job_id is not null then
         inserted := false;
         outcome := 'identical';
@@ -744,7 +745,7 @@ begin
           from checked c
          where (select v.ok from verdict v)
          order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
-        on conflict (type_key, task_key, md5(arguments::text))
+        on conflict (identity_hash)
           where status in ('waiting', 'running') and job_key is null and schedule_name is null
           do nothing
         returning id
@@ -753,7 +754,7 @@ begin
         -- or running, holds their identity. Null twin: it finished meanwhile.
         select c.ord, c.arguments,
                (select j.id from jobmaster.jobs j
-                 where j.type_key = c.type_key and j.task_key = c.task_key and md5(j.arguments::text) = md5(c.arguments::text)
+                 where j.identity_hash = md5(c.type_key || chr(31) || c.task_key || chr(31) || c.arguments::text)::uuid
                    and j.status in ('waiting', 'running') and j.job_key is null and j.schedule_name is null) as twin
           from checked c
          where (select v.ok from verdict v) and (select count(*) from ins) < $3
@@ -1350,18 +1351,11 @@ begin
     select min(l.id) into v_id from (
       select c.id from jobmaster.jobs c
        where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.status in ('waiting', 'running') and c.job_key is null and c.schedule_name is null
-         and c.arguments @> v_args
+         and c.status = 'waiting' and c.arguments @> v_args
       union all
       select c.id from jobmaster.jobs c
        where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.job_key is not null and c.status in ('waiting', 'running')
-         and c.arguments @> v_args
-      union all
-      select c.id from jobmaster.jobs c
-       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.schedule_name is not null and c.status in ('waiting', 'running')
-         and c.arguments @> v_args) l;
+         and c.status = 'running' and c.arguments @> v_args) l;
     if v_id is null then
       select e.job_id, e.inserted into v_id, v_new
         from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;

@@ -54,6 +54,27 @@ describe('dependencies (nice_tasks: baz needs foo and bar, bar needs foo)', () =
     expect(events.at(-1)!.status).toBe('complete');
   });
 
+  test('a matching dependency job already waiting, or running, is waited for instead of inserted again', async () => {
+    const path = join(dir, 'twin.txt');
+    const claim = (task: string): Promise<Array<Record<string, unknown>>> =>
+      sql(db, `select id::text, action from S.claim_jobs('twin-worker', 'twin-node', 1, 10000, 10, 60, $1::text[])`, [[task]]);
+    const fooJobs = async (): Promise<number> =>
+      (await sql(db, `select id from S.jobs where type_key = 'nice_tasks' and task_key = 'foo' and arguments ->> 'file_path' = $1`, [path]))
+        .length;
+    // bar needs foo with the same file and number 10: a waiting one is there.
+    const foo = await enqueue('nice_tasks', 'foo', 0, { file_path: path, number: 10 });
+    const bar = await enqueue('nice_tasks', 'bar', 0, { file_path: path, number: 5 });
+    expect(await claim('nice_tasks.bar')).toEqual([{ id: bar, action: 'waiting' }]);
+    expect((await job(db, bar)).waiting_for).toEqual([foo]);
+    // Once foo runs, another bar for the file waits for the running foo.
+    expect(await claim('nice_tasks.foo')).toEqual([{ id: foo, action: 'run' }]);
+    const bar2 = await enqueue('nice_tasks', 'bar', 0, { file_path: path, number: 6 });
+    expect(await claim('nice_tasks.bar')).toEqual([{ id: bar2, action: 'waiting' }]);
+    expect((await job(db, bar2)).waiting_for).toEqual([foo]);
+    expect(await fooJobs()).toBe(1);
+    await sql(db, `delete from S.jobs where id = any ($1::bigint[])`, [[foo, bar, bar2]]);
+  });
+
   test('a completion older than the freshness window does not satisfy a dependency', async () => {
     // baz wants foo within 2 hours and bar within 2 hours: backdate foo only.
     await sql(db, `update S.jobs set finished_at = now() - interval '3 hours' where task_key = 'foo' and type_key = 'nice_tasks'`);

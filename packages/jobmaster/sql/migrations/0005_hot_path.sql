@@ -12,13 +12,23 @@
 -- are few: the lease-expiry index finds them. jobs_task_status_finished took an entry at
 -- each of the three; a dependency's completion is now found through jobs_finished (an entry
 -- when a job finishes, which also serves --since windows and pruning by task), and its
--- waiting or running twin through the identity and key indexes plus jobs_live_scheduled.
+-- waiting twin through jobs_waiting_by_task (below), its running twin among the running jobs.
 drop index :schema.jobs_running_by_node;
 drop index :schema.jobs_task_status_finished;
 drop index :schema.jobs_finished_window;
 create index jobs_finished on :schema.jobs (type_key, task_key, finished_at) where finished_at is not null;
-create index jobs_live_scheduled on :schema.jobs (type_key, task_key)
-  where schedule_name is not null and status in ('waiting', 'running');
+
+-- A job's identity (task and arguments) as one stored uuid. The identity index was keyed on
+-- (type_key, task_key, md5 text), compared under the database's collation at every insert
+-- and at every claim (a claimed job's new row version enters the index again): most of a
+-- claim's cost. A uuid compares as 16 bytes. chr(31) cannot occur in task names.
+alter table :schema.jobs add column identity_hash uuid
+  generated always as (md5(type_key || chr(31) || task_key || chr(31) || arguments::text)::uuid) stored;
+drop index :schema.jobs_active_identity;
+create unique index jobs_active_identity on :schema.jobs (identity_hash)
+  where status in ('waiting', 'running') and job_key is null and schedule_name is null;
+-- Waiting jobs by task, for finding a dependency's waiting twin; a claim never touches it.
+create index jobs_waiting_by_task on :schema.jobs (type_key, task_key) where status = 'waiting';
 
 -- Rows written before this version: the start of the current attempt and the completion
 -- now come from the job row, so their history rows would show twice.
@@ -67,9 +77,8 @@ as $$
   select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
 $$;
 
--- As in version 2, finding a waiting or running dependency job through indexes that
--- version 5 keeps: unkeyed jobs by the identity index, keyed ones by the key index,
--- schedule-fired ones by jobs_live_scheduled.
+-- As in version 2, finding a waiting dependency job through jobs_waiting_by_task and a
+-- running one among the running jobs (the lease-expiry index).
 create or replace function :schema.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer,
                                                       p_arguments jsonb, out wait_for bigint[], out inserted integer)
 language plpgsql volatile
@@ -95,18 +104,11 @@ begin
     select min(l.id) into v_id from (
       select c.id from :schema.jobs c
        where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.status in ('waiting', 'running') and c.job_key is null and c.schedule_name is null
-         and c.arguments @> v_args
+         and c.status = 'waiting' and c.arguments @> v_args
       union all
       select c.id from :schema.jobs c
        where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.job_key is not null and c.status in ('waiting', 'running')
-         and c.arguments @> v_args
-      union all
-      select c.id from :schema.jobs c
-       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.schedule_name is not null and c.status in ('waiting', 'running')
-         and c.arguments @> v_args) l;
+         and c.status = 'running' and c.arguments @> v_args) l;
     if v_id is null then
       select e.job_id, e.inserted into v_id, v_new
         from :schema.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;
@@ -515,6 +517,116 @@ as $$
          now();
 $$;
 
+-- As in version 1, finding an identical job by identity_hash.
+create or replace function :schema.enqueue(
+  p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb,
+  p_run_at timestamptz default null, p_spawned_by bigint default null,
+  p_job_key text default null, p_on_conflict text default 'raise',
+  out job_id bigint, out inserted boolean, out outcome text)
+language plpgsql volatile
+as $$
+declare
+  v_task      text := format('%s.%s', p_type_key, p_task_key);
+  v_arguments jsonb;
+  v_units     integer;
+  v_max       integer;
+  v_existing  record;
+begin
+  if p_priority is null then
+    raise exception using errcode = 'JM002', message = format('%s: priority must be an integer, got null', v_task);
+  end if;
+  if p_job_key is not null and length(p_job_key) not between 1 and 255 then
+    raise exception using errcode = 'JM002', message = format('%s: a job key must be 1 to 255 characters long, got %s', v_task, length(p_job_key));
+  end if;
+  if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
+    raise exception using errcode = 'JM002',
+      message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
+  end if;
+  v_arguments := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
+  select t.process_units, t.max_attempts into v_units, v_max
+    from :schema.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+
+  if p_job_key is null then
+    loop
+      insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
+      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
+      on conflict (identity_hash)
+        where status in ('waiting', 'running') and job_key is null and schedule_name is null
+        do nothing
+      returning id into job_id;
+      if job_id is not null then
+        inserted := true;
+        outcome := 'inserted';
+        perform pg_notify(:channel_literal, '');
+        return;
+      end if;
+      -- An identical job is waiting or running; it may finish before we read it, then retry the insert.
+      select j.id into job_id from :schema.jobs j
+       where j.identity_hash = md5(p_type_key || chr(31) || p_task_key || chr(31) || v_arguments::text)::uuid
+         and j.job_key is null and j.schedule_name is null and j.status in ('waiting', 'running');
+      if job_id is not null then
+        inserted := false;
+        outcome := 'identical';
+        return;
+      end if;
+    end loop;
+  end if;
+
+  loop
+    insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key)
+    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key)
+    on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+    returning id into job_id;
+    if job_id is not null then
+      inserted := true;
+      outcome := coalesce(outcome, 'inserted');
+      perform pg_notify(:channel_literal, '');
+      return;
+    end if;
+    -- The key is held. Lock the holder: a claim in progress finishes first, so we see
+    -- whether it still waits or now runs.
+    select j.id, j.status into v_existing from :schema.jobs j
+     where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key = p_job_key
+       and j.status in ('waiting', 'running')
+     for update;
+    continue when not found; -- it finished meanwhile: the key is free again
+    if p_on_conflict = 'ignore' then
+      job_id := v_existing.id;
+      inserted := false;
+      outcome := 'existing';
+      return;
+    elsif p_on_conflict = 'raise' then
+      raise exception using errcode = 'JM004',
+        message = format('%s: a job with key %s is already %s (job %s); enqueue with on_conflict ignore or replace to reuse it',
+                         v_task, to_jsonb(p_job_key)::text, v_existing.status, v_existing.id),
+        detail = jsonb_build_object('job_id', v_existing.id::text, 'status', v_existing.status,
+                                    'job_key', p_job_key, 'task', v_task)::text;
+    elsif v_existing.status = 'waiting' then
+      update :schema.jobs j
+         set arguments = v_arguments, priority = p_priority, run_at = coalesce(p_run_at, now()),
+             process_units = v_units, max_attempts = v_max, attempts = 0, error = null,
+             waiting_for = null, dependency_requeues = 0,
+             message = 'replaced by a new enqueue with the same key'
+       where j.id = v_existing.id;
+      insert into :schema.job_events (job_id, status, message)
+      values (v_existing.id, 'waiting', 'replaced by a new enqueue with the same key');
+      perform pg_notify(:channel_literal, '');
+      job_id := v_existing.id;
+      inserted := false;
+      outcome := 'replaced';
+      return;
+    else
+      -- Running: it cannot take new arguments. It finishes as it is, without retries, and
+      -- the key passes to a new job with the new request.
+      update :schema.jobs j
+         set job_key = null, max_attempts = least(j.max_attempts, j.attempts)
+       where j.id = v_existing.id;
+      outcome := 'superseded';
+    end if;
+  end loop;
+end;
+$$;
+
 -- The fast path's check of one task's arguments, as a SQL boolean over `s.a` (the given
 -- arguments object), and the task's defaults. Conservative: true only for arguments that
 -- prepare_arguments accepts unchanged but for the defaults it fills in; anything else
@@ -639,7 +751,7 @@ begin
           from checked c
          where (select v.ok from verdict v)
          order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
-        on conflict (type_key, task_key, md5(arguments::text))
+        on conflict (identity_hash)
           where status in ('waiting', 'running') and job_key is null and schedule_name is null
           do nothing
         returning id
@@ -648,7 +760,7 @@ begin
         -- or running, holds their identity. Null twin: it finished meanwhile.
         select c.ord, c.arguments,
                (select j.id from :schema.jobs j
-                 where j.type_key = c.type_key and j.task_key = c.task_key and md5(j.arguments::text) = md5(c.arguments::text)
+                 where j.identity_hash = md5(c.type_key || chr(31) || c.task_key || chr(31) || c.arguments::text)::uuid
                    and j.status in ('waiting', 'running') and j.job_key is null and j.schedule_name is null) as twin
           from checked c
          where (select v.ok from verdict v) and (select count(*) from ins) < $3
