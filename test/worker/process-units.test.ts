@@ -71,3 +71,30 @@ test('a budget that is not an integer falls back to 10,000', () => {
   expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: 'lots' })).toBe(10_000);
   expect(processUnitsFromEnvironment({})).toBe(10_000);
 });
+
+test('a claim under a binding budget takes the highest-priority jobs that fit, skipping ones too large', async () => {
+  const claim = (node: string, tasks: string[]): Promise<Array<Record<string, unknown>>> =>
+    sql(db, `select task_key, priority from S.claim_jobs('units-test', $1, 1, $2, 100, 60, $3::text[])`, [node, BUDGET, tasks]);
+  const enqueue = (jobs: Array<[string, number]>): Promise<unknown> =>
+    enqueueJobs(
+      db.pool,
+      db.schema,
+      jobs.map(([taskKey, priority]) => ({ typeKey: 'units', taskKey, priority, args: { n: 1000 + priority, ms: 0 } })),
+    );
+  // Jobs of one size: the three best that fit in 10 units.
+  await enqueue([6, 5, 4, 3, 2, 1].map((p) => ['three', p] as [string, number]));
+  expect(await claim('node-equal', ['units.three'])).toEqual([6, 5, 4].map((priority) => ({ task_key: 'three', priority })));
+  // Mixed sizes, best first: five (5 left), three (2 left), the second five does not fit, one (1 left).
+  await enqueue([
+    ['five', 19],
+    ['three', 18],
+    ['five', 17],
+    ['one', 16],
+  ]);
+  expect(await claim('node-mixed', ['units.one', 'units.three', 'units.five'])).toEqual([
+    { task_key: 'five', priority: 19 },
+    { task_key: 'three', priority: 18 },
+    { task_key: 'one', priority: 16 },
+  ]);
+  await sql(db, `delete from S.jobs where (arguments ->> 'n')::int >= 1000`);
+});

@@ -77,6 +77,32 @@ as $$
   select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
 $$;
 
+-- As in version 2 without its own `set jit = off` (claim_jobs, its caller, sets it): a SET
+-- clause made every call, once per candidate job, save and restore the setting, and kept
+-- the planner from inlining it.
+-- True when every dependency of a job is already satisfied (a matching job completed within
+-- its window), read without writing anything and without a subtransaction, so claiming a job
+-- whose dependencies are met costs little. Dependencies with "same" arithmetic are left to
+-- unmet_dependencies (false here), as arithmetic on a bad value raises there, inside a
+-- subtransaction that fails that job alone.
+create or replace function :schema.dependencies_met(p_type_key text, p_task_key text, p_arguments jsonb)
+returns boolean
+language sql stable
+as $$
+  select not exists (
+    select 1 from :schema.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key
+       and (exists (select 1 from jsonb_each(d.arguments) a
+                     where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]')
+            or not exists (
+              select 1 from :schema.jobs c
+               where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key
+                 and c.status = 'complete' and c.finished_at >= now() - d.freshness
+                 and c.arguments @> (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
+                                                                                 else p_arguments -> (a.value ->> 'parameter') end), '{}')
+                                       from jsonb_each(d.arguments) a))));
+$$;
+
 -- As in version 2, finding a waiting dependency job through jobs_waiting_by_task and a
 -- running one among the running jobs (the lease-expiry index).
 create or replace function :schema.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer,
@@ -159,6 +185,9 @@ declare
   v_spawned   integer;
   v_ids       bigint[];
   v_special   boolean;
+  v_over      boolean;
+  v_units     integer[];
+  v_special_ids bigint[] := '{}';
   v_tasks     text[];
 begin
   perform :schema.recover_expired_leases();
@@ -180,8 +209,9 @@ begin
   -- handles them one by one (the rows locked here are ours, so it sees them again). When
   -- none of the tasks can fan out or has dependencies, no job is looked at for either.
   if not v_special then
-    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available
-      into v_ids, v_special
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), false, coalesce(sum(c.process_units), 0) > v_available,
+           array[min(c.process_units), max(c.process_units)]
+      into v_ids, v_special, v_over, v_units
       from (select j.id, j.priority, j.process_units
               from :schema.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
@@ -192,26 +222,56 @@ begin
              limit p_limit
                for update of j skip locked) c;
   else
+    -- Which candidates fan out or have a dependency not met, decided for the whole batch:
+    -- each distinct dependency (task, window, arguments) is looked up once, however many
+    -- candidates need it. Dependencies with "same" arithmetic are left to unmet_dependencies.
+    with cand as materialized (
+      select j.id, j.priority, j.process_units, j.type_key, j.task_key, j.arguments, t.write_all
+        from :schema.jobs j
+        join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+       where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
+         and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
+         and (j.waiting_for is null or not exists (
+                select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+       order by j.priority desc, j.id
+       limit p_limit
+         for update of j skip locked
+    ), needs as (
+      select c.id, d.depends_on_type_key as type_key, d.depends_on_task_key as task_key, d.freshness,
+             exists (select 1 from jsonb_each(d.arguments) a
+                      where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]') as arithmetic,
+             (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
+                                                            else c.arguments -> (a.value ->> 'parameter') end), '{}')
+                from jsonb_each(d.arguments) a) as arguments
+        from cand c
+        join :schema.task_dependencies d on d.type_key = c.type_key and d.task_key = c.task_key
+    ), met as (
+      select n.type_key, n.task_key, n.freshness, n.arguments
+        from (select distinct e.type_key, e.task_key, e.freshness, e.arguments from needs e where not e.arithmetic) n
+       where exists (select 1 from :schema.jobs x
+                      where x.type_key = n.type_key and x.task_key = n.task_key
+                        and x.status = 'complete' and x.finished_at >= now() - n.freshness
+                        and x.arguments @> n.arguments)
+    ), unmet as (
+      select n.id from needs n
+       where n.arithmetic
+          or not exists (select 1 from met m where m.type_key = n.type_key and m.task_key = n.task_key
+                                                and m.freshness = n.freshness and m.arguments = n.arguments)
+    )
     select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
-           coalesce(bool_or(c.special), false) or coalesce(sum(c.process_units), 0) > v_available
-      into v_ids, v_special
-      from (select j.id, j.priority, j.process_units,
-                   (cardinality(t.write_all) > 0
-                      and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb))
-                   or (exists (select 1 from :schema.task_dependencies d where d.type_key = j.type_key and d.task_key = j.task_key)
-                       and not :schema.dependencies_met(j.type_key, j.task_key, j.arguments)) as special
-              from :schema.jobs j
-              join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-             where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-               and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
-               and (j.waiting_for is null or not exists (
-                      select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
-             order by j.priority desc, j.id
-             limit p_limit
-               for update of j skip locked) c;
+           coalesce(array_agg(c.id) filter (where c.fans_out or c.id in (select u.id from unmet u)), '{}'),
+           coalesce(sum(c.process_units), 0) > v_available, array[min(c.process_units), max(c.process_units)]
+      into v_ids, v_special_ids, v_over, v_units
+      from (select c.*, cardinality(c.write_all) > 0
+                        and exists (select 1 from unnest(c.write_all) w where c.arguments -> w = '"ALL"'::jsonb) as fans_out
+              from cand c) c;
+    v_special := cardinality(v_special_ids) > 0;
   end if;
-  if not v_special then
+  if not v_special and not v_over then
     v_run := v_ids;
+  elsif not v_special and v_units[1] = v_units[2] then
+    -- Plain jobs of equal units and a budget that binds: the first that fit, in claim order.
+    v_run := v_ids[1 : v_available / v_units[1]];
   else
   for v_job in
     select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
@@ -230,7 +290,10 @@ begin
      limit p_limit
      for update of j skip locked
   loop
-    if v_job.fans_out or (v_job.has_deps and not :schema.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)) then
+    -- Judged above for the batch; a job that was not a candidate then is judged here.
+    if v_job.id = any (v_special_ids)
+       or (not v_job.id = any (v_ids)
+           and (v_job.fans_out or (v_job.has_deps and not :schema.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)))) then
       v_action := null;
       v_spawned := 0;
       -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
