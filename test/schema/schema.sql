@@ -316,6 +316,7 @@ CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p
  SET jit TO 'off'
  SET enable_sort TO 'off'
  SET enable_seqscan TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 declare
   v_available integer;
