@@ -50,11 +50,17 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
   };
   filterValues(filters); // validates before any query
   try {
+    // A task no longer registered is known while it has jobs: looked for as waiting, running
+    // and finished jobs, each through its own index, not by reading the whole table.
+    const s = quoteSchema(schema);
     const { rows } = await db.query<{ at: Date; known: boolean }>(
       `select now() as at,
               $1::text is null
-              or exists (select 1 from ${quoteSchema(schema)}.tasks t where t.type_key = $1 and t.task_key = $2::text)
-              or exists (select 1 from ${quoteSchema(schema)}.jobs j where j.type_key = $1 and j.task_key = $2::text) as known`,
+              or exists (select 1 from ${s}.tasks t where t.type_key = $1 and t.task_key = $2::text)
+              or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2::text and j.status = 'waiting')
+              or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2::text and j.status = 'running')
+              or exists (select 1 from ${s}.jobs j
+                          where j.type_key = $1 and j.task_key = $2::text and j.finished_at is not null) as known`,
       [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null],
     );
     const { at, known } = rows[0]!;
