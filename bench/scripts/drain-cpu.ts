@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { JobMaster, Worker } from 'jobmaster';
 import { onBenchJob } from '../src/bench-tasks.js';
+import { quiet } from '../src/systems/system.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = 'bench_drain_cpu';
@@ -47,7 +48,6 @@ for (let i = 0; i < jobs; i += 1000) {
 
 let count = 0;
 onBenchJob(() => void count++);
-const quiet = { info() {}, warn() {}, error() {} };
 const worker = new Worker({ databaseUrl: url, schema, node: 'drain-cpu', untilEmpty: true, logger: quiet });
 const session = profileFile ? new Session() : undefined;
 if (session) {
