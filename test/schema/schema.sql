@@ -510,6 +510,41 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.complete_jobs(p_worker_id text, p_ids bigint[], p_results jsonb)
+ RETURNS SETOF bigint
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+ SET enable_seqscan TO 'off'
+AS $function$
+declare
+  v_done  bigint[];
+  v_tasks text[];
+begin
+  if jsonb_typeof(p_results) is distinct from 'array' or jsonb_array_length(p_results) <> coalesce(cardinality(p_ids), 0) then
+    raise exception using errcode = 'JM002', message = 'complete_jobs expects one result per job id, as a JSON array in the same order';
+  end if;
+  with done as (
+    update jobmaster.jobs j
+       set status = 'complete', finished_at = now(), result = p_results -> (r.ord::integer - 1),
+           lease_expires_at = null, message = null
+      from unnest(p_ids) with ordinality r(id, ord)
+     where j.id = r.id and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id, j.type_key, j.task_key
+  )
+  select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;
+  -- Dependents of these jobs may now be claimable: wake idle workers. Jobs wait only for
+  -- jobs of tasks some task depends on (a dependency removed by a later deploy leaves its
+  -- waiting dependents to the workers' poll).
+  if v_done is not null
+     and exists (select 1 from jobmaster.task_dependencies d
+                  where (d.depends_on_type_key || '.' || d.depends_on_task_key) = any (v_tasks))
+     and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
+    perform pg_notify('jm:jobmaster', '');
+  end if;
+  return query select unnest(coalesce(v_done, '{}'));
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.complete_jobs(p_worker_id text, p_results jsonb)
  RETURNS SETOF bigint
  LANGUAGE plpgsql

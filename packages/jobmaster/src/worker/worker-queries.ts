@@ -44,7 +44,7 @@ interface ClaimRow {
 }
 
 /**
- * The worker's side of the SQL in migration 0002: one method per function, each a single
+ * The worker's side of the SQL in migrations 0002, 0005 and 0006: one method per function, each a single
  * round trip whatever the number of jobs. Job ids stay strings (bigint).
  */
 export class WorkerQueries {
@@ -112,12 +112,17 @@ export class WorkerQueries {
   }
 
   /**
-   * Completes jobs; `results` maps id to the result already serialised as JSON text, so it is
-   * spliced into the payload without parsing it again. Returns the ids completed.
+   * Completes jobs; each result is already serialised as JSON text, so it is spliced into
+   * the payload without parsing it again. Returns the ids completed.
    */
   async complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
-    const payload = `[${results.map((r) => `{"id":${r.id},"result":${r.json}}`).join(',')}]`;
-    const { rows } = await this.db.query<{ id: string }>(`select id from ${this.#s}.complete_jobs($1, $2::jsonb) id`, [workerId, payload]);
+    const ids = `{${results.map((r) => r.id).join(',')}}`;
+    const payload = `[${results.map((r) => r.json).join(',')}]`;
+    const { rows } = await this.db.query<{ id: string }>(`select id from ${this.#s}.complete_jobs($1, $2::bigint[], $3::jsonb) id`, [
+      workerId,
+      ids,
+      payload,
+    ]);
     return new Set(rows.map((r) => String(r.id)));
   }
 
