@@ -1,5 +1,5 @@
 // How far ahead a worker claims: only what it would start within the next 50 ms at the pace
-// of its recent jobs, never more than a claim batch.
+// of its recent jobs, never more than a claim batch per claim in flight.
 import { expect, test } from 'vitest';
 import { ClaimedQueue } from '../../packages/jobmaster/src/worker/claimed-queue.js';
 import type { ClaimedJob } from '../../packages/jobmaster/src/worker/worker-events.js';
@@ -47,6 +47,23 @@ test('no claim while the queue can fill the free slots and holds more than half 
   for (let i = 0; i < 20; i++) queue.take();
   expect(queue.size).toBe(40);
   expect(queue.wanted(10)).toBe(70); // back up to free slots + target
+});
+
+test('a second claim in flight counts what the first asked for, and may raise the target to two batches', () => {
+  const queue = new ClaimedQueue(10, 1000);
+  queue.recordDuration(0.01); // target: a full batch per claim
+  expect(queue.wanted(10, 0, 1)).toBe(1000);
+  // The first claim of 1,000 is on its way: with one claim the target is already met.
+  expect(queue.wanted(10, 1000, 1)).toBe(0);
+  expect(queue.wanted(10, 1000, 2)).toBe(1000);
+  // Both on their way: nothing more until they return and the queue drains below half.
+  expect(queue.wanted(10, 2000, 2)).toBe(0);
+  queue.push(Array.from({ length: 900 }, (_, i) => job(i)));
+  expect(queue.wanted(10, 1000, 2)).toBe(0);
+  // Slow jobs: a second claim changes nothing.
+  const slow = new ClaimedQueue(10, 1000);
+  slow.recordDuration(1000);
+  expect(slow.ahead(2)).toBe(0);
 });
 
 test('jobs leave the queue in claim order, and lost or cancelled ones can be taken out', () => {

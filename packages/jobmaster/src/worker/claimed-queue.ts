@@ -8,9 +8,10 @@ export const CLAIM_AHEAD_MS = 50;
  * the next jobs are at hand when slots free up, instead of paying a claim round trip per
  * handful of jobs. How far ahead follows the pace of recent jobs: only what the worker would
  * start within {@link CLAIM_AHEAD_MS}, so slow jobs are never held back from other workers
- * (one-second jobs: nothing ahead; no-op jobs: a full claim batch). Queued jobs are
- * 'running' in the database (their units count against the node's budget and their leases
- * are renewed); at shutdown they are given back without counting an attempt.
+ * (one-second jobs: nothing ahead; no-op jobs: a full claim batch, two while a second claim
+ * is in flight). Queued jobs are 'running' in the database (their units count against the
+ * node's budget and their leases are renewed); at shutdown they are given back without
+ * counting an attempt.
  */
 export class ClaimedQueue {
   #jobs: ClaimedJob[] = [];
@@ -70,22 +71,28 @@ export class ClaimedQueue {
     this.#averageMs = Number.isNaN(this.#averageMs) ? ms : this.#averageMs * 0.9 + ms * 0.1;
   }
 
-  /** Jobs to hold beyond the free slots at the recent pace (0 before any job has finished). */
-  ahead(): number {
+  /**
+   * Jobs to hold beyond the free slots at the recent pace (0 before any job has finished):
+   * at most a batch per claim in flight.
+   */
+  ahead(claims = 1): number {
     if (Number.isNaN(this.#averageMs)) return 0;
     const perWindow = (this.concurrency * CLAIM_AHEAD_MS) / Math.max(this.#averageMs, 0.01);
-    return Math.min(this.maxBatch, Math.floor(perWindow));
+    return Math.min(this.maxBatch * claims, Math.floor(perWindow));
   }
 
   /**
-   * How many jobs to claim now with `free` slots open: enough to fill them and restore the
-   * claim-ahead, at most a batch; 0 while the queue still holds more than half its target.
+   * How many jobs to claim now with `free` slots open and `inFlight` jobs already asked for
+   * by claims on their way (this one making `claims` of them): enough to fill the slots and
+   * restore the claim-ahead, at most a batch; 0 while the queue and those claims still hold
+   * more than half the target.
    */
-  wanted(free: number): number {
-    const ahead = this.ahead();
-    const want = Math.min(this.maxBatch, free + ahead - this.size);
+  wanted(free: number, inFlight = 0, claims = 1): number {
+    const ahead = this.ahead(claims);
+    const held = this.size + inFlight;
+    const want = Math.min(this.maxBatch, free + ahead - held);
     if (want <= 0) return 0;
-    if (free <= this.size && this.size > ahead / 2) return 0;
+    if (free <= held && held > ahead / 2) return 0;
     return want;
   }
 }

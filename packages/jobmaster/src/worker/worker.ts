@@ -22,6 +22,8 @@ import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-
 import { WakeSignal } from './wake-signal.js';
 
 const TOO_LARGE_CHECK_MS = 60_000;
+/** At most this many claims in flight (see `#claims`). */
+const MAX_CLAIMS_IN_FLIGHT = 2;
 
 /**
  * Runs jobs from a JobMaster schema: claims them in batches (`claim_jobs`, under the node's
@@ -63,8 +65,16 @@ export class Worker {
   /** Fires due cron schedules about every second and on each tick (long-running mode). */
   #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
-  /** The claim in flight, if any: claims run beside the jobs, one at a time. */
-  #claiming: Promise<void> | null = null;
+  /**
+   * Claims in flight: they run beside the jobs, one at a time, or two while a backlog keeps
+   * returning full batches (the second waits in PostgreSQL for the node lock and starts the
+   * moment the first commits, instead of a round trip later).
+   */
+  readonly #claims = new Set<Promise<void>>();
+  /** Jobs asked for by the claims in flight. */
+  #claimsWant = 0;
+  /** The last claim returned every job it asked for: there is probably more. */
+  #backlog = false;
   #claimFailure: unknown = null;
   #claimErrors = 0;
   #nextClaimAt = 0;
@@ -217,19 +227,26 @@ export class Worker {
         await this.#checkTooLarge();
       }
       this.#startQueued();
-      if (this.#claiming === null && !this.#idle && performance.now() >= this.#nextClaimAt) {
+      const inFlight = this.#claims.size;
+      if ((inFlight === 0 || (inFlight < MAX_CLAIMS_IN_FLIGHT && this.#backlog)) && !this.#idle && performance.now() >= this.#nextClaimAt) {
         const free = o.concurrency - this.#running.size;
         // Jobs of one unit or more cannot outnumber the budget: asking for more only locks rows in vain.
-        const want = Math.min(this.#queue.wanted(free), Math.max(free, o.processUnits));
-        if (want > 0) {
-          this.#claiming = this.#claim(want).finally(() => {
-            this.#claiming = null;
+        const want = Math.min(this.#queue.wanted(free, this.#claimsWant, inFlight + 1), Math.max(free, o.processUnits));
+        // A second claim only for a full batch: small ones would just add round trips.
+        if (want > 0 && (inFlight === 0 || want >= o.claimBatchSize)) {
+          this.#claimsWant += want;
+          const claim = this.#claim(want).finally(() => {
+            this.#claims.delete(claim);
+            this.#claimsWant -= want;
             // Look again at once unless the claim found nothing (a drain then checks whether it is done).
             if (!this.#idle || o.untilEmpty) this.#wake.wake();
           });
+          this.#claims.add(claim);
+          // A second claim may go out at once: look again without waiting for a wake-up.
+          if (inFlight === 0 && this.#backlog) continue;
         }
       }
-      if (o.untilEmpty && this.#idle && this.#claiming === null && this.#queue.size === 0 && this.#running.size === 0) {
+      if (o.untilEmpty && this.#idle && this.#claims.size === 0 && this.#queue.size === 0 && this.#running.size === 0) {
         await this.#writer.idle();
         // Outcomes written since the last claim may have released dependents or process units.
         if (this.#recorded === this.#idleSince) break;
@@ -254,6 +271,7 @@ export class Worker {
       this.#claimErrors = 0;
     } catch (error) {
       // A cron drain reports the failure; a long-running worker waits for the database to return.
+      this.#backlog = false;
       if (o.untilEmpty || isSchemaError(error)) this.#claimFailure = error;
       else {
         this.#claimErrors++;
@@ -265,6 +283,7 @@ export class Worker {
       this.#wake.wake();
       return;
     }
+    this.#backlog = claimed.run.length + claimed.handled.length >= limit;
     this.#handled(claimed);
     this.#queue.push(claimed.run);
     this.#startQueued();
@@ -388,7 +407,7 @@ export class Worker {
     await this.#ticker?.stop();
     await this.#listener?.stop().catch(() => {});
     this.#wake.cancelTimedWake();
-    await this.#claiming;
+    await Promise.all(this.#claims);
     // Claimed ahead but never started: back to the queue at once, without counting an attempt.
     await this.#releaseQueued(this.#queue.takeAll());
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
