@@ -541,7 +541,9 @@ begin
      and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify('jm:jobmaster', '');
   end if;
-  return query select unnest(coalesce(v_done, '{}'));
+  if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
+    return query select unnest(p_ids) except select unnest(v_done);
+  end if;
 end;
 $function$;
 

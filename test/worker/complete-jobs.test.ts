@@ -2,14 +2,19 @@
 // as a JSON array in the same order, and a wake-up for idle workers when a completed job
 // had dependents waiting for it.
 import { join } from 'node:path';
+import { enqueueJobs, loadTaskModules, registry, Worker, type WorkerEvent } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
+import { REPO_ROOT } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { EXAMPLE_TASKS, deployTasks, job, sql, tempDir } from './worker-harness.js';
+import { EXAMPLE_TASKS, WORKER_FIXTURES, deployTasks, job, sql, tempDir, waitFor } from './worker-harness.js';
 
 const db = useTestDatabase('wcomplete');
 const dir = tempDir();
 
-beforeAll(async () => deployTasks(db, EXAMPLE_TASKS));
+beforeAll(async () => {
+  await deployTasks(db, [...EXAMPLE_TASKS, ...WORKER_FIXTURES]);
+  await loadTaskModules(['test/fixtures/worker/units.ts'], { cwd: REPO_ROOT });
+});
 
 async function enqueue(taskKey: string, args: object): Promise<string> {
   const [row] = await sql(db, `select job_id from S.enqueue('nice_tasks', $1, 0, $2)`, [taskKey, JSON.stringify(args)]);
@@ -21,7 +26,7 @@ async function claim(worker: string, tasks: string[]): Promise<Array<{ id: strin
   return sql(db, `select id::text, action, task_key from S.claim_jobs($1, 'complete-node', 1, 10000, 100, 60, $2)`, [worker, tasks]);
 }
 
-test('complete_jobs stores each result with its job, in the order given, and leaves jobs the worker does not hold alone', async () => {
+test('complete_jobs stores each result with its job, in the order given, and returns only the jobs the worker does not hold', async () => {
   const [a, b, c] = [
     await enqueue('foo', { file_path: join(dir, 'a'), number: 1 }),
     await enqueue('foo', { file_path: join(dir, 'b'), number: 2 }),
@@ -30,18 +35,18 @@ test('complete_jobs stores each result with its job, in the order given, and lea
   const claimed = await claim('worker-1', ['nice_tasks.foo']);
   expect(claimed.map((r) => r.id).sort()).toEqual([a, b, c].sort());
 
-  const done = await sql(db, `select id::text from S.complete_jobs('worker-1', $1::bigint[], $2::jsonb) id`, [
+  const notDone = await sql(db, `select id::text from S.complete_jobs('worker-1', $1::bigint[], $2::jsonb) id`, [
     [c, a],
     JSON.stringify([{ for: 'c' }, 'for a']),
   ]);
-  expect(done.map((r) => r.id).sort()).toEqual([a, c].sort());
+  expect(notDone).toEqual([]);
   expect(await job(db, a)).toMatchObject({ status: 'complete', result: 'for a', lease_expires_at: null });
   expect(await job(db, c)).toMatchObject({ status: 'complete', result: { for: 'c' } });
   expect((await job(db, b)).status).toBe('running');
 
-  // Another worker cannot complete b, and a completed job is not completed twice.
-  const stolen = await sql(db, `select id from S.complete_jobs('worker-2', $1::bigint[], '[null, null]') id`, [[b, a]]);
-  expect(stolen).toEqual([]);
+  // Another worker cannot complete b, and a completed job is not completed twice: both come back.
+  const refused = await sql(db, `select id::text from S.complete_jobs('worker-2', $1::bigint[], '[null, null]') id`, [[b, a]]);
+  expect(refused.map((r) => r.id).sort()).toEqual([a, b].sort());
   expect((await job(db, b)).status).toBe('running');
   expect((await job(db, a)).result).toBe('for a');
 });
@@ -83,4 +88,29 @@ test('completing a job that a dependent waits for notifies idle workers; complet
     await listener.query('unlisten *');
     listener.release();
   }
+});
+
+test('a worker whose job was taken from it while it ran reports the job lost and leaves it to the new holder', async () => {
+  const [enqueued] = await enqueueJobs(db.pool, db.schema, [{ typeKey: 'units', taskKey: 'one', args: { n: 1, ms: 1500 } }]);
+  const id = enqueued!.id;
+  const ends: WorkerEvent[] = [];
+  const worker = new Worker({
+    pool: db.pool,
+    schema: db.schema,
+    tasks: registry.definitions().filter((t) => t.typeKey === 'units' && t.taskKey === 'one'),
+    node: 'lost-node',
+    // No heartbeat during the job: its completion is where the worker learns it was lost.
+    leaseSeconds: 300,
+    heartbeatInterval: 100_000,
+    untilEmpty: true,
+    onEvent: (e) => void (e.type === 'job-end' && ends.push(e)),
+  });
+  const run = worker.run();
+  await waitFor('the job to start', async () => (await job(db, id)).status === 'running');
+  await sql(db, `update S.jobs set worker_id = 'another-worker' where id = $1`, [id]);
+  const summary = await run;
+
+  expect(ends).toMatchObject([{ type: 'job-end', status: 'lost', job: { id } }]);
+  expect(summary.completed).toBe(0);
+  expect(await job(db, id)).toMatchObject({ status: 'running', worker_id: 'another-worker', result: null });
 });

@@ -3,9 +3,12 @@
 -- and an object keyed by id; it also probed the waiting-for index with every completed id,
 -- one index descent per job, although jobs wait only for jobs of tasks that something
 -- depends on. Version 6 takes the ids as an array and the results as a JSON array in the
--- same order, and looks for dependents only when a completed job's task is a dependency.
+-- same order, looks for dependents only when a completed job's task is a dependency, and
+-- returns only the jobs it did not complete (usually none) instead of a row per job.
 -- complete_jobs(text, jsonb) stays for workers of version 5 until they are restarted.
 
+-- Returns the ids of p_ids it did not complete: jobs this worker no longer holds (its lease
+-- lapsed and the job went back to the queue, or another worker has it).
 create function :schema.complete_jobs(p_worker_id text, p_ids bigint[], p_results jsonb)
 returns setof bigint
 language plpgsql volatile
@@ -37,6 +40,8 @@ begin
      and exists (select 1 from :schema.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify(:channel_literal, '');
   end if;
-  return query select unnest(coalesce(v_done, '{}'));
+  if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
+    return query select unnest(p_ids) except select unnest(v_done);
+  end if;
 end;
 $$;

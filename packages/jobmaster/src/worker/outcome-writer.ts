@@ -107,12 +107,12 @@ export class OutcomeWriter {
 
   async #complete(outcomes: CompleteOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    const done = await this.queries.complete(
+    const lost = await this.queries.complete(
       this.workerId,
       outcomes.map((o) => ({ id: o.job.job.id, json: o.json })),
     );
     for (const o of outcomes)
-      this.onRecorded(done.has(o.job.job.id) ? { job: o.job, status: 'complete' } : { job: o.job, status: 'lost', message: LOST });
+      this.onRecorded(lost.has(o.job.job.id) ? { job: o.job, status: 'lost', message: LOST } : { job: o.job, status: 'complete' });
   }
 
   async #fail(outcomes: FailedOutcome[]): Promise<void> {

@@ -113,7 +113,8 @@ export class WorkerQueries {
 
   /**
    * Completes jobs; each result is already serialised as JSON text, so it is spliced into
-   * the payload without parsing it again. Returns the ids completed.
+   * the payload without parsing it again. Returns the ids it could not complete (this
+   * worker no longer holds them), usually none.
    */
   async complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
     const ids = `{${results.map((r) => r.id).join(',')}}`;
