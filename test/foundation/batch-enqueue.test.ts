@@ -1,5 +1,7 @@
 // enqueue_many validates and inserts a whole batch in one statement when it can; it must
-// accept, reject, default and deduplicate exactly as enqueue does job by job.
+// accept, reject, default and deduplicate exactly as enqueue does job by job. A batch of one
+// job goes through enqueue itself, so comparisons use batches of two (a valid filler job
+// second, its label unique).
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -21,6 +23,12 @@ async function batch(
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
+}
+
+let fillers = 0;
+/** The job in a batch of two, so the batch goes through the set-based statement. */
+async function pair(j: Job): Promise<ReturnType<typeof batch>> {
+  return batch([j, job({ ...base, label: `filler ${++fillers}` })]);
 }
 
 async function single(j: Job): Promise<{ ok: true; id: string } | { ok: false; message: string }> {
@@ -64,7 +72,7 @@ describe('a batch accepts and stores what single enqueues accept and store', () 
     ['every parameter given', job({ ...base, size: 3, tags: ['x'], meta: { a: 1 }, note: 'n' })],
   ];
   test.each(accepted)('%s', async (_name, j) => {
-    const viaBatch = await batch([j]);
+    const viaBatch = await pair(j);
     expect(viaBatch.ok).toBe(true);
     const batchId = viaBatch.ok ? viaBatch.rows[0]!.job_id : '';
     const fromBatch = await stored(batchId);
@@ -143,9 +151,29 @@ describe('identical jobs', () => {
   test('a finished twin does not block a new job', async () => {
     const first = await single(job({ ...base, label: 'done' }));
     await db.pool.query(`update ${s()}.jobs set status = 'complete', finished_at = now() where id = $1`, [first.ok && first.id]);
-    const result = await batch([job({ ...base, label: 'done' })]);
+    const result = await pair(job({ ...base, label: 'done' }));
     expect(result.ok && result.rows[0]!.inserted).toBe(true);
   });
+});
+
+test('a batch of one job is enqueued, deduplicated and refused as a single enqueue does', async () => {
+  const first = await batch([job({ ...base, label: 'solo' })]);
+  expect(first.ok && first.rows.map((r) => [r.inserted, r.outcome])).toEqual([[true, 'inserted']]);
+  const again = await batch([job({ ...base, label: 'solo' })]);
+  expect(again.ok && again.rows.map((r) => [r.job_id, r.inserted, r.outcome])).toEqual([
+    [first.ok && first.rows[0]!.job_id, false, 'identical'],
+  ]);
+  expect((await stored(first.ok ? first.rows[0]!.job_id : '')).arguments).toEqual({
+    ...base,
+    label: 'solo',
+    size: 2,
+    tags: [],
+    meta: {},
+    note: null,
+  });
+  const bad = job({ ...base, color: 'purple' });
+  expect(await batch([bad])).toEqual(await single(bad));
+  expect(await jobCount()).toBe(1);
 });
 
 test('concurrent batches of the same jobs, in opposite orders, insert each job once without deadlocking', async () => {
@@ -199,7 +227,7 @@ test('over 300 generated argument objects, a batch accepts, rejects and stores e
     const one = await single(job(args));
     const oneStored = one.ok ? (await stored(one.id)).arguments : null;
     await db.pool.query(`delete from ${s()}.jobs`);
-    const many = await batch([job(args)]);
+    const many = await pair(job(args));
     const label = JSON.stringify(args);
     expect(many.ok, label).toBe(one.ok);
     if (!one.ok || !many.ok) {

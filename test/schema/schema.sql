@@ -770,16 +770,19 @@ begin
     return;
   end if;
 
-  for v_task in
-    select t.type_key, t.task_key, c.check_sql, c.defaults
-      from (select distinct e ->> 'type_key' as type_key, e ->> 'task_key' as task_key
-              from jsonb_array_elements(p_jobs) e where jsonb_typeof(e) = 'object') d
-      join jobmaster.tasks t on t.type_key = d.type_key and t.task_key = d.task_key
-     cross join lateral jobmaster.arguments_check(t.type_key, t.task_key) c
-  loop
-    v_check := v_check || format(' when s.type_key = %L and s.task_key = %L then %s', v_task.type_key, v_task.task_key, v_task.check_sql);
-    v_fill := v_fill || format(' when s.type_key = %L and s.task_key = %L then %L::jsonb || s.a', v_task.type_key, v_task.task_key, v_task.defaults);
-  end loop;
+  -- A single job goes through enqueue (see above): v_check stays empty.
+  if v_n > 1 then
+    for v_task in
+      select t.type_key, t.task_key, c.check_sql, c.defaults
+        from (select distinct e ->> 'type_key' as type_key, e ->> 'task_key' as task_key
+                from jsonb_array_elements(p_jobs) e where jsonb_typeof(e) = 'object') d
+        join jobmaster.tasks t on t.type_key = d.type_key and t.task_key = d.task_key
+       cross join lateral jobmaster.arguments_check(t.type_key, t.task_key) c
+    loop
+      v_check := v_check || format(' when s.type_key = %L and s.task_key = %L then %s', v_task.type_key, v_task.task_key, v_task.check_sql);
+      v_fill := v_fill || format(' when s.type_key = %L and s.task_key = %L then %L::jsonb || s.a', v_task.type_key, v_task.task_key, v_task.defaults);
+    end loop;
+  end if;
 
   if v_check <> '' then
     -- Ids follow the array's order; rows go in sorted by identity (the hash first: comparing
