@@ -6,7 +6,8 @@
 -- same order, looks for dependents only when a completed job's task is a dependency, and
 -- returns only the jobs it did not complete (usually none) instead of a row per job.
 -- complete_jobs(text, jsonb) stays for workers of version 5 until they are restarted.
--- enqueue_many hands a batch of one job to enqueue instead of planning its batch statement.
+-- enqueue_many hands a batch of one job to enqueue instead of planning its batch statement,
+-- and inserts a batch without ON CONFLICT first (again with it if an identical job exists).
 
 -- Returns the ids of p_ids it did not complete: jobs this worker no longer holds (its lease
 -- lapsed and the job went back to the queue, or another worker has it).
@@ -47,10 +48,13 @@ begin
 end;
 $$;
 
--- As in version 5, with a batch of one job handed to enqueue: the set-based statement is
--- planned afresh on every call (EXECUTE), about 2 ms here, while enqueue takes about 0.3 ms
--- in a warm session (one job through enqueue_many: 2.9 -> 1.2 ms). Two or more stay
--- set-based: their rows go in sorted by identity, so concurrent batches cannot deadlock.
+-- As in version 5, with two changes.
+-- - A batch of one job goes to enqueue: the set-based statement is planned afresh on every
+--   call (EXECUTE), about 2 ms here, while enqueue takes about 0.3 ms in a warm session (one
+--   job through enqueue_many: 2.9 -> 1.2 ms). Two or more stay set-based: their rows go in
+--   sorted by identity, so concurrent batches cannot deadlock.
+-- - The set-based insert is tried without ON CONFLICT first (see below): batches of 1,000
+--   new jobs went in about 9% faster here.
 create or replace function :schema.enqueue_many(p_jobs jsonb)
 returns table (job_id bigint, inserted boolean, outcome text)
 language plpgsql volatile
@@ -62,6 +66,7 @@ declare
   v_task     record;
   v_check    text := '';
   v_fill     text := '';
+  v_head     text;
   v_ok       boolean;
   v_ids      bigint[];
   v_added    integer;
@@ -100,7 +105,8 @@ begin
     -- different orders lock them in the same order and cannot deadlock.
     v_seq := pg_get_serial_sequence(':schema.jobs', 'id')::regclass;
     v_ids := array(select nextval(v_seq) from generate_series(1, v_n));
-    execute format($sql$
+    -- The batch checked and filled in: CTEs src, checked (one row per job) and verdict.
+    v_head := format($sql$
       with src as materialized (
         select e.ord::integer as ord, e.job, e.job ->> 'type_key' as type_key, e.job ->> 'task_key' as task_key,
                case when e.job -> 'arguments' is null or e.job -> 'arguments' = 'null' then '{}'::jsonb
@@ -124,7 +130,31 @@ begin
           left join :schema.tasks t on t.type_key = s.type_key and t.task_key = s.task_key
       ), verdict as (
         select bool_and(c.ok and c.priority is not null) as ok from checked c
-      ), ins as (
+      )$sql$, v_fill, v_check);
+    -- First as a plain insert: in nearly every batch no identical job is waiting or running
+    -- or in the batch twice, and ON CONFLICT's speculative insertion costs about a fifth of
+    -- the insert. A unique violation undoes it (a subtransaction) and the batch goes in again
+    -- with ON CONFLICT, which finds the twins.
+    begin
+      execute v_head || $sql$, ins as (
+        insert into :schema.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+        overriding system value
+        select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
+               coalesce((c.job ->> 'run_at')::timestamptz, now())
+          from checked c
+         where (select v.ok from verdict v)
+         order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
+        returning 1
+      )
+      select (select v.ok from verdict v), (select count(*)::integer from ins)
+      $sql$
+      into v_ok, v_added
+      using p_jobs, v_ids;
+    exception when unique_violation then
+      v_ok := null;
+    end;
+    if v_ok is null then
+      execute v_head || $sql$, ins as (
         insert into :schema.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
         overriding system value
         select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
@@ -151,9 +181,10 @@ begin
              (select array_agg(k.ord order by k.ord) from skipped k),
              (select array_agg(k.twin order by k.ord) from skipped k),
              (select array_agg(k.arguments order by k.ord) from skipped k)
-    $sql$, v_fill, v_check)
-    into v_ok, v_added, v_dup_ords, v_twins, v_args
-    using p_jobs, v_ids, v_n;
+      $sql$
+      into v_ok, v_added, v_dup_ords, v_twins, v_args
+      using p_jobs, v_ids, v_n;
+    end if;
   end if;
 
   if coalesce(v_ok, false) then
