@@ -1,6 +1,7 @@
 // A worker draining a backlog keeps a second claim in flight behind the first. Three such
 // workers on one node, each with its own connections, race for the same jobs: every job
-// still runs exactly once and the node's budget is never exceeded.
+// still runs exactly once and the node's budget is never exceeded. A budget that one batch
+// fills gets no second claim, which could only come back empty.
 import { enqueueJobs, loadTaskModules, registry, Worker } from 'jobmaster';
 import pg from 'pg';
 import { beforeAll, expect, test } from 'vitest';
@@ -85,4 +86,29 @@ test('workers with two claims in flight run every job exactly once and never exc
   expect(Math.max(...pools.map((p) => p.mostClaims()))).toBe(2);
   const counts = await sql(db, `select status, count(*)::int as n from S.jobs where task_key = 'one' group by status`);
   expect(counts).toEqual([{ status: 'complete', n: JOBS }]);
+});
+
+test('a worker whose budget one batch fills keeps a single claim in flight', async () => {
+  await enqueueJobs(
+    db.pool,
+    db.schema,
+    Array.from({ length: 300 }, (_, n) => ({ typeKey: 'units', taskKey: 'one', args: { n: JOBS + n, ms: 0 } })),
+  );
+  const { pool, mostClaims } = countingPool();
+  try {
+    const summary = await new Worker({
+      pool,
+      schema: db.schema,
+      tasks: registry.definitions().filter((t) => t.typeKey === 'units' && t.taskKey === 'one'),
+      node: 'small-node',
+      processUnits: 10,
+      concurrency: 4,
+      claimBatchSize: 10,
+      untilEmpty: true,
+    }).run();
+    expect(summary.completed).toBe(300);
+  } finally {
+    await pool.end();
+  }
+  expect(mostClaims()).toBe(1);
 });

@@ -232,8 +232,10 @@ export class Worker {
         const free = o.concurrency - this.#running.size;
         // Jobs of one unit or more cannot outnumber the budget: asking for more only locks rows in vain.
         const want = Math.min(this.#queue.wanted(free, this.#claimsWant, inFlight + 1), Math.max(free, o.processUnits));
-        // A second claim only for a full batch: small ones would just add round trips.
-        if (want > 0 && (inFlight === 0 || want >= o.claimBatchSize)) {
+        // A second claim only for a full batch the budget could still hold (jobs take a unit
+        // or more): small or doomed ones would just add round trips.
+        const held = this.#running.size + this.#queue.size + this.#claimsWant;
+        if (want > 0 && (inFlight === 0 || (want >= o.claimBatchSize && held + want <= o.processUnits))) {
           this.#claimsWant += want;
           const claim = this.#claim(want).finally(() => {
             this.#claims.delete(claim);
