@@ -753,6 +753,7 @@ declare
   v_check    text := '';
   v_fill     text := '';
   v_head     text;
+  v_insert   text;
   v_ok       boolean;
   v_ids      bigint[];
   v_added    integer;
@@ -817,19 +818,21 @@ begin
       ), verdict as (
         select bool_and(c.ok and c.priority is not null) as ok from checked c
       )$sql$, v_fill, v_check);
-    -- First as a plain insert: in nearly every batch no identical job is waiting or running
-    -- or in the batch twice, and ON CONFLICT's speculative insertion costs about a fifth of
-    -- the insert. A unique violation undoes it (a subtransaction) and the batch goes in again
-    -- with ON CONFLICT, which finds the twins.
-    begin
-      execute v_head || $sql$, ins as (
+    -- The batch's insert, in identity order, up to its ON CONFLICT and RETURNING clauses.
+    v_insert := $sql$, ins as (
         insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
         overriding system value
         select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
                coalesce((c.job ->> 'run_at')::timestamptz, now())
           from checked c
          where (select v.ok from verdict v)
-         order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
+         order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord$sql$;
+    -- First as a plain insert: in nearly every batch no identical job is waiting or running
+    -- or in the batch twice, and ON CONFLICT's speculative insertion costs about a fifth of
+    -- the insert. A unique violation undoes it (a subtransaction) and the batch goes in again
+    -- with ON CONFLICT, which finds the twins.
+    begin
+      execute v_head || v_insert || $sql$
         returning 1
       )
       select (select v.ok from verdict v), (select count(*)::integer from ins)
@@ -840,14 +843,7 @@ begin
       v_ok := null;
     end;
     if v_ok is null then
-      execute v_head || $sql$, ins as (
-        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
-        overriding system value
-        select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
-               coalesce((c.job ->> 'run_at')::timestamptz, now())
-          from checked c
-         where (select v.ok from verdict v)
-         order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord
+      execute v_head || v_insert || $sql$
         on conflict (identity_hash)
           where status in ('waiting', 'running') and job_key is null and schedule_name is null
           do nothing
