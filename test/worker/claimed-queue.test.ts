@@ -66,6 +66,34 @@ test('a second claim in flight counts what the first asked for, and may raise th
   expect(slow.ahead(2)).toBe(0);
 });
 
+test('nextClaim: one claim when none is in flight, never more than the budget could hold', () => {
+  const queue = new ClaimedQueue(10, 1000);
+  queue.recordDuration(0.01);
+  const idle = { free: 10, running: 0, budget: 10_000, claims: 0, claimsWant: 0, backlog: false };
+  expect(queue.nextClaim(idle)).toBe(1000);
+  expect(queue.nextClaim({ ...idle, budget: 300 })).toBe(300);
+  // Slow jobs: the free slots only.
+  const slow = new ClaimedQueue(10, 1000);
+  slow.recordDuration(1000);
+  expect(slow.nextClaim({ ...idle, free: 4, running: 6 })).toBe(4);
+});
+
+test('nextClaim: a second claim only with a backlog, for a full batch the budget could hold; never a third', () => {
+  const queue = new ClaimedQueue(10, 1000);
+  queue.recordDuration(0.01);
+  const first = { free: 10, running: 0, budget: 10_000, claims: 1, claimsWant: 1000, backlog: true };
+  expect(queue.nextClaim(first)).toBe(1000);
+  // No backlog (the last claim came back short): one claim at a time.
+  expect(queue.nextClaim({ ...first, backlog: false })).toBe(0);
+  // The budget could not hold a second batch beside the first: it would come back empty.
+  expect(queue.nextClaim({ ...first, budget: 1500 })).toBe(0);
+  expect(queue.nextClaim({ ...first, budget: 2000 })).toBe(1000);
+  // Less than a full batch wanted: not worth a second round trip.
+  queue.push(Array.from({ length: 400 }, (_, i) => job(i)));
+  expect(queue.nextClaim(first)).toBe(0);
+  expect(queue.nextClaim({ ...first, claims: 2, claimsWant: 2000 })).toBe(0);
+});
+
 test('jobs leave the queue in claim order, and lost or cancelled ones can be taken out', () => {
   const queue = new ClaimedQueue(2, 10);
   queue.push([job(1), job(2), job(3)]);

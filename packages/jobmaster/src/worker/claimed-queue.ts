@@ -2,6 +2,23 @@ import type { ClaimedJob } from './worker-events.js';
 
 /** How far ahead a worker claims: the jobs it would start within this many milliseconds at its recent pace. */
 export const CLAIM_AHEAD_MS = 50;
+/** At most this many claims in flight at once. */
+export const MAX_CLAIMS_IN_FLIGHT = 2;
+
+/** What the worker knows when it considers a claim. */
+export interface ClaimState {
+  /** Slots free to start jobs. */
+  free: number;
+  /** Jobs running now. */
+  running: number;
+  /** The node's process-unit budget. */
+  budget: number;
+  /** Claims in flight, and the jobs they asked for. */
+  claims: number;
+  claimsWant: number;
+  /** The last claim came back full: there is probably more. */
+  backlog: boolean;
+}
 
 /**
  * Jobs claimed but not started yet: the worker claims a little ahead of its free slots so
@@ -94,5 +111,21 @@ export class ClaimedQueue {
     if (want <= 0) return 0;
     if (free <= held && held > ahead / 2) return 0;
     return want;
+  }
+
+  /**
+   * How many jobs to claim now, or 0. With no claim in flight: what {@link wanted} asks for,
+   * never more than the budget could hold (jobs take a unit or more; asking for more only
+   * locks rows in vain). A second claim goes out beside the first only while a backlog keeps
+   * returning full batches, for a full batch the budget could still hold: it waits in
+   * PostgreSQL for the node's lock and starts the moment the first commits, instead of a
+   * round trip later; a small or doomed one would only add a round trip.
+   */
+  nextClaim(s: ClaimState): number {
+    if (s.claims >= MAX_CLAIMS_IN_FLIGHT || (s.claims > 0 && !s.backlog)) return 0;
+    const want = Math.min(this.wanted(s.free, s.claimsWant, s.claims + 1), Math.max(s.free, s.budget));
+    if (want <= 0 || s.claims === 0) return Math.max(want, 0);
+    const held = s.running + this.size + s.claimsWant;
+    return want >= this.maxBatch && held + want <= s.budget ? want : 0;
   }
 }

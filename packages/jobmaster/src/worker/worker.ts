@@ -22,8 +22,6 @@ import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-
 import { WakeSignal } from './wake-signal.js';
 
 const TOO_LARGE_CHECK_MS = 60_000;
-/** At most this many claims in flight (see `#claims`). */
-const MAX_CLAIMS_IN_FLIGHT = 2;
 
 /**
  * Runs jobs from a JobMaster schema: claims them in batches (`claim_jobs`, under the node's
@@ -65,11 +63,7 @@ export class Worker {
   /** Fires due cron schedules about every second and on each tick (long-running mode). */
   #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
-  /**
-   * Claims in flight: they run beside the jobs, one at a time, or two while a backlog keeps
-   * returning full batches (the second waits in PostgreSQL for the node lock and starts the
-   * moment the first commits, instead of a round trip later).
-   */
+  /** Claims in flight: they run beside the jobs, at most two (see ClaimedQueue.nextClaim). */
   readonly #claims = new Set<Promise<void>>();
   /** Jobs asked for by the claims in flight. */
   #claimsWant = 0;
@@ -227,15 +221,16 @@ export class Worker {
         await this.#checkTooLarge();
       }
       this.#startQueued();
-      const inFlight = this.#claims.size;
-      if ((inFlight === 0 || (inFlight < MAX_CLAIMS_IN_FLIGHT && this.#backlog)) && !this.#idle && performance.now() >= this.#nextClaimAt) {
-        const free = o.concurrency - this.#running.size;
-        // Jobs of one unit or more cannot outnumber the budget: asking for more only locks rows in vain.
-        const want = Math.min(this.#queue.wanted(free, this.#claimsWant, inFlight + 1), Math.max(free, o.processUnits));
-        // A second claim only for a full batch the budget could still hold (jobs take a unit
-        // or more): small or doomed ones would just add round trips.
-        const held = this.#running.size + this.#queue.size + this.#claimsWant;
-        if (want > 0 && (inFlight === 0 || (want >= o.claimBatchSize && held + want <= o.processUnits))) {
+      if (!this.#idle && performance.now() >= this.#nextClaimAt) {
+        const want = this.#queue.nextClaim({
+          free: o.concurrency - this.#running.size,
+          running: this.#running.size,
+          budget: o.processUnits,
+          claims: this.#claims.size,
+          claimsWant: this.#claimsWant,
+          backlog: this.#backlog,
+        });
+        if (want > 0) {
           this.#claimsWant += want;
           const claim = this.#claim(want).finally(() => {
             this.#claims.delete(claim);
@@ -245,7 +240,7 @@ export class Worker {
           });
           this.#claims.add(claim);
           // A second claim may go out at once: look again without waiting for a wake-up.
-          if (inFlight === 0 && this.#backlog) continue;
+          if (this.#claims.size === 1 && this.#backlog) continue;
         }
       }
       if (o.untilEmpty && this.#idle && this.#claims.size === 0 && this.#queue.size === 0 && this.#running.size === 0) {
