@@ -280,12 +280,13 @@ export class Worker {
       this.#wake.wake();
       return;
     }
-    this.#backlog = claimed.run.length + claimed.handled.length >= limit;
+    const got = claimed.run.length + claimed.handled.length;
+    this.#backlog = got >= limit;
     this.#handled(claimed);
     this.#queue.push(claimed.run);
     this.#startQueued();
     // A short batch means nothing more can run now; handled jobs may have inserted jobs to run.
-    if (claimed.run.length + claimed.handled.length < limit && claimed.handled.length === 0 && this.#activity === activityBefore) {
+    if (got < limit && claimed.handled.length === 0 && this.#activity === activityBefore) {
       if (!o.untilEmpty) await this.#wakeForRunAt();
       // Idle only if nothing happened meanwhile that may have made work claimable.
       if (this.#activity === activityBefore) {
