@@ -332,26 +332,35 @@ declare
   v_over      boolean;
   v_units     integer[];
   v_special_ids bigint[] := '{}';
-  v_tasks     text[];
+  v_plain_tasks text[];
 begin
-  perform jobmaster.recover_expired_leases();
+  -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
+  -- one-job claim's time in the server. Only made when some lease has lapsed.
+  if exists (select 1 from jobmaster.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
+    perform jobmaster.recover_expired_leases();
+  end if;
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', 'jm:jobmaster', p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from jobmaster.jobs j where j.status = 'running' and j.node = p_node;
 
-  -- The worker's tasks that exist, and whether any of them can fan out or has dependencies.
-  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
-         coalesce(bool_or(cardinality(t.write_all) > 0
-                          or exists (select 1 from jobmaster.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key)),
-                  false)
-    into v_tasks, v_special
-    from jobmaster.tasks t
-   where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks);
+  -- The worker's plain tasks (no fan-out, no dependencies), and whether a job of one of its
+  -- other tasks is waiting: only then can a candidate need fan-out or a dependency check.
+  select coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where not t.special), '{}'),
+         coalesce(bool_or(t.special and exists (select 1 from jobmaster.jobs j
+                                                 where j.type_key = t.type_key and j.task_key = t.task_key
+                                                   and j.status = 'waiting')), false)
+    into v_plain_tasks, v_special
+    from (select t.type_key, t.task_key,
+                 cardinality(t.write_all) > 0
+                   or exists (select 1 from jobmaster.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
+            from jobmaster.tasks t
+           where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks)) t;
 
-  -- Fast path: lock the candidates in one statement; when none needs fan-out or has unmet
-  -- dependencies and all fit the budget, claim them all at once. Otherwise the loop below
-  -- handles them one by one (the rows locked here are ours, so it sees them again). When
-  -- none of the tasks can fan out or has dependencies, no job is looked at for either.
+  -- Fast path, when no job of a task that can fan out or has dependencies is waiting: lock
+  -- the candidates in one statement and, when all fit the budget, claim them all at once.
+  -- It takes only jobs of plain tasks, so a job of another task that arrives meanwhile waits
+  -- for the next claim rather than skipping its checks. Otherwise the loop below handles
+  -- the candidates one by one (the rows locked here are ours, so it sees them again).
   if not v_special then
     select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), false, coalesce(sum(c.process_units), 0) > v_available,
            array[min(c.process_units), max(c.process_units)]
@@ -359,7 +368,7 @@ begin
       from (select j.id, j.priority, j.process_units
               from jobmaster.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-               and (j.type_key || '.' || j.task_key) = any (v_tasks)
+               and (j.type_key || '.' || j.task_key) = any (v_plain_tasks)
                and (j.waiting_for is null or not exists (
                       select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
              order by j.priority desc, j.id

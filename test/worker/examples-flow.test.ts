@@ -115,3 +115,37 @@ test('fan-out: "ALL" over two write-all parameters yields exactly the 6 combinat
   expect(row.message).toBe('fanned out into 6 jobs (6 new)');
   expect(run.summary).toMatchObject({ fannedOut: 1, spawned: 6, ran: 6, completed: 6 });
 });
+
+test('one claim by a worker that knows every task: plain jobs run, and a fan-out job waiting among them still fans out', async () => {
+  // Rolled back, so the jobs it claims do not reach the other tests.
+  const client = await db.pool.connect();
+  const claim = async (): Promise<Array<{ task: string; action: string }>> => {
+    const { rows } = await client.query(
+      `select type_key || '.' || task_key as task, action from "${db.schema}".claim_jobs('mixed-worker', 'mixed-node', 1, 10000, 10, 60, null)
+        order by action, task`,
+    );
+    return rows;
+  };
+  try {
+    await client.query('begin');
+    const things = (n: number): string =>
+      `select "${db.schema}".enqueue('things1', 'foo', 0, '{"file_path": "/dev/null", "number": ${n}}')`;
+    // Only plain jobs waiting: the worker's fan-out and dependency tasks change nothing.
+    await client.query(things(1));
+    await client.query(things(2));
+    expect(await claim()).toEqual([
+      { task: 'things1.foo', action: 'run' },
+      { task: 'things1.foo', action: 'run' },
+    ]);
+    // A fan-out job and a plain one: the fan-out job is handled by the database, not run.
+    await client.query(`select "${db.schema}".enqueue('reports', 'extract', 0, '{"region": "ALL", "format": "csv", "year": 2027}')`);
+    await client.query(things(3));
+    expect(await claim()).toEqual([
+      { task: 'reports.extract', action: 'fanned_out' },
+      { task: 'things1.foo', action: 'run' },
+    ]);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+});
