@@ -10,6 +10,7 @@ import type { TaskDefinition } from '../registry/task-definition.js';
 import { fireDueSchedules } from '../schedule/fire-schedules.js';
 import { nextWake } from '../schedule/next-wake.js';
 import { ScheduleTicker } from '../schedule/schedule-ticker.js';
+import { ClaimStream, isSchemaError } from './claim-stream.js';
 import { ClaimedQueue } from './claimed-queue.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
@@ -63,19 +64,7 @@ export class Worker {
   /** Fires due cron schedules about every second and on each tick (long-running mode). */
   #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
-  /** Claims in flight: they run beside the jobs, at most two (see ClaimedQueue.nextClaim). */
-  readonly #claims = new Set<Promise<void>>();
-  /** Jobs asked for by the claims in flight. */
-  #claimsWant = 0;
-  /** The last claim returned every job it asked for: there is probably more. */
-  #backlog = false;
-  #claimFailure: unknown = null;
-  #claimErrors = 0;
-  #nextClaimAt = 0;
-  /** The last claim found no more work: wait for a wake-up before claiming again. */
-  #idle = false;
-  /** `#recorded` when that claim was sent (a drain ends once no outcome was written since). */
-  #idleSince = 0;
+  readonly #claims: ClaimStream;
   /** Counts notifications, job ends, outcomes and heartbeats: a claim that ran meanwhile is not the last word. */
   #activity = 0;
 
@@ -125,6 +114,12 @@ export class Worker {
       (sent, held) => this.#afterHeartbeat(sent, held),
       (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
     );
+    this.#claims = new ClaimStream(this.#queries, this.#who, this.#queue, this.#wake, o, {
+      accept: (claimed) => this.#accept(claimed),
+      activity: () => this.#activity,
+      recorded: () => this.#recorded,
+      runAtDelayMs: async () => (await nextWake(this.#pool, o.schema, this.#who.tasks)).runAtDelayMs,
+    });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     if (options.signal?.aborted) this.#stopping = true;
   }
@@ -215,95 +210,36 @@ export class Worker {
     const o = this.options;
     let lastTooLargeCheck = -Infinity;
     while (!this.#stopping) {
-      if (this.#claimFailure !== null) throw this.#claimFailure;
+      this.#claims.throwIfFailed();
       if (!o.untilEmpty && performance.now() - lastTooLargeCheck > TOO_LARGE_CHECK_MS) {
         lastTooLargeCheck = performance.now();
         await this.#checkTooLarge();
       }
       this.#startQueued();
-      if (!this.#idle && performance.now() >= this.#nextClaimAt) {
-        const want = this.#queue.nextClaim({
-          free: o.concurrency - this.#running.size,
-          running: this.#running.size,
-          budget: o.processUnits,
-          claims: this.#claims.size,
-          claimsWant: this.#claimsWant,
-          backlog: this.#backlog,
-        });
-        if (want > 0) {
-          this.#claimsWant += want;
-          const claim = this.#claim(want).finally(() => {
-            this.#claims.delete(claim);
-            this.#claimsWant -= want;
-            // Look again at once unless the claim found nothing (a drain then checks whether it is done).
-            if (!this.#idle || o.untilEmpty) this.#wake.wake();
-          });
-          this.#claims.add(claim);
-          // A second claim may go out at once: look again without waiting for a wake-up.
-          if (this.#claims.size === 1 && this.#backlog) continue;
-        }
-      }
-      if (o.untilEmpty && this.#idle && this.#claims.size === 0 && this.#queue.size === 0 && this.#running.size === 0) {
+      // A second claim may go out at once: look again without waiting for a wake-up.
+      if (this.#claims.next(this.#running.size)) continue;
+      if (o.untilEmpty && this.#claims.idle && this.#claims.inFlight === 0 && this.#queue.size === 0 && this.#running.size === 0) {
         await this.#writer.idle();
         // Outcomes written since the last claim may have released dependents or process units.
-        if (this.#recorded === this.#idleSince) break;
-        this.#idle = false;
+        if (this.#recorded === this.#claims.idleSince) break;
+        this.#claims.resume();
         continue;
       }
       await this.#wake.wait(o.pollInterval);
       // Woken by a notification, a job ending, a useful claim or the poll interval: look again
       // (a drain only once an outcome was written since the claim that found nothing).
-      if (!o.untilEmpty || this.#recorded !== this.#idleSince) this.#idle = false;
+      if (!o.untilEmpty || this.#recorded !== this.#claims.idleSince) this.#claims.resume();
     }
   }
 
-  /** One claim round trip; its jobs join the queue and start as slots allow. */
-  async #claim(limit: number): Promise<void> {
-    const o = this.options;
-    const recordedBefore = this.#recorded;
-    const activityBefore = this.#activity;
-    let claimed: ClaimResult;
-    try {
-      claimed = await this.#queries.claim(this.#who, limit);
-      this.#claimErrors = 0;
-    } catch (error) {
-      // A cron drain reports the failure; a long-running worker waits for the database to return.
-      this.#backlog = false;
-      if (o.untilEmpty || isSchemaError(error)) this.#claimFailure = error;
-      else {
-        this.#claimErrors++;
-        o.logger.warn(`jobmaster worker: claiming jobs failed, retrying: ${(error as Error).message}`);
-        const backoff = Math.min(500 * 2 ** this.#claimErrors, 30_000);
-        this.#nextClaimAt = performance.now() + backoff;
-        this.#wake.wakeAt(Date.now() + backoff);
-      }
-      this.#wake.wake();
-      return;
+  /** A claim's jobs: those to run join the queue and start as slots allow; those the database handled are counted. */
+  #accept(claimed: ClaimResult): void {
+    for (const h of claimed.handled) {
+      countHandled(this.#summary, h.action, h.spawned);
+      this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
     }
-    const got = claimed.run.length + claimed.handled.length;
-    this.#backlog = got >= limit;
-    this.#handled(claimed);
     this.#queue.push(claimed.run);
     this.#startQueued();
-    // A short batch means nothing more can run now; handled jobs may have inserted jobs to run.
-    if (got < limit && claimed.handled.length === 0 && this.#activity === activityBefore) {
-      if (!o.untilEmpty) await this.#wakeForRunAt();
-      // Idle only if nothing happened meanwhile that may have made work claimable.
-      if (this.#activity === activityBefore) {
-        this.#idle = true;
-        this.#idleSince = recordedBefore;
-      }
-    }
-  }
-
-  /** Sets a timer for the earliest future run-at among our tasks, so an idle worker starts it on time, not on the poll. */
-  async #wakeForRunAt(): Promise<void> {
-    try {
-      const { runAtDelayMs } = await nextWake(this.#pool, this.options.schema, this.#who.tasks);
-      if (runAtDelayMs !== null) this.#wake.wakeAt(Date.now() + runAtDelayMs);
-    } catch {
-      // The poll still comes; claiming reports a lasting database failure.
-    }
   }
 
   /** Something happened that may make work claimable (a NOTIFY, a job ending, an outcome written, a heartbeat). */
@@ -320,13 +256,6 @@ export class Worker {
       this.#summary.ran++;
       this.#running.start(job);
       this.#onEvent({ type: 'job-start', job });
-    }
-  }
-
-  #handled(claimed: ClaimResult): void {
-    for (const h of claimed.handled) {
-      countHandled(this.#summary, h.action, h.spawned);
-      this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
     }
   }
 
@@ -405,7 +334,7 @@ export class Worker {
     await this.#ticker?.stop();
     await this.#listener?.stop().catch(() => {});
     this.#wake.cancelTimedWake();
-    await Promise.all(this.#claims);
+    await this.#claims.settled();
     // Claimed ahead but never started: back to the queue at once, without counting an attempt.
     await this.#releaseQueued(this.#queue.takeAll());
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
@@ -469,11 +398,6 @@ export class Worker {
  */
 export async function runWorker(options: WorkerOptions = {}): Promise<WorkerSummary> {
   return await new Worker(options).run();
-}
-
-function isSchemaError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return code === '3F000' || code === '42883' || code === '42P01';
 }
 
 function delay(ms: number): Promise<void> {
