@@ -41,6 +41,9 @@ beforeAll(async () => {
   await setStatus(fx, ids.baz!, 'running', { node: 'node-a', pid: 4243, units: 3 });
   await setStatus(fx, ids.complete!, 'complete');
   await setStatus(fx, ids.oldComplete!, 'complete', { finishedAgo: '3 hours' });
+  // Finished before jm status's default window (24 hours).
+  ids.ancient = await fx.enqueue('greetings', 'greet', { name: 'Ancient' });
+  await setStatus(fx, ids.ancient!, 'complete', { finishedAgo: '2 days' });
   await setStatus(fx, ids.failed!, 'failed', { message: 'greeting refused: Bob is away' });
   await fx.sql(`insert into :s.workers (worker_id, node, pid, process_units, concurrency) values ('w-a', 'node-a', 4242, 10, 4)`);
   // A worker not seen for two minutes is gone and does not count.
@@ -50,10 +53,11 @@ beforeAll(async () => {
 });
 
 describe('jm status --json', () => {
-  test('counts jobs by task and status, lists running jobs, node units and recent failures', async () => {
+  test('counts jobs by task and status (finished in the last 24 hours), lists running jobs, node units and recent failures', async () => {
     const status = await fx.jmJson<QueueStatusJson>(['status']);
     expect(status.schema).toBe(fx.db.schema);
-    expect(status.filters).toEqual({ task: null, status: null, since: null });
+    expect(status.filters).toEqual({ task: null, status: null, since: expect.any(String) });
+    expect(Math.abs(Date.now() - Date.parse(status.filters.since!) - 24 * 3_600_000)).toBeLessThan(60_000);
     expect(status.tasks).toEqual([
       {
         task: 'greetings.greet',
@@ -114,6 +118,14 @@ describe('jm status --json', () => {
     const lastHour = await fx.jmJson<QueueStatusJson>(['status', '--since', '1h']);
     expect(lastHour.totals).toEqual({ waiting: 1, running: 2, complete: 1, failed: 1, cancelled: 0, total: 5 });
     expect(lastHour.filters.since).not.toBeNull();
+
+    // --since all counts every finished job kept, however old.
+    const all = await fx.jmJson<QueueStatusJson>(['status', '--since', 'all']);
+    expect(all.filters.since).toBeNull();
+    expect(all.totals).toEqual({ waiting: 1, running: 2, complete: 3, failed: 1, cancelled: 0, total: 7 });
+    expect(all.tasks.find((t) => t.task === 'greetings.greet')).toMatchObject({ complete: 2, total: 3 });
+    const allComplete = await fx.jmJson<QueueStatusJson>(['status', '--since', 'all', '--status', 'complete', '--task', 'greetings.greet']);
+    expect(allComplete.totals).toEqual({ waiting: 0, running: 0, complete: 2, failed: 0, cancelled: 0, total: 2 });
   });
 });
 
@@ -155,7 +167,7 @@ describe('jm status as text', () => {
 describe('bad filters', () => {
   test.each([
     [['--status', 'done'], /^jm: --status must be one of waiting, running, complete, failed, cancelled, got "done"$/],
-    [['--since', 'yesterday'], /^jm: --since must be a duration such as 30s, 15m, 1h or 7d, got "yesterday"$/],
+    [['--since', 'yesterday'], /^jm: --since must be a duration such as 30s, 15m, 1h or 7d, or "all", got "yesterday"$/],
     [['--task', 'things1'], /^jm: --task: Task name "things1" must be written as type_key\.task_key/],
     [['--task', 'nope.nothing'], /^jm: No task nope\.nothing is registered/],
   ])('jm status %j fails with one line naming the problem', async (flags, message) => {

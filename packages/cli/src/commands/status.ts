@@ -12,16 +12,34 @@ export interface StatusOptions {
   /** `type_key.task_key` */
   task?: string;
   status?: string;
-  /** A duration such as `1h`: finished jobs only when they finished that recently. */
+  /** A duration such as `1h`: finished jobs only when they finished that recently; `all`: every one kept. (Default: 24h) */
   since?: string;
 }
+
+/**
+ * How far back `jm status` counts finished jobs unless `--since` says otherwise. Waiting and
+ * running jobs always count. A window keeps the command's cost to what happened lately
+ * (`--since all` reads the whole history).
+ */
+export const DEFAULT_STATUS_SINCE = '24h';
 
 /** `jm status`: the queue at a glance. Flags are checked before the database is touched. */
 export async function statusCommand(ctx: CliContext, options: StatusOptions): Promise<QueueStatus> {
   const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
   const status = options.status === undefined ? undefined : parseStatusFlag(options.status);
-  const since = options.since === undefined ? undefined : parseSinceFlag(options.since);
+  const since = parseStatusSince(options.since ?? DEFAULT_STATUS_SINCE);
   return await getQueueStatus(ctx.pool(), ctx.schema, { ...(task && { task }), ...(status && { status }), ...(since && { since }) });
+}
+
+/** `--since`: a duration, or `all` for no window (undefined). */
+function parseStatusSince(text: string): Date | undefined {
+  if (text.trim() === 'all') return undefined;
+  try {
+    return parseSinceFlag(text);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentsError)) throw error;
+    throw new InvalidArgumentsError(`--since must be a duration such as 30s, 15m, 1h or 7d, or "all", got ${JSON.stringify(text)}`);
+  }
 }
 
 /** `jm status JOB_ID`: one job in full. */
@@ -83,7 +101,10 @@ export function registerStatusCommand(program: Command, out: Output): void {
       .argument('[job_id]', 'show this job: arguments, result or error, related jobs and history')
       .option('--task <type.task>', 'only this task, e.g. things1.foo')
       .option('--status <status>', 'only jobs in this status: waiting, running, complete, failed or cancelled')
-      .option('--since <duration>', 'only finished jobs that finished this recently, e.g. 1h (waiting and running always show)')
+      .option(
+        '--since <duration>',
+        `count finished jobs that finished this recently, e.g. 1h or 7d, or "all" (default: ${DEFAULT_STATUS_SINCE}; waiting and running always count)`,
+      )
       .option('-w, --watch', 'redraw every second until Ctrl-C'),
   ).action(async (jobId: string | undefined, options: StatusFlags) => {
     const filters: StatusOptions = {

@@ -22,14 +22,3 @@ export function filterValues(filters: StatusFilters): [string | null, string | n
   }
   return [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null, status, filters.since?.toISOString() ?? null];
 }
-
-/**
- * The SQL condition for the filters, on table alias `j`, with the four values of
- * `filterValues` bound at $1..$4 (or from `first` on).
- */
-export function filterCondition(first = 1): string {
-  const [type, task, status, since] = [first, first + 1, first + 2, first + 3].map((n) => `$${n}`);
-  return `(${type}::text is null or (j.type_key = ${type} and j.task_key = ${task}::text))
-    and (${status}::text is null or j.status = ${status})
-    and (${since}::timestamptz is null or j.status in ('waiting', 'running') or j.finished_at >= ${since})`;
-}
