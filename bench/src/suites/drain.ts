@@ -1,3 +1,4 @@
+import { resolveWorkerOptions } from 'jobmaster';
 import { newRow, record, type Row, type Table } from '../results.js';
 import { fill, type SuiteContext } from './context.js';
 import { runDrain, type DrainSpec } from './drain-run.js';
@@ -10,10 +11,12 @@ export function drainSpecs(jobs: number): DrainSpec[] {
     await fill(producer, jobs);
     return jobs;
   };
+  const defaults = resolveWorkerOptions({});
+  const n = (value: number): string => value.toLocaleString('en-US');
   const graphilePerf = { concurrency: 24, maxPoolSize: 25, localQueueSize: 1000, completeJobBatchDelay: 0, failJobBatchDelay: 0 };
   return [
     {
-      label: 'JobMaster defaults (concurrency 10, claim batch up to 1,000, outcome batch 1,000)',
+      label: `JobMaster defaults (concurrency ${n(defaults.concurrency)}, claim batch up to ${n(defaults.claimBatchSize)}, outcome batch ${n(defaults.completeBatchSize)})`,
       system: 'jobmaster',
       settings: {},
       prepare: noop,

@@ -32,7 +32,7 @@ export interface WorkerOptions {
    * Most jobs handled per claim round trip. The worker claims its free slots plus, when jobs
    * are quick, the jobs it would start within the next 50 ms at its recent pace, up to this
    * many; those wait in memory as 'running' (their units count against the node's budget)
-   * and go back to the queue unstarted if the worker stops. (Default: 1,000)
+   * and go back to the queue unstarted if the worker stops. (Default: 2,000)
    */
   claimBatchSize?: number;
   /** Most outcomes written per round trip. (Default: 1,000) */
@@ -118,7 +118,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     node,
     processUnits: integer('processUnits', options.processUnits, processUnitsFromEnvironment(), 0),
     concurrency: integer('concurrency', options.concurrency, 10, 1),
-    claimBatchSize: integer('claimBatchSize', options.claimBatchSize, 1_000, 1),
+    claimBatchSize: integer('claimBatchSize', options.claimBatchSize, 2_000, 1),
     completeBatchSize: integer('completeBatchSize', options.completeBatchSize, 1_000, 1),
     leaseSeconds,
     heartbeatInterval: Math.min(positive('heartbeatInterval', options.heartbeatInterval, 2_000), (leaseSeconds * 1000) / 3),
