@@ -339,6 +339,19 @@ begin
   if exists (select 1 from jobmaster.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
     perform jobmaster.recover_expired_leases();
   end if;
+  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do.
+  -- Said at once, because the candidates below come from the claim-order index, which holds
+  -- every task's jobs: finding none of this worker's would read through the whole backlog
+  -- of the others (and every enqueue wakes every worker). One probe per task instead.
+  if p_tasks is not null
+     and exists (select 1 from jobmaster.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks))
+     and not exists (select 1 from jobmaster.tasks t
+                      where (t.type_key || '.' || t.task_key) = any (p_tasks)
+                        and exists (select 1 from jobmaster.jobs j
+                                     where j.type_key = t.type_key and j.task_key = t.task_key
+                                       and j.status = 'waiting' and j.run_at <= now())) then
+    return;
+  end if;
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', 'jm:jobmaster', p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from jobmaster.jobs j where j.status = 'running' and j.node = p_node;

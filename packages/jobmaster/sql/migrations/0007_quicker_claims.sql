@@ -8,6 +8,9 @@
 --   A claim of 1,000 plain jobs by a worker that also knows such tasks: 14.8 -> 13.6 ms.
 -- - Lease recovery runs only when a lease has lapsed (one index probe decides). A one-job
 --   claim, the idle worker's reply to a NOTIFY: about 0.1 ms less.
+-- - A worker that runs only some of the tasks returns at once when none of them has a job
+--   due, instead of reading the claim-order index through the other tasks' backlog: with
+--   20,000 jobs of another task waiting, 7 ms -> 0.2 ms, and it grew with that backlog.
 
 create or replace function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
@@ -41,6 +44,19 @@ begin
   -- one-job claim's time in the server. Only made when some lease has lapsed.
   if exists (select 1 from :schema.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
     perform :schema.recover_expired_leases();
+  end if;
+  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do.
+  -- Said at once, because the candidates below come from the claim-order index, which holds
+  -- every task's jobs: finding none of this worker's would read through the whole backlog
+  -- of the others (and every enqueue wakes every worker). One probe per task instead.
+  if p_tasks is not null
+     and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks))
+     and not exists (select 1 from :schema.tasks t
+                      where (t.type_key || '.' || t.task_key) = any (p_tasks)
+                        and exists (select 1 from :schema.jobs j
+                                     where j.type_key = t.type_key and j.task_key = t.task_key
+                                       and j.status = 'waiting' and j.run_at <= now())) then
+    return;
   end if;
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
