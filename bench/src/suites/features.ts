@@ -1,3 +1,4 @@
+import { resolveWorkerOptions } from 'jobmaster';
 import { type Table } from '../results.js';
 import { runWorkerChild } from '../worker-process.js';
 import { JobMasterProducer } from '../systems/jobmaster.js';
@@ -21,10 +22,11 @@ async function fillKind(producer: Producer, kind: 'dependent' | 'fan', count: nu
 export async function featuresSuite(ctx: SuiteContext): Promise<Table> {
   const jobs = ctx.options.jobs;
   const plain = 'plain drain (defaults: budget 10,000 units, concurrency 10)';
+  const claimBatch = resolveWorkerOptions({}).claimBatchSize.toLocaleString('en-US');
   const specs: DrainSpec[] = [
     { label: plain, system: 'jobmaster', settings: {}, prepare: async (p) => (await fill(p, jobs), jobs) },
     {
-      label: 'process units, budget 1,000 units (binds before the 1,000-job claim-ahead does)',
+      label: `process units, budget 1,000 units (less than one claim batch of ${claimBatch}: it binds)`,
       system: 'jobmaster',
       settings: { processUnits: 1_000 },
       prepare: async (p) => (await fill(p, jobs), jobs),
