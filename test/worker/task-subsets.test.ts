@@ -1,10 +1,13 @@
 // A worker that runs only some of the tasks (jm run --tasks a subset) shares the queue with
 // the others' backlogs: its claims must not grow with them.
+import { join } from 'node:path';
+import { enqueueJobs } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, sql } from './worker-harness.js';
+import { WORKER_FIXTURES, deployTasks, lines, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
 
 const db = useTestDatabase('wsubset');
+const dir = tempDir();
 const BACKLOG = 200_000;
 
 beforeAll(async () => {
@@ -52,22 +55,89 @@ test("a worker whose tasks have no job due answers at once, however large anothe
   expect(idleWorker.ms).toBeLessThan(Math.max(15, 5 * backlogWorker.ms));
 });
 
-test('a worker with one job due among its tasks still claims it behind the backlog', async () => {
-  const [due] = await sql(db, `select job_id from S.enqueue('units', 'three', 0, '{"n": 1, "ms": 0}')`);
+test("a worker whose tasks have jobs due claims them without reading through another task's backlog", async () => {
+  const backlogWorker = await claimMs(['units.one']);
+  const due = await sql(
+    db,
+    `select e.job_id from unnest(array[1, 2, 3]) n, S.enqueue('units', 'three', 0, jsonb_build_object('n', n, 'ms', 0)) e`,
+  );
   try {
-    const client = await db.pool.connect();
-    try {
-      await client.query('begin');
-      const { rows } = await client.query(
-        `select id::text from "${db.schema}".claim_jobs('subset-worker', 'subset-node', 1, 10000, 100, 60, $1::text[])`,
-        [['units.three', 'units.five']],
-      );
-      expect(rows).toEqual([{ id: String(due!.job_id) }]);
-      await client.query('rollback');
-    } finally {
-      client.release();
-    }
+    const worker = await claimMs(['units.three', 'units.five']);
+    expect(worker.claimed).toBe(3);
+    expect(worker.ms).toBeLessThan(Math.max(15, 5 * backlogWorker.ms));
   } finally {
-    await sql(db, `delete from S.jobs where id = $1`, [due!.job_id]);
+    await sql(db, `delete from S.jobs where id = any ($1::bigint[])`, [due.map((r) => r.job_id)]);
   }
+});
+
+test("a worker's tasks are merged in claim order: higher priority first across tasks, then oldest, up to the limit", async () => {
+  const enqueue = async (taskKey: string, n: number, priority: number): Promise<string> => {
+    const [row] = await sql(db, `select job_id from S.enqueue('units', $1, $2, jsonb_build_object('n', $3::int, 'ms', 0))`, [
+      taskKey,
+      priority,
+      n,
+    ]);
+    return String(row!.job_id);
+  };
+  const ids = [
+    await enqueue('three', 1, 1),
+    await enqueue('five', 2, 5),
+    await enqueue('three', 3, 5),
+    await enqueue('five', 4, 0),
+    await enqueue('three', 5, 9),
+  ];
+  const [low3, mid5, mid3, , top3] = ids;
+  const client = await db.pool.connect();
+  try {
+    await client.query('begin');
+    const { rows } = await client.query(
+      `select id::text, task_key, priority from "${db.schema}".claim_jobs('subset-worker', 'subset-node', 1, 10000, 4, 60, $1::text[])`,
+      [['units.three', 'units.five']],
+    );
+    expect(rows.map((r) => r.id)).toEqual([top3, mid5, mid3, low3]);
+    await client.query('rollback');
+  } finally {
+    client.release();
+    await sql(db, `delete from S.jobs where id = any ($1::bigint[])`, [ids]);
+  }
+});
+
+test("3 workers of one task on 3 nodes, racing behind another task's backlog: every job runs exactly once", async () => {
+  const file = join(dir, 'executions.txt');
+  const total = 1500;
+  // Each loads only counting.ts, so each merges its tasks' heads instead of reading the claim-order index.
+  const workers = [1, 2, 3].map((n) =>
+    startWorker(db, ['--tasks', 'test/fixtures/worker/counting.ts', '--node', `subset-node-${n}`, '--concurrency', '8']),
+  );
+  await waitFor('three registered workers', async () => {
+    const [row] = await sql(db, `select count(*)::int as n from S.workers where node like 'subset-node-%'`);
+    return row!.n === 3;
+  });
+  for (let i = 0; i < total; i += 500) {
+    await enqueueJobs(
+      db.pool,
+      db.schema,
+      Array.from({ length: 500 }, (_, k) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n: i + k } })),
+    );
+  }
+  await waitFor(
+    'every job to complete',
+    async () => {
+      const [row] = await sql(db, `select count(*)::int as n from S.jobs where task_key = 'count' and status = 'complete'`);
+      return row!.n === total;
+    },
+    60_000,
+  );
+  for (const w of workers) w.child.kill('SIGTERM');
+  for (const w of workers) {
+    const exit = await w.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+  }
+  const executions = lines(file).map((l) => Number(l.split(' ')[0]));
+  expect(executions).toHaveLength(total);
+  expect(new Set(executions).size).toBe(total);
+  expect(new Set(lines(file).map((l) => l.split(' ')[1])).size).toBeGreaterThan(1);
+  // The other task's backlog is untouched.
+  const [backlog] = await sql(db, `select count(*)::int as n from S.jobs where task_key = 'one' and status = 'waiting'`);
+  expect(backlog!.n).toBe(BACKLOG);
 });

@@ -1,16 +1,24 @@
 -- JobMaster schema, version 7: quicker claims. Placeholders as in 0001.
--- claim_jobs is as in version 5, with two changes, both measured with psql on a queue of
--- 100,000 bench.noop jobs (docs/benchmarks.md, fourth round):
+-- claim_jobs is as in version 5, with these changes (docs/benchmarks.md, fourth round):
 -- - The per-batch checks for fan-out and dependencies (a join of every candidate with its
 --   task and its dependencies) ran whenever one of the worker's tasks could fan out or had a
 --   dependency, although its candidates were nearly always plain jobs. They now run only
---   when a job of such a task is waiting; the fast path takes jobs of plain tasks alone.
+--   when a job of such a task is waiting; otherwise only jobs of plain tasks are candidates.
 --   A claim of 1,000 plain jobs by a worker that also knows such tasks: 14.8 -> 13.6 ms.
 -- - Lease recovery runs only when a lease has lapsed (one index probe decides). A one-job
 --   claim, the idle worker's reply to a NOTIFY: about 0.1 ms less.
--- - A worker that runs only some of the tasks returns at once when none of them has a job
---   due, instead of reading the claim-order index through the other tasks' backlog: with
---   20,000 jobs of another task waiting, 7 ms -> 0.2 ms, and it grew with that backlog.
+-- - A worker that runs only some of the tasks read the claim-order index, which holds every
+--   task's jobs, through the other tasks' backlog to find its own: it now returns at once
+--   when none of its tasks has a job due, and otherwise merges the heads of its tasks in
+--   jobs_waiting_by_task, which gains the claim order for that (below).
+-- - The candidates are chosen and locked by one statement for every path; the fan-out and
+--   dependency checks and the per-job loop work on them.
+
+-- Waiting jobs by task, in claim order: a worker that runs some of the tasks takes the best
+-- of each of its tasks from here. Same entries as before (status counts, dependency twins),
+-- 12 bytes wider. Rebuilt on upgrade: the deploy holds writes to jobs while it reads the table.
+drop index :schema.jobs_waiting_by_task;
+create index jobs_waiting_by_task on :schema.jobs (type_key, task_key, priority desc, id) where status = 'waiting';
 
 create or replace function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
@@ -39,6 +47,10 @@ declare
   v_units     integer[];
   v_special_ids bigint[] := '{}';
   v_plain_tasks text[];
+  v_worker_tasks text[];
+  v_cand_tasks text[];
+  v_subset    boolean;
+  v_heads     text;
 begin
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
@@ -49,8 +61,9 @@ begin
   -- Said at once, because the candidates below come from the claim-order index, which holds
   -- every task's jobs: finding none of this worker's would read through the whole backlog
   -- of the others (and every enqueue wakes every worker). One probe per task instead.
-  if p_tasks is not null
-     and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks))
+  v_subset := p_tasks is not null
+              and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
+  if v_subset
      and not exists (select 1 from :schema.tasks t
                       where (t.type_key || '.' || t.task_key) = any (p_tasks)
                         and exists (select 1 from :schema.jobs j
@@ -65,49 +78,77 @@ begin
   -- The worker's plain tasks (no fan-out, no dependencies), and whether a job of one of its
   -- other tasks is waiting: only then can a candidate need fan-out or a dependency check.
   select coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where not t.special), '{}'),
+         coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
          coalesce(bool_or(t.special and exists (select 1 from :schema.jobs j
                                                  where j.type_key = t.type_key and j.task_key = t.task_key
                                                    and j.status = 'waiting')), false)
-    into v_plain_tasks, v_special
+    into v_plain_tasks, v_worker_tasks, v_special
     from (select t.type_key, t.task_key,
                  cardinality(t.write_all) > 0
                    or exists (select 1 from :schema.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
             from :schema.tasks t
            where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks)) t;
 
-  -- Fast path, when no job of a task that can fan out or has dependencies is waiting: lock
-  -- the candidates in one statement and, when all fit the budget, claim them all at once.
-  -- It takes only jobs of plain tasks, so a job of another task that arrives meanwhile waits
-  -- for the next claim rather than skipping its checks. Otherwise the loop below handles
-  -- the candidates one by one (the rows locked here are ours, so it sees them again).
-  if not v_special then
-    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), false, coalesce(sum(c.process_units), 0) > v_available,
+  -- The candidates, locked: the best waiting jobs this worker may take, of its plain tasks
+  -- only when no job of its other tasks is waiting (so a job of another task that arrives
+  -- meanwhile waits for the next claim rather than skipping its checks). A worker that runs
+  -- every task reads the head of the claim-order index. One that runs a few of them (up to
+  -- 8) merges the heads of its tasks in jobs_waiting_by_task instead of reading through the
+  -- others' jobs; it locks up to a batch per task, the unused rows until this claim commits,
+  -- which is why a worker of many tasks stays on the claim-order index.
+  v_cand_tasks := case when v_special then v_worker_tasks else v_plain_tasks end;
+  if not v_subset or cardinality(v_cand_tasks) > 8 then
+    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available,
            array[min(c.process_units), max(c.process_units)]
-      into v_ids, v_special, v_over, v_units
+      into v_ids, v_over, v_units
       from (select j.id, j.priority, j.process_units
               from :schema.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-               and (j.type_key || '.' || j.task_key) = any (v_plain_tasks)
+               and (j.type_key || '.' || j.task_key) = any (v_cand_tasks)
                and (j.waiting_for is null or not exists (
                       select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
              order by j.priority desc, j.id
              limit p_limit
                for update of j skip locked) c;
   else
+    -- One head per task, merged. Planned with the task names as constants: with parameters
+    -- the planner cannot tell a task with few jobs among another's many, and reads the
+    -- claim-order index through the others' jobs anyway.
+    select string_agg(format($head$
+             select * from (select j.id, j.priority, j.process_units
+                              from :schema.jobs j
+                             where j.type_key = %L and j.task_key = %L
+                               and j.status = 'waiting' and j.run_at <= now() and j.process_units <= $1
+                               and (j.waiting_for is null or not exists (
+                                      select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+                             order by j.priority desc, j.id
+                             limit $2
+                               for update of j skip locked) h$head$, t.type_key, t.task_key), ' union all ')
+      into v_heads
+      from :schema.tasks t
+     where (t.type_key || '.' || t.task_key) = any (v_cand_tasks);
+    v_ids := '{}';
+    v_over := false;
+    if v_heads is not null then
+      execute format($sql$
+        select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > $1,
+               array[min(c.process_units), max(c.process_units)]
+          from (select u.id, u.priority, u.process_units from (%s) u order by u.priority desc, u.id limit $2) c
+        $sql$, v_heads)
+        into v_ids, v_over, v_units
+        using v_available, p_limit;
+    end if;
+  end if;
+
+  if v_special then
     -- Which candidates fan out or have a dependency not met, decided for the whole batch:
     -- each distinct dependency (task, window, arguments) is looked up once, however many
     -- candidates need it. Dependencies with "same" arithmetic are left to unmet_dependencies.
     with cand as materialized (
-      select j.id, j.priority, j.process_units, j.type_key, j.task_key, j.arguments, t.write_all
+      select j.id, j.priority, j.type_key, j.task_key, j.arguments, t.write_all
         from :schema.jobs j
         join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-       where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-         and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
-         and (j.waiting_for is null or not exists (
-                select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
-       order by j.priority desc, j.id
-       limit p_limit
-         for update of j skip locked
+       where j.id = any (v_ids)
     ), needs as (
       select c.id, d.depends_on_type_key as type_key, d.depends_on_task_key as task_key, d.freshness,
              exists (select 1 from jsonb_each(d.arguments) a
@@ -130,15 +171,14 @@ begin
           or not exists (select 1 from met m where m.type_key = n.type_key and m.task_key = n.task_key
                                                 and m.freshness = n.freshness and m.arguments = n.arguments)
     )
-    select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'),
-           coalesce(array_agg(c.id) filter (where c.fans_out or c.id in (select u.id from unmet u)), '{}'),
-           coalesce(sum(c.process_units), 0) > v_available, array[min(c.process_units), max(c.process_units)]
-      into v_ids, v_special_ids, v_over, v_units
+    select coalesce(array_agg(c.id) filter (where c.fans_out or c.id in (select u.id from unmet u)), '{}')
+      into v_special_ids
       from (select c.*, cardinality(c.write_all) > 0
                         and exists (select 1 from unnest(c.write_all) w where c.arguments -> w = '"ALL"'::jsonb) as fans_out
               from cand c) c;
     v_special := cardinality(v_special_ids) > 0;
   end if;
+  -- Fast path: no candidate fans out or waits for a dependency, and all fit the budget.
   if not v_special and not v_over then
     v_run := v_ids;
   elsif not v_special and v_units[1] = v_units[2] then
@@ -149,23 +189,14 @@ begin
     select j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
            j.dependency_requeues, t.write_all,
            cardinality(t.write_all) > 0
-             and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb) as fans_out,
-           exists (select 1 from :schema.task_dependencies d
-                    where d.type_key = j.type_key and d.task_key = j.task_key) as has_deps
+             and exists (select 1 from unnest(t.write_all) w where j.arguments -> w = '"ALL"'::jsonb) as fans_out
       from :schema.jobs j
       join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-     where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-       and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))
-       and (j.waiting_for is null or not exists (
-              select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
+     where j.id = any (v_ids)
      order by j.priority desc, j.id
-     limit p_limit
-     for update of j skip locked
   loop
-    -- Judged above for the batch; a job that was not a candidate then is judged here.
-    if v_job.id = any (v_special_ids)
-       or (not v_job.id = any (v_ids)
-           and (v_job.fans_out or (v_job.has_deps and not :schema.dependencies_met(v_job.type_key, v_job.task_key, v_job.arguments)))) then
+    -- Fan-out and unmet dependencies were judged above for the batch.
+    if v_job.id = any (v_special_ids) then
       v_action := null;
       v_spawned := 0;
       -- Fan-out and dependency checks insert jobs; a failure there fails this job alone.
