@@ -57,10 +57,9 @@ begin
   if exists (select 1 from :schema.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
     perform :schema.recover_expired_leases();
   end if;
-  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do.
-  -- Said at once, because the candidates below come from the claim-order index, which holds
-  -- every task's jobs: finding none of this worker's would read through the whole backlog
-  -- of the others (and every enqueue wakes every worker). One probe per task instead.
+  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do,
+  -- said after one probe per task, before the node's lock and the search for candidates
+  -- (every enqueue of any task wakes every worker).
   v_subset := p_tasks is not null
               and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
   if v_subset
