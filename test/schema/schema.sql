@@ -332,9 +332,8 @@ declare
   v_over      boolean;
   v_units     integer[];
   v_special_ids bigint[] := '{}';
-  v_plain_tasks text[];
   v_worker_tasks text[];
-  v_cand_tasks text[];
+  v_special_tasks text[];
   v_subset    boolean;
   v_heads     text;
 begin
@@ -343,53 +342,38 @@ begin
   if exists (select 1 from jobmaster.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
     perform jobmaster.recover_expired_leases();
   end if;
-  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do,
-  -- said after one probe per task, before the node's lock and the search for candidates
-  -- (every enqueue of any task wakes every worker).
-  v_subset := p_tasks is not null
-              and exists (select 1 from jobmaster.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
-  if v_subset
-     and not exists (select 1 from jobmaster.tasks t
-                      where (t.type_key || '.' || t.task_key) = any (p_tasks)
-                        and exists (select 1 from jobmaster.jobs j
-                                     where j.type_key = t.type_key and j.task_key = t.task_key
-                                       and j.status = 'waiting' and j.run_at <= now())) then
-    return;
-  end if;
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', 'jm:jobmaster', p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from jobmaster.jobs j where j.status = 'running' and j.node = p_node;
 
-  -- The worker's plain tasks (no fan-out, no dependencies), and whether a job of one of its
-  -- other tasks is waiting: only then can a candidate need fan-out or a dependency check.
-  select coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where not t.special), '{}'),
-         coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
-         coalesce(bool_or(t.special and exists (select 1 from jobmaster.jobs j
-                                                 where j.type_key = t.type_key and j.task_key = t.task_key
-                                                   and j.status = 'waiting')), false)
-    into v_plain_tasks, v_worker_tasks, v_special
+  -- The worker's tasks, those of them that can fan out or have dependencies, and whether it
+  -- runs only some of the tasks.
+  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
+         coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where t.special), '{}')
+    into v_worker_tasks, v_special_tasks
     from (select t.type_key, t.task_key,
                  cardinality(t.write_all) > 0
                    or exists (select 1 from jobmaster.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
             from jobmaster.tasks t
            where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks)) t;
+  v_subset := p_tasks is not null
+              and exists (select 1 from jobmaster.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
 
-  -- The candidates, locked: the best waiting jobs this worker may take, of its plain tasks
-  -- only when no job of its other tasks is waiting (so a job of another task that arrives
-  -- meanwhile waits for the next claim rather than skipping its checks). A worker that runs
-  -- every task reads the head of the claim-order index. One that runs a few of them (up to
-  -- 8) merges the heads of its tasks in jobs_waiting_by_task instead of reading through the
-  -- others' jobs; it locks up to a batch per task, the unused rows until this claim commits,
-  -- which is why a worker of many tasks stays on the claim-order index.
-  v_cand_tasks := case when v_special then v_worker_tasks else v_plain_tasks end;
-  if not v_subset or cardinality(v_cand_tasks) > 8 then
+  -- The candidates, locked: the best waiting jobs of the worker's tasks, and whether one of
+  -- them is of a task that can fan out or has dependencies (only then do the checks below
+  -- run). A worker that runs every task reads the head of the claim-order index. One that
+  -- runs a few of them (up to 8) merges the heads of its tasks in jobs_waiting_by_task
+  -- instead of reading through the others' jobs; it locks up to a batch per task, the
+  -- unused rows until this claim commits, which is why a worker of many tasks stays on the
+  -- claim-order index.
+  if not v_subset or cardinality(v_worker_tasks) > 8 then
     select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available,
-           array[min(c.process_units), max(c.process_units)]
-      into v_ids, v_over, v_units
-      from (select j.id, j.priority, j.process_units
+           array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any (v_special_tasks)), false)
+      into v_ids, v_over, v_units, v_special
+      from (select j.id, j.priority, j.process_units, j.type_key || '.' || j.task_key as task
               from jobmaster.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-               and (j.type_key || '.' || j.task_key) = any (v_cand_tasks)
+               and (j.type_key || '.' || j.task_key) = any (v_worker_tasks)
                and (j.waiting_for is null or not exists (
                       select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
              order by j.priority desc, j.id
@@ -400,7 +384,7 @@ begin
     -- the planner cannot tell a task with few jobs among another's many, and reads the
     -- claim-order index through the others' jobs anyway.
     select string_agg(format($head$
-             select * from (select j.id, j.priority, j.process_units
+             select * from (select j.id, j.priority, j.process_units, %L as task
                               from jobmaster.jobs j
                              where j.type_key = %L and j.task_key = %L
                                and j.status = 'waiting' and j.run_at <= now() and j.process_units <= $1
@@ -408,20 +392,21 @@ begin
                                       select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
                              order by j.priority desc, j.id
                              limit $2
-                               for update of j skip locked) h$head$, t.type_key, t.task_key), ' union all ')
+                               for update of j skip locked) h$head$, t.type_key || '.' || t.task_key, t.type_key, t.task_key), ' union all ')
       into v_heads
       from jobmaster.tasks t
-     where (t.type_key || '.' || t.task_key) = any (v_cand_tasks);
+     where (t.type_key || '.' || t.task_key) = any (v_worker_tasks);
     v_ids := '{}';
     v_over := false;
+    v_special := false;
     if v_heads is not null then
       execute format($sql$
         select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > $1,
-               array[min(c.process_units), max(c.process_units)]
-          from (select u.id, u.priority, u.process_units from (%s) u order by u.priority desc, u.id limit $2) c
+               array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any ($3)), false)
+          from (select u.id, u.priority, u.process_units, u.task from (%s) u order by u.priority desc, u.id limit $2) c
         $sql$, v_heads)
-        into v_ids, v_over, v_units
-        using v_available, p_limit;
+        into v_ids, v_over, v_units, v_special
+        using v_available, p_limit, v_special_tasks;
     end if;
   end if;
 

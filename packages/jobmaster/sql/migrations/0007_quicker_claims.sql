@@ -1,18 +1,17 @@
 -- JobMaster schema, version 7: quicker claims. Placeholders as in 0001.
 -- claim_jobs is as in version 5, with these changes (docs/benchmarks.md, fourth round):
--- - The per-batch checks for fan-out and dependencies (a join of every candidate with its
---   task and its dependencies) ran whenever one of the worker's tasks could fan out or had a
---   dependency, although its candidates were nearly always plain jobs. They now run only
---   when a job of such a task is waiting; otherwise only jobs of plain tasks are candidates.
---   A claim of 1,000 plain jobs by a worker that also knows such tasks: 14.8 -> 13.6 ms.
+-- - The candidates are chosen and locked first, by one statement for every path, and the
+--   per-batch checks for fan-out and dependencies (a join of every candidate with its task
+--   and its dependencies) run only when one of them is of a task that can fan out or has a
+--   dependency. They ran whenever one of the worker's tasks could, although its candidates
+--   were nearly always plain jobs: a claim of 1,000 plain jobs by a worker that also knows
+--   such tasks went from 14.8 to 13.6 ms.
 -- - Lease recovery runs only when a lease has lapsed (one index probe decides). A one-job
 --   claim, the idle worker's reply to a NOTIFY: about 0.1 ms less.
 -- - A worker that runs only some of the tasks read the claim-order index, which holds every
---   task's jobs, through the other tasks' backlog to find its own: it now returns at once
---   when none of its tasks has a job due, and otherwise merges the heads of its tasks in
---   jobs_waiting_by_task, which gains the claim order for that (below).
--- - The candidates are chosen and locked by one statement for every path; the fan-out and
---   dependency checks and the per-job loop work on them.
+--   task's jobs, through the other tasks' backlog to find its own. One of up to 8 tasks now
+--   merges the heads of its tasks in jobs_waiting_by_task, which gains the claim order for
+--   that (below).
 
 -- Waiting jobs by task, in claim order: a worker that runs some of the tasks takes the best
 -- of each of its tasks from here. Same entries as before (status counts, dependency twins),
@@ -46,9 +45,8 @@ declare
   v_over      boolean;
   v_units     integer[];
   v_special_ids bigint[] := '{}';
-  v_plain_tasks text[];
   v_worker_tasks text[];
-  v_cand_tasks text[];
+  v_special_tasks text[];
   v_subset    boolean;
   v_heads     text;
 begin
@@ -57,53 +55,38 @@ begin
   if exists (select 1 from :schema.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
     perform :schema.recover_expired_leases();
   end if;
-  -- A worker that runs only some of the tasks, none of which has a job due: nothing to do,
-  -- said after one probe per task, before the node's lock and the search for candidates
-  -- (every enqueue of any task wakes every worker).
-  v_subset := p_tasks is not null
-              and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
-  if v_subset
-     and not exists (select 1 from :schema.tasks t
-                      where (t.type_key || '.' || t.task_key) = any (p_tasks)
-                        and exists (select 1 from :schema.jobs j
-                                     where j.type_key = t.type_key and j.task_key = t.task_key
-                                       and j.status = 'waiting' and j.run_at <= now())) then
-    return;
-  end if;
   perform pg_advisory_xact_lock(hashtext(format('jobmaster:node:%s:%s', :channel_literal, p_node)));
   select p_budget - coalesce(sum(j.process_units), 0) into v_available
     from :schema.jobs j where j.status = 'running' and j.node = p_node;
 
-  -- The worker's plain tasks (no fan-out, no dependencies), and whether a job of one of its
-  -- other tasks is waiting: only then can a candidate need fan-out or a dependency check.
-  select coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where not t.special), '{}'),
-         coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
-         coalesce(bool_or(t.special and exists (select 1 from :schema.jobs j
-                                                 where j.type_key = t.type_key and j.task_key = t.task_key
-                                                   and j.status = 'waiting')), false)
-    into v_plain_tasks, v_worker_tasks, v_special
+  -- The worker's tasks, those of them that can fan out or have dependencies, and whether it
+  -- runs only some of the tasks.
+  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
+         coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where t.special), '{}')
+    into v_worker_tasks, v_special_tasks
     from (select t.type_key, t.task_key,
                  cardinality(t.write_all) > 0
                    or exists (select 1 from :schema.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
             from :schema.tasks t
            where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks)) t;
+  v_subset := p_tasks is not null
+              and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
 
-  -- The candidates, locked: the best waiting jobs this worker may take, of its plain tasks
-  -- only when no job of its other tasks is waiting (so a job of another task that arrives
-  -- meanwhile waits for the next claim rather than skipping its checks). A worker that runs
-  -- every task reads the head of the claim-order index. One that runs a few of them (up to
-  -- 8) merges the heads of its tasks in jobs_waiting_by_task instead of reading through the
-  -- others' jobs; it locks up to a batch per task, the unused rows until this claim commits,
-  -- which is why a worker of many tasks stays on the claim-order index.
-  v_cand_tasks := case when v_special then v_worker_tasks else v_plain_tasks end;
-  if not v_subset or cardinality(v_cand_tasks) > 8 then
+  -- The candidates, locked: the best waiting jobs of the worker's tasks, and whether one of
+  -- them is of a task that can fan out or has dependencies (only then do the checks below
+  -- run). A worker that runs every task reads the head of the claim-order index. One that
+  -- runs a few of them (up to 8) merges the heads of its tasks in jobs_waiting_by_task
+  -- instead of reading through the others' jobs; it locks up to a batch per task, the
+  -- unused rows until this claim commits, which is why a worker of many tasks stays on the
+  -- claim-order index.
+  if not v_subset or cardinality(v_worker_tasks) > 8 then
     select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available,
-           array[min(c.process_units), max(c.process_units)]
-      into v_ids, v_over, v_units
-      from (select j.id, j.priority, j.process_units
+           array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any (v_special_tasks)), false)
+      into v_ids, v_over, v_units, v_special
+      from (select j.id, j.priority, j.process_units, j.type_key || '.' || j.task_key as task
               from :schema.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
-               and (j.type_key || '.' || j.task_key) = any (v_cand_tasks)
+               and (j.type_key || '.' || j.task_key) = any (v_worker_tasks)
                and (j.waiting_for is null or not exists (
                       select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
              order by j.priority desc, j.id
@@ -114,7 +97,7 @@ begin
     -- the planner cannot tell a task with few jobs among another's many, and reads the
     -- claim-order index through the others' jobs anyway.
     select string_agg(format($head$
-             select * from (select j.id, j.priority, j.process_units
+             select * from (select j.id, j.priority, j.process_units, %L as task
                               from :schema.jobs j
                              where j.type_key = %L and j.task_key = %L
                                and j.status = 'waiting' and j.run_at <= now() and j.process_units <= $1
@@ -122,20 +105,21 @@ begin
                                       select 1 from :schema.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running')))
                              order by j.priority desc, j.id
                              limit $2
-                               for update of j skip locked) h$head$, t.type_key, t.task_key), ' union all ')
+                               for update of j skip locked) h$head$, t.type_key || '.' || t.task_key, t.type_key, t.task_key), ' union all ')
       into v_heads
       from :schema.tasks t
-     where (t.type_key || '.' || t.task_key) = any (v_cand_tasks);
+     where (t.type_key || '.' || t.task_key) = any (v_worker_tasks);
     v_ids := '{}';
     v_over := false;
+    v_special := false;
     if v_heads is not null then
       execute format($sql$
         select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > $1,
-               array[min(c.process_units), max(c.process_units)]
-          from (select u.id, u.priority, u.process_units from (%s) u order by u.priority desc, u.id limit $2) c
+               array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any ($3)), false)
+          from (select u.id, u.priority, u.process_units, u.task from (%s) u order by u.priority desc, u.id limit $2) c
         $sql$, v_heads)
-        into v_ids, v_over, v_units
-        using v_available, p_limit;
+        into v_ids, v_over, v_units, v_special
+        using v_available, p_limit, v_special_tasks;
     end if;
   end if;
 
