@@ -61,16 +61,15 @@ begin
 
   -- The worker's tasks, those of them that can fan out or have dependencies, and whether it
   -- runs only some of the tasks.
-  select coalesce(array_agg(t.type_key || '.' || t.task_key), '{}'),
-         coalesce(array_agg(t.type_key || '.' || t.task_key) filter (where t.special), '{}')
-    into v_worker_tasks, v_special_tasks
-    from (select t.type_key, t.task_key,
+  select coalesce(array_agg(t.name) filter (where t.mine), '{}'),
+         coalesce(array_agg(t.name) filter (where t.mine and t.special), '{}'),
+         coalesce(bool_or(not t.mine), false)
+    into v_worker_tasks, v_special_tasks, v_subset
+    from (select t.type_key || '.' || t.task_key as name,
+                 p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks) as mine,
                  cardinality(t.write_all) > 0
                    or exists (select 1 from :schema.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
-            from :schema.tasks t
-           where p_tasks is null or (t.type_key || '.' || t.task_key) = any (p_tasks)) t;
-  v_subset := p_tasks is not null
-              and exists (select 1 from :schema.tasks t where not (t.type_key || '.' || t.task_key) = any (p_tasks));
+            from :schema.tasks t) t;
 
   -- The candidates, locked: the best waiting jobs of the worker's tasks, and whether one of
   -- them is of a task that can fan out or has dependencies (only then do the checks below
@@ -128,7 +127,7 @@ begin
     -- each distinct dependency (task, window, arguments) is looked up once, however many
     -- candidates need it. Dependencies with "same" arithmetic are left to unmet_dependencies.
     with cand as materialized (
-      select j.id, j.priority, j.type_key, j.task_key, j.arguments, t.write_all
+      select j.id, j.type_key, j.task_key, j.arguments, t.write_all
         from :schema.jobs j
         join :schema.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
        where j.id = any (v_ids)
