@@ -1,10 +1,9 @@
 // Many worker processes over one queue: every job runs exactly once, and a worker killed
 // mid-job loses nothing (its job returns after the lease lapses, counted as an attempt).
 import { join } from 'node:path';
-import { enqueueJobs } from 'jobmaster';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, history, job, lines, startWorker, tempDir, waitFor } from './worker-harness.js';
+import { WORKER_FIXTURES, deployTasks, history, job, lines, runCountJobs, startWorker, tempDir, waitFor } from './worker-harness.js';
 
 const db = useTestDatabase('wonce');
 const dir = tempDir();
@@ -22,20 +21,7 @@ describe('several worker processes', () => {
       const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
       return rows[0].n === 4;
     });
-    for (let i = 0; i < total; i += 500) {
-      const batch = Array.from({ length: 500 }, (_, k) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n: i + k } }));
-      await enqueueJobs(db.pool, db.schema, batch);
-    }
-    await waitFor(
-      'every job to complete',
-      async () => {
-        const { rows } = await db.pool.query(
-          `select count(*)::int as n from "${db.schema}".jobs where task_key = 'count' and status = 'complete'`,
-        );
-        return rows[0].n === total;
-      },
-      60_000,
-    );
+    await runCountJobs(db, file, total);
     for (const w of workers) w.child.kill('SIGTERM');
     for (const w of workers) {
       const exit = await w.exited;

@@ -1,10 +1,9 @@
 // A worker that runs only some of the tasks (jm run --tasks a subset) shares the queue with
 // the others' backlogs: its claims must not grow with them.
 import { join } from 'node:path';
-import { enqueueJobs } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, lines, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
+import { WORKER_FIXTURES, deployTasks, lines, runCountJobs, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
 
 const db = useTestDatabase('wsubset');
 const dir = tempDir();
@@ -113,21 +112,7 @@ test("3 workers of one task on 3 nodes, racing behind another task's backlog: ev
     const [row] = await sql(db, `select count(*)::int as n from S.workers where node like 'subset-node-%'`);
     return row!.n === 3;
   });
-  for (let i = 0; i < total; i += 500) {
-    await enqueueJobs(
-      db.pool,
-      db.schema,
-      Array.from({ length: 500 }, (_, k) => ({ typeKey: 'counting', taskKey: 'count', args: { file, n: i + k } })),
-    );
-  }
-  await waitFor(
-    'every job to complete',
-    async () => {
-      const [row] = await sql(db, `select count(*)::int as n from S.jobs where task_key = 'count' and status = 'complete'`);
-      return row!.n === total;
-    },
-    60_000,
-  );
+  await runCountJobs(db, file, total);
   for (const w of workers) w.child.kill('SIGTERM');
   for (const w of workers) {
     const exit = await w.exited;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { enqueueJobs } from 'jobmaster';
 import { expect } from 'vitest';
 import { JM_ENTRY, REPO_ROOT, cleanEnv, dbFlags, runJm, type JmResult } from '../support/run-jm.js';
 import type { TestDatabase } from '../support/test-database.js';
@@ -71,6 +72,31 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Enqueues `total` counting.count jobs (n = 0..total-1, each appending "n pid" to `file`)
+ * in batches of 500, then waits until all of them are complete.
+ */
+export async function runCountJobs(db: TestDatabase, file: string, total: number, timeoutMs = 60_000): Promise<void> {
+  for (let i = 0; i < total; i += 500) {
+    const batch = Array.from({ length: Math.min(500, total - i) }, (_, k) => ({
+      typeKey: 'counting',
+      taskKey: 'count',
+      args: { file, n: i + k },
+    }));
+    await enqueueJobs(db.pool, db.schema, batch);
+  }
+  await waitFor(
+    'every job to complete',
+    async () => {
+      const { rows } = await db.pool.query(
+        `select count(*)::int as n from "${db.schema}".jobs where task_key = 'count' and status = 'complete'`,
+      );
+      return rows[0].n === total;
+    },
+    timeoutMs,
+  );
 }
 
 /** A fresh temporary directory. */
