@@ -5,7 +5,7 @@ import { JobMaster, addSchedule as addScheduleRow, parseCatchUp } from 'jobmaste
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { startWorker, waitFor, type WorkerProcess } from '../worker/worker-harness.js';
+import { startWorker, stopWorkers, waitFor, waitForWorkers } from '../worker/worker-harness.js';
 
 const db = useTestDatabase('wsched');
 const TASKS = ['--tasks', 'test/fixtures/schedule/stamp.ts'];
@@ -53,25 +53,6 @@ async function ticksOf(name: string): Promise<Array<{ tick: Date; status: string
   return rows;
 }
 
-async function stopAll(workers: WorkerProcess[]): Promise<void> {
-  for (const w of workers) w.child.kill('SIGTERM');
-  for (const w of workers) {
-    const exit = await w.exited;
-    expect(exit.code, exit.stderr).toBe(0);
-  }
-}
-
-async function workersUp(n: number): Promise<void> {
-  await waitFor(
-    `${n} workers to register`,
-    async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
-      return rows[0].n >= n;
-    },
-    30_000,
-  );
-}
-
 describe('four long-running workers', () => {
   test('a 1-second schedule over 12 ticks inserts exactly one job per tick', async () => {
     const count = 12;
@@ -79,7 +60,7 @@ describe('four long-running workers', () => {
     await addSchedule('window', windowExpression(start, count));
     const workers = [1, 2, 3, 4].map((i) => startWorker(db, [...TASKS, '--node', `node${i}`]));
     try {
-      await workersUp(4);
+      await waitForWorkers(db, 4);
       await waitFor(
         'every tick of the window to have a completed job',
         async () => {
@@ -92,7 +73,7 @@ describe('four long-running workers', () => {
       // Give any duplicate a chance to appear before counting.
       await new Promise((r) => setTimeout(r, 1_500));
     } finally {
-      await stopAll(workers);
+      await stopWorkers(workers);
     }
     const ticks = await ticksOf('window');
     expect(ticks.map((t) => t.tick.getTime())).toEqual(Array.from({ length: count }, (_, i) => start.getTime() + i * 1000));
@@ -117,7 +98,7 @@ describe('every worker down across 3 ticks, then started', () => {
 
     const workers = [1, 2].map((i) => startWorker(db, [...TASKS, '--node', `late${i}`]));
     try {
-      await workersUp(2);
+      await waitForWorkers(db, 2);
       await waitFor('the three schedules to have fired', async () => {
         const { rows } = await db.pool.query(
           `select count(*)::int as n from "${db.schema}".schedules where name in ('down-latest', 'down-skip', 'down-backfill') and next_fire_at is null`,
@@ -126,7 +107,7 @@ describe('every worker down across 3 ticks, then started', () => {
       });
       await new Promise((r) => setTimeout(r, 1_500));
     } finally {
-      await stopAll(workers);
+      await stopWorkers(workers);
     }
     const seconds = async (name: string) => (await ticksOf(name)).map((t) => (t.tick.getTime() - start.getTime()) / 1000);
     expect(await seconds('down-latest')).toEqual([2]);
@@ -152,7 +133,7 @@ describe('run-at on an idle worker', () => {
     const worker = startWorker(db, [...TASKS, '--node', 'idle', '--poll', '30s']);
     const lateness: number[] = [];
     try {
-      await workersUp(1);
+      await waitForWorkers(db, 1);
       // Let the worker settle into its idle wait.
       await new Promise((r) => setTimeout(r, 500));
       for (const delayMs of [1_500, 2_500, 1_200]) {
@@ -172,7 +153,7 @@ describe('run-at on an idle worker', () => {
         expect(late).toBeGreaterThanOrEqual(0);
       }
     } finally {
-      await stopAll([worker]);
+      await stopWorkers([worker]);
     }
     console.log(`run-at lateness on an idle worker (poll 30 s): ${lateness.join(', ')} ms`);
     expect(Math.max(...lateness)).toBeLessThan(100);

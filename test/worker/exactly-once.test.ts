@@ -3,7 +3,20 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, history, job, lines, runCountJobs, startWorker, tempDir, waitFor } from './worker-harness.js';
+import {
+  WORKER_FIXTURES,
+  deployTasks,
+  history,
+  job,
+  expectEachRanOnceAcrossProcesses,
+  lines,
+  runCountJobs,
+  startWorker,
+  stopWorkers,
+  tempDir,
+  waitFor,
+  waitForWorkers,
+} from './worker-harness.js';
 
 const db = useTestDatabase('wonce');
 const dir = tempDir();
@@ -17,23 +30,12 @@ describe('several worker processes', () => {
     // All four are up and idle before the jobs arrive, so they race for every batch (a drain
     // started later could find the quick jobs already done by the first).
     const workers = [1, 2, 3, 4].map(() => startWorker(db, [...WORKER_FIXTURES, '--concurrency', '8']));
-    await waitFor('four registered workers', async () => {
-      const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
-      return rows[0].n === 4;
-    });
+    await waitForWorkers(db, 4);
     await runCountJobs(db, file, total);
-    for (const w of workers) w.child.kill('SIGTERM');
-    for (const w of workers) {
-      const exit = await w.exited;
-      expect(exit.code, exit.stderr).toBe(0);
-    }
+    await stopWorkers(workers);
 
-    const executions = lines(file).map((l) => Number(l.split(' ')[0]));
-    expect(executions).toHaveLength(total);
-    expect(new Set(executions).size).toBe(total);
-    // The work was actually shared: more than one process ran jobs.
-    const pids = new Set(lines(file).map((l) => l.split(' ')[1]));
-    expect(pids.size).toBeGreaterThan(1);
+    // Once each, and the work was actually shared: more than one process ran jobs.
+    expectEachRanOnceAcrossProcesses(file, total);
     const { rows } = await db.pool.query(
       `select status, count(*)::int as n from "${db.schema}".jobs where task_key = 'count' group by status`,
     );

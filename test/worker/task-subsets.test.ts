@@ -3,7 +3,17 @@
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { WORKER_FIXTURES, deployTasks, lines, runCountJobs, sql, startWorker, tempDir, waitFor } from './worker-harness.js';
+import {
+  WORKER_FIXTURES,
+  deployTasks,
+  expectEachRanOnceAcrossProcesses,
+  runCountJobs,
+  sql,
+  startWorker,
+  stopWorkers,
+  tempDir,
+  waitForWorkers,
+} from './worker-harness.js';
 
 const db = useTestDatabase('wsubset');
 const dir = tempDir();
@@ -108,20 +118,10 @@ test("3 workers of one task on 3 nodes, racing behind another task's backlog: ev
   const workers = [1, 2, 3].map((n) =>
     startWorker(db, ['--tasks', 'test/fixtures/worker/counting.ts', '--node', `subset-node-${n}`, '--concurrency', '8']),
   );
-  await waitFor('three registered workers', async () => {
-    const [row] = await sql(db, `select count(*)::int as n from S.workers where node like 'subset-node-%'`);
-    return row!.n === 3;
-  });
+  await waitForWorkers(db, 3);
   await runCountJobs(db, file, total);
-  for (const w of workers) w.child.kill('SIGTERM');
-  for (const w of workers) {
-    const exit = await w.exited;
-    expect(exit.code, exit.stderr).toBe(0);
-  }
-  const executions = lines(file).map((l) => Number(l.split(' ')[0]));
-  expect(executions).toHaveLength(total);
-  expect(new Set(executions).size).toBe(total);
-  expect(new Set(lines(file).map((l) => l.split(' ')[1])).size).toBeGreaterThan(1);
+  await stopWorkers(workers);
+  expectEachRanOnceAcrossProcesses(file, total);
   // The other task's backlog is untouched.
   const [backlog] = await sql(db, `select count(*)::int as n from S.jobs where task_key = 'one' and status = 'waiting'`);
   expect(backlog!.n).toBe(BACKLOG);

@@ -99,6 +99,35 @@ export async function runCountJobs(db: TestDatabase, file: string, total: number
   );
 }
 
+/** Waits until at least `n` workers have registered in the test schema. */
+export async function waitForWorkers(db: TestDatabase, n: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    `${n} workers to register`,
+    async () => {
+      const { rows } = await db.pool.query(`select count(*)::int as n from "${db.schema}".workers`);
+      return rows[0].n >= n;
+    },
+    timeoutMs,
+  );
+}
+
+/** Stops the workers with SIGTERM; each must exit 0 (its stderr names why not). */
+export async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
+  for (const w of workers) w.child.kill('SIGTERM');
+  for (const w of workers) {
+    const exit = await w.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+  }
+}
+
+/** The counting.count lines in `file` say every job 0..total-1 ran exactly once, in more than one process. */
+export function expectEachRanOnceAcrossProcesses(file: string, total: number): void {
+  const executions = lines(file).map((l) => Number(l.split(' ')[0]));
+  expect(executions).toHaveLength(total);
+  expect(new Set(executions).size).toBe(total);
+  expect(new Set(lines(file).map((l) => l.split(' ')[1])).size).toBeGreaterThan(1);
+}
+
 /** A fresh temporary directory. */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'jm-worker-'));
