@@ -126,8 +126,10 @@ describe('firing', () => {
       const results = await Promise.all(pools.map((p) => fireDueSchedules(p, db.schema)));
       const fired = results.flatMap((r) => r.fired.filter((f) => f.schedule === 'raced'));
       const ticks = await jobsOf('raced');
-      expect(ticks).toHaveLength(20);
-      expect(new Set(ticks).size).toBe(20);
+      // The 20 ticks caught up, and any tick that came due while the firers ran (one a second):
+      // each with one job, fired by one firer.
+      expect(ticks.length).toBeGreaterThanOrEqual(20);
+      expect(new Set(ticks).size).toBe(ticks.length);
       expect(fired.map((f) => f.tick.toISOString()).sort()).toEqual(ticks);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
