@@ -45,6 +45,16 @@ create table jobs (
   constraint jobs_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'running'::text, 'complete'::text, 'failed'::text, 'cancelled'::text])))
 );
 
+create table latest_completions (
+  identity_hash uuid not null,
+  type_key text not null,
+  task_key text not null,
+  lookup jsonb not null,
+  job_id bigint not null,
+  finished_at timestamp with time zone not null,
+  constraint latest_completions_pkey PRIMARY KEY (identity_hash)
+);
+
 create table migrations (
   id integer not null,
   name text not null,
@@ -160,6 +170,12 @@ CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
 CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
+
+CREATE INDEX latest_completions_by_task ON jobmaster.latest_completions USING btree (type_key, task_key, finished_at);
+
+CREATE INDEX latest_completions_lookup ON jobmaster.latest_completions USING gin (lookup jsonb_path_ops) WITH (fastupdate='on', gin_pending_list_limit='64');
+
+CREATE UNIQUE INDEX latest_completions_pkey ON jobmaster.latest_completions USING btree (identity_hash);
 
 CREATE UNIQUE INDEX migrations_pkey ON jobmaster.migrations USING btree (id);
 
@@ -430,10 +446,7 @@ begin
     ), met as (
       select n.type_key, n.task_key, n.freshness, n.arguments
         from (select distinct e.type_key, e.task_key, e.freshness, e.arguments from needs e where not e.arithmetic) n
-       where exists (select 1 from jobmaster.jobs x
-                      where x.type_key = n.type_key and x.task_key = n.task_key
-                        and x.status = 'complete' and x.finished_at >= now() - n.freshness
-                        and x.arguments @> n.arguments)
+       where jobmaster.dependency_completed(n.type_key, n.task_key, n.arguments, n.freshness)
     ), unmet as (
       select n.id from needs n
        where n.arithmetic
@@ -478,6 +491,7 @@ begin
           -- Its history shows the completion from the row (job_history).
           update jobmaster.jobs j set status = 'complete', finished_at = now(), node = p_node, pid = p_pid,
                  message = v_message, result = v_fan where j.id = v_job.id;
+          perform jobmaster.record_completions(array[v_job.id]);
         else
           select * into v_deps
             from jobmaster.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments);
@@ -560,14 +574,15 @@ begin
     returning j.id, j.type_key, j.task_key
   )
   select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;
-  -- Dependents of these jobs may now be claimable: wake idle workers. Jobs wait only for
-  -- jobs of tasks some task depends on (a dependency removed by a later deploy leaves its
-  -- waiting dependents to the workers' poll).
+  -- Only jobs of tasks some task depends on are recorded, or waited for.
   if v_done is not null
      and exists (select 1 from jobmaster.task_dependencies d
-                  where (d.depends_on_type_key || '.' || d.depends_on_task_key) = any (v_tasks))
-     and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
-    perform pg_notify('jm:jobmaster', '');
+                  where (d.depends_on_type_key || '.' || d.depends_on_task_key) = any (v_tasks)) then
+    perform jobmaster.record_completions(v_done);
+    -- Dependents of these jobs may now be claimable: wake idle workers.
+    if exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
+      perform pg_notify('jm:jobmaster', '');
+    end if;
   end if;
   if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
     return query select unnest(p_ids) except select unnest(v_done);
@@ -587,8 +602,6 @@ declare
   v_results jsonb;
   v_done    bigint[];
 begin
-  -- The ids as an array and the results keyed by id: the update reaches its rows through
-  -- the primary key (or a hashed id list), never by rescanning the input once per job.
   select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
     into v_ids, v_results
     from jsonb_array_elements(p_results) r;
@@ -599,31 +612,14 @@ begin
     returning j.id
   )
   select array_agg(d.id) into v_done from done d;
-  -- Dependents of these jobs may now be claimable: wake idle workers.
+  if v_done is not null then
+    perform jobmaster.record_completions(v_done);
+  end if;
   if v_done is not null and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify('jm:jobmaster', '');
   end if;
   return query select unnest(coalesce(v_done, '{}'));
 end;
-$function$;
-
-CREATE OR REPLACE FUNCTION jobmaster.dependencies_met(p_type_key text, p_task_key text, p_arguments jsonb)
- RETURNS boolean
- LANGUAGE sql
- STABLE
-AS $function$
-  select not exists (
-    select 1 from jobmaster.task_dependencies d
-     where d.type_key = p_type_key and d.task_key = p_task_key
-       and (exists (select 1 from jsonb_each(d.arguments) a
-                     where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]')
-            or not exists (
-              select 1 from jobmaster.jobs c
-               where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key
-                 and c.status = 'complete' and c.finished_at >= now() - d.freshness
-                 and c.arguments @> (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
-                                                                                 else p_arguments -> (a.value ->> 'parameter') end), '{}')
-                                       from jsonb_each(d.arguments) a))));
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.dependency_arguments(p_spec jsonb, p_arguments jsonb)
@@ -661,6 +657,25 @@ begin
   end loop;
   return v_result;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.dependency_completed(p_type_key text, p_task_key text, p_arguments jsonb, p_freshness interval)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select case
+    when p_arguments = '{}'::jsonb then exists (
+      select 1 from jobmaster.latest_completions c
+        join jobmaster.jobs j on j.id = c.job_id and j.status = 'complete'
+       where c.type_key = p_type_key and c.task_key = p_task_key and c.finished_at >= now() - p_freshness
+         and j.finished_at >= now() - p_freshness)
+    else exists (
+      select 1 from jobmaster.latest_completions c
+        join jobmaster.jobs j on j.id = c.job_id and j.status = 'complete'
+       where c.lookup @> jsonb_build_object(p_type_key, jsonb_build_object(p_task_key, p_arguments))
+         and c.finished_at >= now() - p_freshness and j.finished_at >= now() - p_freshness)
+  end;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
@@ -1221,6 +1236,9 @@ CREATE OR REPLACE FUNCTION jobmaster.prune_jobs(p_older_than interval, p_type_ke
  RETURNS TABLE(status text, deleted bigint)
  LANGUAGE sql
 AS $function$
+  delete from jobmaster.latest_completions c
+   where c.finished_at < now() - p_older_than
+     and (p_type_key is null or (c.type_key = p_type_key and c.task_key = p_task_key));
   with gone as (
     delete from jobmaster.jobs j
      where j.status in ('complete', 'failed', 'cancelled')
@@ -1229,6 +1247,21 @@ AS $function$
     returning j.status
   )
   select g.status, count(*) from gone g group by g.status order by g.status;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.record_completions(p_ids bigint[])
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  insert into jobmaster.latest_completions as l (identity_hash, type_key, task_key, lookup, job_id, finished_at)
+  select distinct on (j.identity_hash) j.identity_hash, j.type_key, j.task_key,
+         jsonb_build_object(j.type_key, jsonb_build_object(j.task_key, j.arguments)), j.id, j.finished_at
+    from jobmaster.jobs j
+   where j.id = any (p_ids) and j.status = 'complete'
+     and (j.type_key, j.task_key) in (select d.depends_on_type_key, d.depends_on_task_key from jobmaster.task_dependencies d)
+   order by j.identity_hash, j.finished_at desc, j.id desc
+  on conflict (identity_hash) do update set job_id = excluded.job_id, finished_at = excluded.finished_at
+   where l.finished_at <= excluded.finished_at;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.record_events(p_ids bigint[], p_status text, p_node text, p_pid integer, p_message text)
@@ -1454,6 +1487,27 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.track_completions()
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  delete from jobmaster.latest_completions l
+   where not exists (select 1 from jobmaster.task_dependencies d
+                      where d.depends_on_type_key = l.type_key and d.depends_on_task_key = l.task_key);
+  insert into jobmaster.latest_completions as l (identity_hash, type_key, task_key, lookup, job_id, finished_at)
+  select distinct on (j.identity_hash) j.identity_hash, j.type_key, j.task_key,
+         jsonb_build_object(j.type_key, jsonb_build_object(j.task_key, j.arguments)), j.id, j.finished_at
+    from (select distinct d.depends_on_type_key as type_key, d.depends_on_task_key as task_key
+            from jobmaster.task_dependencies d
+           where not exists (select 1 from jobmaster.latest_completions c
+                              where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key)) t
+    join jobmaster.jobs j on j.type_key = t.type_key and j.task_key = t.task_key
+                       and j.finished_at >= now() - interval '30 days' and j.status = 'complete'
+   order by j.identity_hash, j.finished_at desc, j.id desc
+  on conflict (identity_hash) do update set job_id = excluded.job_id, finished_at = excluded.finished_at
+   where l.finished_at <= excluded.finished_at;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, OUT wait_for bigint[], OUT inserted integer)
  RETURNS record
  LANGUAGE plpgsql
@@ -1461,6 +1515,7 @@ AS $function$
 declare
   v_dep    record;
   v_args   jsonb;
+  v_full   jsonb;
   v_id     bigint;
   v_new    boolean;
   v_wait   bigint[] := '{}';
@@ -1471,19 +1526,22 @@ begin
      where d.type_key = p_type_key and d.task_key = p_task_key order by d.position
   loop
     v_args := jobmaster.dependency_arguments(v_dep.arguments, p_arguments);
-    continue when exists (
-      select 1 from jobmaster.jobs c
-       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.status = 'complete' and c.finished_at >= now() - v_dep.freshness
-         and c.arguments @> v_args);
-    select min(l.id) into v_id from (
-      select c.id from jobmaster.jobs c
-       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.status = 'waiting' and c.arguments @> v_args
-      union all
-      select c.id from jobmaster.jobs c
-       where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
-         and c.status = 'running' and c.arguments @> v_args) l;
+    continue when jobmaster.dependency_completed(v_dep.depends_on_type_key, v_dep.depends_on_task_key, v_args, v_dep.freshness);
+    select coalesce(jsonb_object_agg(p.name, coalesce(p.default_value, 'null')) filter (where not p.required), '{}') || v_args
+      into v_full
+      from jobmaster.task_parameters p
+     where p.type_key = v_dep.depends_on_type_key and p.task_key = v_dep.depends_on_task_key;
+    v_id := null;
+    if v_full <> v_args then
+      select min(l.id) into v_id from (
+        select c.id from jobmaster.jobs c
+         where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+           and c.status = 'waiting' and c.arguments @> v_args
+        union all
+        select c.id from jobmaster.jobs c
+         where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+           and c.status = 'running' and c.arguments @> v_args) l;
+    end if;
     if v_id is null then
       select e.job_id, e.inserted into v_id, v_new
         from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;

@@ -78,6 +78,9 @@ export async function syncRegistry(db: Queryable, schema: string, definitions: T
       );
     }
   }
+  // Dependency checks read the latest completions of the tasks something depends on: start
+  // recording those of a task that became a dependency, stop for one that no longer is.
+  if (removed.length > 0 || toWrite.length > 0) await db.query(`select ${s}.track_completions()`);
   return { added, changed, removed, unchanged: wanted.size - added.length - changed.length };
 }
 

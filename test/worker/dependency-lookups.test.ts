@@ -1,0 +1,124 @@
+// Dependency checks read the latest completions of the tasks something depends on: a task
+// that becomes a dependency at deploy brings its past completions along, a pruned completion
+// counts no more, and a check costs the same however many times the dependency's task ran.
+import { beforeAll, expect, test } from 'vitest';
+import { useTestDatabase } from '../support/test-database.js';
+import { deployTasks, drain, sql } from './worker-harness.js';
+
+const db = useTestDatabase('wdeplookup');
+const BEFORE = ['--tasks', 'test/fixtures/dependencies/before/chain.ts'];
+const AFTER = ['--tasks', 'test/fixtures/dependencies/after/chain.ts'];
+
+beforeAll(async () => deployTasks(db, BEFORE));
+
+async function enqueue(taskKey: 'source' | 'sink', n: number): Promise<string> {
+  const [row] = await sql(db, `select job_id from S.enqueue('chain', $1, 0, $2)`, [taskKey, JSON.stringify({ n })]);
+  return String(row!.job_id);
+}
+
+/** How many source jobs there are for each n asked about. */
+async function sourceJobs(...ns: number[]): Promise<number[]> {
+  const rows = await sql(
+    db,
+    `select (arguments ->> 'n')::int as n, count(*)::int as jobs from S.jobs
+      where type_key = 'chain' and task_key = 'source' and (arguments ->> 'n')::int = any ($1::int[]) group by 1`,
+    [ns],
+  );
+  return ns.map((n) => rows.find((r) => r.n === n)?.jobs ?? 0);
+}
+
+test('a task that becomes a dependency at deploy counts its completions from before the deploy', async () => {
+  await enqueue('source', 1);
+  expect((await drain(db, BEFORE)).summary).toMatchObject({ ran: 1, completed: 1 });
+
+  await deployTasks(db, AFTER);
+  await enqueue('sink', 1);
+  await enqueue('sink', 2);
+  const run = await drain(db, AFTER);
+  expect(run.code, run.stderr).toBe(0);
+  // sink 1 found source 1's completion; sink 2 had its source inserted and run first.
+  expect(run.summary).toMatchObject({ ran: 3, completed: 3, spawned: 1 });
+  expect(await sourceJobs(1, 2)).toEqual([1, 1]);
+});
+
+test('a pruned completion no longer satisfies a dependency', async () => {
+  await sql(db, `select * from S.prune_jobs('0 seconds', 'chain', 'source')`);
+  await enqueue('sink', 1);
+  const run = await drain(db, AFTER);
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.summary).toMatchObject({ ran: 2, completed: 2, spawned: 1 });
+  expect(await sourceJobs(1)).toEqual([1]);
+});
+
+const SOURCES = 100_000;
+
+/** A claim of up to 1,000 sink jobs, timed. */
+async function claimSinks(): Promise<{ ms: number; actions: string[] }> {
+  const started = performance.now();
+  const rows = await sql(db, `select action from S.claim_jobs('sink-worker', 'sink-node', 1, 10000, 1000, 60, array['chain.sink'])`);
+  return { ms: performance.now() - started, actions: rows.map((r) => r.action) };
+}
+
+/** 200 sink jobs, n from `first` on; sinks left waiting by an earlier claim are cancelled first. */
+async function enqueueSinks(first: number): Promise<void> {
+  await sql(db, `update S.jobs set status = 'cancelled', finished_at = now() where task_key = 'sink' and status = 'waiting'`);
+  for (let n = first; n < first + 200; n++) await enqueue('sink', n);
+}
+
+test("a claim of dependents takes the same time however many jobs of the dependency's task wait", async () => {
+  await sql(
+    db,
+    `insert into S.jobs (type_key, task_key, arguments, process_units, max_attempts)
+     select 'chain', 'source', jsonb_build_object('n', 1000 + g), 1, 3 from generate_series(1, $1) g`,
+    [SOURCES],
+  );
+  await sql(db, `analyze S.jobs`);
+  // 200 sinks whose source is not among the 100,000 waiting: each sink waits for a new source.
+  // Up to version 7 each looked through the waiting sources for one including its arguments.
+  await enqueueSinks(500);
+  const unmet = await claimSinks();
+  expect(unmet.actions).toEqual(Array(200).fill('waiting'));
+  expect(await sourceJobs(500, 699)).toEqual([1, 1]);
+  expect(unmet.ms).toBeLessThan(2_000);
+  // 200 sinks whose source waits among them: each waits for that one.
+  await enqueueSinks(1001);
+  const twins = await claimSinks();
+  expect(twins.actions).toEqual(Array(200).fill('waiting'));
+  expect(await sourceJobs(1001, 1200)).toEqual([1, 1]);
+  expect(twins.ms).toBeLessThan(2_000);
+}, 60_000);
+
+test("a claim of dependents takes the same time however many completions the dependency's task has", async () => {
+  // Every source completes through the workers' own claim and complete (batches of 10,000),
+  // so each is recorded as a worker records it.
+  let claimed: number;
+  do {
+    const [batch] = await sql(
+      db,
+      `select coalesce(cardinality(c.ids), 0) as claimed,
+              (select count(*)::int from S.complete_jobs('bulk', c.ids, to_jsonb(array_fill(null::int, array[cardinality(c.ids)])))
+                where c.ids is not null) as lost
+         from (select array_agg(id) as ids
+                 from S.claim_jobs('bulk', 'bulk-node', 1, 10000, 10000, 600, array['chain.source'])) c`,
+    );
+    expect(batch!.lost).toBe(0);
+    claimed = batch!.claimed;
+  } while (claimed > 0);
+  const recorded = `select count(*)::int as n from S.latest_completions where (lookup #>> '{chain,source,n}')::int > 1000`;
+  expect(await sql(db, recorded)).toEqual([{ n: SOURCES }]);
+  await sql(db, `analyze S.jobs`);
+
+  // 200 sinks whose source never ran: each check misses, and each sink waits for a new source.
+  // Up to version 7 every miss read the task's 100,000 completions: about 10 s for this claim.
+  await enqueueSinks(700);
+  const unmet = await claimSinks();
+  expect(unmet.actions).toEqual(Array(200).fill('waiting'));
+  expect(await sourceJobs(700, 899)).toEqual([1, 1]);
+  expect(unmet.ms).toBeLessThan(2_000);
+
+  // 200 sinks whose source completed among the 100,000: each check hits, and they run.
+  await enqueueSinks(2001);
+  const met = await claimSinks();
+  expect(met.actions).toEqual(Array(200).fill('run'));
+  expect(met.ms).toBeLessThan(2_000);
+}, 120_000);
