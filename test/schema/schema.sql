@@ -348,6 +348,10 @@ declare
   v_over      boolean;
   v_units     integer[];
   v_special_ids bigint[] := '{}';
+  v_cand_ids  bigint[];
+  v_cand_types text[];
+  v_cand_tasks text[];
+  v_cand_args jsonb[];
   v_worker_tasks text[];
   v_special_tasks text[];
   v_subset    boolean;
@@ -374,18 +378,21 @@ begin
                    or exists (select 1 from jobmaster.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key) as special
             from jobmaster.tasks t) t;
 
-  -- The candidates, locked: the best waiting jobs of the worker's tasks, and whether one of
-  -- them is of a task that can fan out or has dependencies (only then do the checks below
-  -- run). A worker that runs every task reads the head of the claim-order index. One that
+  -- The candidates, locked: the best waiting jobs of the worker's tasks, and those of them of
+  -- a task that can fan out or has dependencies, with their arguments (only then do the
+  -- checks below run, on these rows). A worker that runs every task reads the head of the claim-order index. One that
   -- runs a few of them (up to 8) merges the heads of its tasks in jobs_waiting_by_task
   -- instead of reading through the others' jobs; it locks up to a batch per task, the
   -- unused rows until this claim commits, which is why a worker of many tasks stays on the
   -- claim-order index.
   if not v_subset or cardinality(v_worker_tasks) > 8 then
     select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > v_available,
-           array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any (v_special_tasks)), false)
-      into v_ids, v_over, v_units, v_special
-      from (select j.id, j.priority, j.process_units, j.type_key || '.' || j.task_key as task
+           array[min(c.process_units), max(c.process_units)], array_agg(c.id) filter (where c.special),
+           array_agg(c.type_key) filter (where c.special), array_agg(c.task_key) filter (where c.special),
+           array_agg(c.arguments) filter (where c.special)
+      into v_ids, v_over, v_units, v_cand_ids, v_cand_types, v_cand_tasks, v_cand_args
+      from (select j.id, j.priority, j.process_units, j.type_key, j.task_key, j.arguments,
+                   (j.type_key || '.' || j.task_key) = any (v_special_tasks) as special
               from jobmaster.jobs j
              where j.status = 'waiting' and j.run_at <= now() and j.process_units <= v_available
                and (j.type_key || '.' || j.task_key) = any (v_worker_tasks)
@@ -399,7 +406,7 @@ begin
     -- the planner cannot tell a task with few jobs among another's many, and reads the
     -- claim-order index through the others' jobs anyway.
     select string_agg(format($head$
-             select * from (select j.id, j.priority, j.process_units, %L as task
+             select * from (select j.id, j.priority, j.process_units, j.type_key, j.task_key, j.arguments, %L = any ($3) as special
                               from jobmaster.jobs j
                              where j.type_key = %L and j.task_key = %L
                                and j.status = 'waiting' and j.run_at <= now() and j.process_units <= $1
@@ -413,40 +420,56 @@ begin
      where (t.type_key || '.' || t.task_key) = any (v_worker_tasks);
     v_ids := '{}';
     v_over := false;
-    v_special := false;
     if v_heads is not null then
       execute format($sql$
         select coalesce(array_agg(c.id order by c.priority desc, c.id), '{}'), coalesce(sum(c.process_units), 0) > $1,
-               array[min(c.process_units), max(c.process_units)], coalesce(bool_or(c.task = any ($3)), false)
-          from (select u.id, u.priority, u.process_units, u.task from (%s) u order by u.priority desc, u.id limit $2) c
+               array[min(c.process_units), max(c.process_units)], array_agg(c.id) filter (where c.special),
+               array_agg(c.type_key) filter (where c.special), array_agg(c.task_key) filter (where c.special),
+               array_agg(c.arguments) filter (where c.special)
+          from (select u.* from (%s) u order by u.priority desc, u.id limit $2) c
         $sql$, v_heads)
-        into v_ids, v_over, v_units, v_special
+        into v_ids, v_over, v_units, v_cand_ids, v_cand_types, v_cand_tasks, v_cand_args
         using v_available, p_limit, v_special_tasks;
     end if;
   end if;
 
+  v_special := v_cand_ids is not null;
   if v_special then
     -- Which candidates fan out or have a dependency not met, decided for the whole batch:
     -- each distinct dependency (task, window, arguments) is looked up once, however many
     -- candidates need it. Dependencies with "same" arithmetic are left to unmet_dependencies.
+    -- The candidates' rows come from the statement that locked them, and what a dependency's
+    -- specification says is read once per dependency: its arguments are the same for every
+    -- candidate when it gives only values.
     with cand as materialized (
-      select j.id, j.type_key, j.task_key, j.arguments, t.write_all
-        from jobmaster.jobs j
-        join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
-       where j.id = any (v_ids)
-    ), needs as (
-      select c.id, d.depends_on_type_key as type_key, d.depends_on_task_key as task_key, d.freshness,
+      select c.id, c.type_key, c.task_key, c.arguments, t.write_all
+        from unnest(v_cand_ids, v_cand_types, v_cand_tasks, v_cand_args) c(id, type_key, task_key, arguments)
+        join jobmaster.tasks t on t.type_key = c.type_key and t.task_key = c.task_key
+    ), deps as materialized (
+      select d.type_key, d.task_key, d.depends_on_type_key, d.depends_on_task_key, d.freshness, d.arguments as spec,
              exists (select 1 from jsonb_each(d.arguments) a
                       where a.value ->> 'kind' <> 'value' and coalesce(a.value -> 'ops', '[]') <> '[]') as arithmetic,
-             (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
-                                                            else c.arguments -> (a.value ->> 'parameter') end), '{}')
-                from jsonb_each(d.arguments) a) as arguments
+             case when not exists (select 1 from jsonb_each(d.arguments) a where a.value ->> 'kind' <> 'value')
+                  then (select coalesce(jsonb_object_agg(a.key, a.value -> 'value'), '{}') from jsonb_each(d.arguments) a)
+             end as fixed
+        from jobmaster.task_dependencies d
+       where (d.type_key || '.' || d.task_key) = any (v_special_tasks)
+    ), needs as (
+      select c.id, d.depends_on_type_key as type_key, d.depends_on_task_key as task_key, d.freshness, d.arithmetic,
+             coalesce(d.fixed,
+                      (select coalesce(jsonb_object_agg(a.key, case when a.value ->> 'kind' = 'value' then a.value -> 'value'
+                                                                     else c.arguments -> (a.value ->> 'parameter') end), '{}')
+                         from jsonb_each(d.spec) a)) as arguments
         from cand c
-        join jobmaster.task_dependencies d on d.type_key = c.type_key and d.task_key = c.task_key
+        join deps d on d.type_key = c.type_key and d.task_key = c.task_key
+    ), wanted as materialized (
+      -- Materialized, so that the lookup below runs once per distinct dependency: the planner
+      -- would push its condition below the DISTINCT, to once per candidate.
+      select distinct e.type_key, e.task_key, e.freshness, e.arguments from needs e where not e.arithmetic
     ), met as (
-      select n.type_key, n.task_key, n.freshness, n.arguments
-        from (select distinct e.type_key, e.task_key, e.freshness, e.arguments from needs e where not e.arithmetic) n
-       where jobmaster.dependency_completed(n.type_key, n.task_key, n.arguments, n.freshness)
+      select w.type_key, w.task_key, w.freshness, w.arguments
+        from wanted w
+       where jobmaster.dependency_completed(w.type_key, w.task_key, w.arguments, w.freshness)
     ), unmet as (
       select n.id from needs n
        where n.arithmetic
