@@ -11,8 +11,9 @@ const AFTER = ['--tasks', 'test/fixtures/dependencies/after/chain.ts'];
 
 beforeAll(async () => deployTasks(db, BEFORE));
 
-async function enqueue(taskKey: 'source' | 'sink', n: number): Promise<string> {
-  const [row] = await sql(db, `select job_id from S.enqueue('chain', $1, 0, $2)`, [taskKey, JSON.stringify({ n })]);
+async function enqueue(taskKey: 'source' | 'sink' | 'digest', n: number): Promise<string> {
+  const args = taskKey === 'digest' ? { m: n } : { n };
+  const [row] = await sql(db, `select job_id from S.enqueue('chain', $1, 0, $2)`, [taskKey, JSON.stringify(args)]);
   return String(row!.job_id);
 }
 
@@ -48,6 +49,28 @@ test('a pruned completion no longer satisfies a dependency', async () => {
   expect(run.code, run.stderr).toBe(0);
   expect(run.summary).toMatchObject({ ran: 2, completed: 2, spawned: 1 });
   expect(await sourceJobs(1)).toEqual([1]);
+});
+
+test('a claim of jobs that share a dependency looks it up once, not once per job', async () => {
+  await enqueue('source', 0);
+  expect((await drain(db, AFTER)).summary).toMatchObject({ ran: 1, completed: 1 });
+  for (let m = 1; m <= 50; m++) await enqueue('digest', m);
+  const client = await db.pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`set local track_functions = 'all'`);
+    const { rows } = await client.query(
+      `select action from "${db.schema}".claim_jobs('digest-worker', 'digest-node', 1, 10000, 100, 60, array['chain.digest'])`,
+    );
+    expect(rows.map((r) => r.action)).toEqual(Array(50).fill('run'));
+    const { rows: calls } = await client.query(
+      `select pg_stat_get_xact_function_calls('"${db.schema}".dependency_completed(text, text, jsonb, interval)'::regprocedure)::int as n`,
+    );
+    expect(calls).toEqual([{ n: 1 }]);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
 });
 
 const SOURCES = 100_000;
