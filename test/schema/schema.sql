@@ -580,6 +580,8 @@ CREATE OR REPLACE FUNCTION jobmaster.complete_jobs(p_worker_id text, p_ids bigin
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET enable_seqscan TO 'off'
+ SET enable_nestloop TO 'off'
+ SET enable_mergejoin TO 'off'
 AS $function$
 declare
   v_done  bigint[];
@@ -593,7 +595,7 @@ begin
        set status = 'complete', finished_at = now(), result = p_results -> (r.ord::integer - 1),
            lease_expires_at = null, message = null
       from unnest(p_ids) with ordinality r(id, ord)
-     where j.id = r.id and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.type_key, j.task_key
   )
   select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;

@@ -13,6 +13,8 @@
 -- stops it being one removes them. Completions committed while this migration or such a
 -- deploy runs, by a worker that still saw the old registry, can be missed: the dependency
 -- is then run again, never skipped.
+-- complete_jobs reaches the jobs through their ids whatever the statistics say (below), and
+-- claim_jobs runs its dependency checks once per distinct dependency, on the rows it locked.
 -- A dependency that names every parameter of its task no longer looks through the task's
 -- waiting and running jobs for one that includes its arguments: enqueue finds the identical
 -- job through the identity index, as it does for any job. (A job that differs only inside
@@ -160,13 +162,22 @@ begin
 end;
 $$;
 
--- As in version 6, recording the completions of tasks something depends on
--- (record_completions) where it already looked for their dependents.
+-- As in version 6, with two changes:
+-- - The completions of tasks something depends on are recorded (record_completions).
+-- - The jobs are reached through the primary key by their ids, and matched to their results
+--   by a hash join, whatever the statistics say. With the running status as a plain equality
+--   and nested loops allowed, the planner could start from the running jobs (the lease index)
+--   when statistics taken while few jobs ran said there were few, and test each against
+--   every id: a batch of 10,000 took 10 s beside 10,000 other running jobs. `is true` keeps
+--   the test without matching that index's predicate. (Measured against version 6 on batches
+--   of 2,000 beside 4,000 running jobs: level, 25-33 ms.)
 create or replace function :schema.complete_jobs(p_worker_id text, p_ids bigint[], p_results jsonb)
 returns setof bigint
 language plpgsql volatile
 set jit = off
 set enable_seqscan = off
+set enable_nestloop = off
+set enable_mergejoin = off
 as $$
 declare
   v_done  bigint[];
@@ -180,7 +191,7 @@ begin
        set status = 'complete', finished_at = now(), result = p_results -> (r.ord::integer - 1),
            lease_expires_at = null, message = null
       from unnest(p_ids) with ordinality r(id, ord)
-     where j.id = r.id and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.type_key, j.task_key
   )
   select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;
