@@ -1519,18 +1519,14 @@ AS $function$
   delete from jobmaster.latest_completions l
    where not exists (select 1 from jobmaster.task_dependencies d
                       where d.depends_on_type_key = l.type_key and d.depends_on_task_key = l.task_key);
-  insert into jobmaster.latest_completions as l (identity_hash, type_key, task_key, lookup, job_id, finished_at)
-  select distinct on (j.identity_hash) j.identity_hash, j.type_key, j.task_key,
-         jsonb_build_object(j.type_key, jsonb_build_object(j.task_key, j.arguments)), j.id, j.finished_at
-    from (select distinct d.depends_on_type_key as type_key, d.depends_on_task_key as task_key
-            from jobmaster.task_dependencies d
-           where not exists (select 1 from jobmaster.latest_completions c
-                              where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key)) t
-    join jobmaster.jobs j on j.type_key = t.type_key and j.task_key = t.task_key
-                       and j.finished_at >= now() - interval '30 days' and j.status = 'complete'
-   order by j.identity_hash, j.finished_at desc, j.id desc
-  on conflict (identity_hash) do update set job_id = excluded.job_id, finished_at = excluded.finished_at
-   where l.finished_at <= excluded.finished_at;
+  select jobmaster.record_completions(array(
+    select j.id
+      from (select distinct d.depends_on_type_key as type_key, d.depends_on_task_key as task_key
+              from jobmaster.task_dependencies d
+             where not exists (select 1 from jobmaster.latest_completions c
+                                where c.type_key = d.depends_on_type_key and c.task_key = d.depends_on_task_key)) t
+      join jobmaster.jobs j on j.type_key = t.type_key and j.task_key = t.task_key
+                         and j.finished_at >= now() - interval '30 days' and j.status = 'complete'));
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, OUT wait_for bigint[], OUT inserted integer)
