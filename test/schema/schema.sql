@@ -302,6 +302,7 @@ CREATE OR REPLACE FUNCTION jobmaster.cancel_running_jobs(p_worker_id text, p_ids
  RETURNS SETOF bigint
  LANGUAGE plpgsql
  SET jit TO 'off'
+ SET enable_seqscan TO 'off'
 AS $function$
 declare
   v_ids  bigint[];
@@ -312,7 +313,7 @@ begin
   with cancelled as (
     update jobmaster.jobs j
        set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
-     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.node, j.pid
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
@@ -1003,14 +1004,19 @@ CREATE OR REPLACE FUNCTION jobmaster.fail_jobs(p_worker_id text, p_failures json
  RETURNS TABLE(id bigint, final boolean, run_at timestamp with time zone)
  LANGUAGE plpgsql
  SET jit TO 'off'
+ SET enable_seqscan TO 'off'
+ SET enable_nestloop TO 'off'
+ SET enable_mergejoin TO 'off'
 AS $function$
 declare
+  v_ids   bigint[];
   v_rows  jsonb;
   v_final bigint[];
   v_node  text;
   v_pid   integer;
 begin
-  perform jobmaster.record_starts(array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f), p_worker_id);
+  v_ids := array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f);
+  perform jobmaster.record_starts(v_ids, p_worker_id);
   with failed as (
     update jobmaster.jobs j
        set status = case when j.attempts >= j.max_attempts then 'failed' else 'waiting' end,
@@ -1026,7 +1032,8 @@ begin
                           then format('failed on attempt %s of %s: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500))
                           else format('attempt %s of %s failed, retrying: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500)) end
       from jsonb_array_elements(p_failures) f
-     where j.id = (f.value ->> 'id')::bigint and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (v_ids) and j.id = (f.value ->> 'id')::bigint
+       and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
@@ -1129,13 +1136,14 @@ CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[],
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
 AS $function$
 begin
   update jobmaster.workers set last_seen_at = now() where worker_id = p_worker_id;
   return query
     update jobmaster.jobs j
        set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
-     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.cancel_requested;
 end;
 $function$;
@@ -1300,11 +1308,12 @@ $function$;
 CREATE OR REPLACE FUNCTION jobmaster.record_starts(p_ids bigint[], p_worker_id text)
  RETURNS void
  LANGUAGE sql
+ SET enable_seqscan TO 'off'
 AS $function$
   with held as (
     select j.id, j.started_at, j.node, j.pid, j.attempts, j.max_attempts
       from jobmaster.jobs j
-     where j.id = any (p_ids) and j.status = 'running' and j.started_at is not null
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.started_at is not null
        and (p_worker_id is null or j.worker_id = p_worker_id)
      order by j.id
        for update
@@ -1364,6 +1373,7 @@ CREATE OR REPLACE FUNCTION jobmaster.release_jobs(p_worker_id text, p_ids bigint
  RETURNS SETOF bigint
  LANGUAGE plpgsql
  SET jit TO 'off'
+ SET enable_seqscan TO 'off'
 AS $function$
 declare
   v_ids       bigint[];
@@ -1378,7 +1388,7 @@ begin
            attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
            lease_expires_at = null, worker_id = null,
            message = p_message
-     where j.id = any (p_ids) and j.status = 'running' and j.worker_id = p_worker_id
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.node, j.pid, j.status
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)

@@ -1,0 +1,167 @@
+-- JobMaster schema, version 9: a worker's writes about its own jobs read them by id whatever
+-- the statistics say. Placeholders as in 0001.
+-- Failures, releases, cancellations, heartbeats and the starts recorded before them found
+-- their jobs with `id = any(ids) and status = 'running'`. With statistics taken while few
+-- jobs ran (a quiet queue analysed, then a busy hour), the planner expected one running job
+-- and read them all through the lease index, testing each against the ids: 20,000 rows
+-- read for a batch of 200 beside 20,000 running jobs, and for record_starts, a SQL function
+-- whose ids are not a constant it can hash, running jobs × batch size comparisons (1.6 s for
+-- a failure batch of 20,000 beside 40,000 running). Version 8 cured complete_jobs; these
+-- follow it: `(status = 'running') is true` keeps the test without matching the partial
+-- indexes' predicates, sequential scans and nested loops are ruled out, so the jobs are read
+-- through the primary key by their ids. Behaviour is unchanged.
+
+-- As in version 5.
+create or replace function :schema.record_starts(p_ids bigint[], p_worker_id text)
+returns void
+language sql volatile
+set enable_seqscan = off
+as $$
+  with held as (
+    select j.id, j.started_at, j.node, j.pid, j.attempts, j.max_attempts
+      from :schema.jobs j
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.started_at is not null
+       and (p_worker_id is null or j.worker_id = p_worker_id)
+     order by j.id
+       for update
+  )
+  insert into :schema.job_events (job_id, at, status, node, pid, message)
+  select h.id, h.started_at, 'running', h.node, h.pid, format('attempt %s of %s', h.attempts, h.max_attempts) from held h;
+$$;
+
+-- As in version 5.
+create or replace function :schema.fail_jobs(p_worker_id text, p_failures jsonb)
+returns table (id bigint, final boolean, run_at timestamptz)
+language plpgsql volatile
+set jit = off
+set enable_seqscan = off
+set enable_nestloop = off
+set enable_mergejoin = off
+as $$
+declare
+  v_ids   bigint[];
+  v_rows  jsonb;
+  v_final bigint[];
+  v_node  text;
+  v_pid   integer;
+begin
+  v_ids := array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f);
+  perform :schema.record_starts(v_ids, p_worker_id);
+  with failed as (
+    update :schema.jobs j
+       set status = case when j.attempts >= j.max_attempts then 'failed' else 'waiting' end,
+           finished_at = case when j.attempts >= j.max_attempts then now() end,
+           run_at = case when j.attempts >= j.max_attempts then j.run_at
+                         else now() + make_interval(secs => least(3600,
+                                coalesce((select t.retry_delay_seconds from :schema.tasks t
+                                           where t.type_key = j.type_key and t.task_key = j.task_key), 5)
+                                * 2 ^ (j.attempts - 1))) end,
+           lease_expires_at = null, worker_id = null,
+           error = jsonb_build_object('message', f.value ->> 'message', 'stack', f.value ->> 'stack', 'attempt', j.attempts),
+           message = case when j.attempts >= j.max_attempts
+                          then format('failed on attempt %s of %s: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500))
+                          else format('attempt %s of %s failed, retrying: %s', j.attempts, j.max_attempts, left(f.value ->> 'message', 500)) end
+      from jsonb_array_elements(p_failures) f
+     where j.id = any (v_ids) and j.id = (f.value ->> 'id')::bigint
+       and (j.status = 'running') is true and j.worker_id = p_worker_id
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  )
+  select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
+         array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
+    into v_rows, v_final, v_node, v_pid from failed f;
+  if v_final is not null then
+    perform :schema.fail_dependents(v_final, v_node, v_pid);
+  end if;
+  return query select (r ->> 'id')::bigint, (r ->> 'final')::boolean, (r ->> 'run_at')::timestamptz
+                 from jsonb_array_elements(coalesce(v_rows, '[]')) r;
+end;
+$$;
+
+-- As in version 5.
+create or replace function :schema.cancel_running_jobs(p_worker_id text, p_ids bigint[], p_message text)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+set enable_seqscan = off
+as $$
+declare
+  v_ids  bigint[];
+  v_node text;
+  v_pid  integer;
+begin
+  perform :schema.record_starts(p_ids, p_worker_id);
+  with cancelled as (
+    update :schema.jobs j
+       set status = 'cancelled', finished_at = now(), lease_expires_at = null, message = p_message
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select c.id, 'cancelled', c.node, c.pid, p_message from cancelled c
+  )
+  select array_agg(c.id), min(c.node), min(c.pid) into v_ids, v_node, v_pid from cancelled c;
+  if v_ids is not null then
+    perform :schema.fail_dependents(v_ids, v_node, v_pid);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}'));
+end;
+$$;
+
+-- As in version 5.
+create or replace function :schema.release_jobs(p_worker_id text, p_ids bigint[], p_message text)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+set enable_seqscan = off
+as $$
+declare
+  v_ids       bigint[];
+  v_cancelled bigint[];
+begin
+  perform :schema.record_starts(p_ids, p_worker_id);
+  -- A job someone asked to cancel is not given back: it ends as cancelled.
+  with released as (
+    update :schema.jobs j
+       set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
+           finished_at = case when j.cancel_requested then now() end,
+           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           lease_expires_at = null, worker_id = null,
+           message = p_message
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
+    returning j.id, j.node, j.pid, j.status
+  ), events as (
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select r.id, r.status, r.node, r.pid, p_message from released r
+  )
+  select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status = 'cancelled')
+    into v_ids, v_cancelled from released r;
+  if v_ids is not null then
+    perform pg_notify(:channel_literal, '');
+  end if;
+  if v_cancelled is not null then
+    perform :schema.fail_dependents(v_cancelled, null, null);
+  end if;
+  return query select unnest(coalesce(v_ids, '{}') || coalesce(v_cancelled, '{}'));
+end;
+$$;
+
+-- As in version 2.
+create or replace function :schema.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision)
+returns table (id bigint, cancel_requested boolean)
+language plpgsql volatile
+set jit = off
+set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+as $$
+begin
+  update :schema.workers set last_seen_at = now() where worker_id = p_worker_id;
+  return query
+    update :schema.jobs j
+       set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
+    returning j.id, j.cancel_requested;
+end;
+$$;
