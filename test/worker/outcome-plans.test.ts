@@ -85,7 +85,9 @@ test('releasing a batch reads its jobs, not every running job', async () => {
 });
 
 test('cancelling a batch reads its jobs, not every running job', async () => {
-  const read = await rowsRead((c) => c.query(`select * from "${db.schema}".cancel_running_jobs('w', $1::bigint[], 'cancelled')`, [batch()]));
+  const read = await rowsRead((c) =>
+    c.query(`select * from "${db.schema}".cancel_running_jobs('w', $1::bigint[], 'cancelled')`, [batch()]),
+  );
   expect(read).toBeGreaterThan(0);
   expect(read).toBeLessThan(BOUND);
 });
@@ -104,7 +106,9 @@ test('the calls still act on exactly the batch', async () => {
     const { rows } = await client.query(`select id::text, final from "${db.schema}".fail_jobs('w', $1::jsonb)`, [JSON.stringify(failures)]);
     expect(rows.map((r) => r.id).sort()).toEqual([...batch()].sort());
     expect(rows.every((r) => r.final === false)).toBe(true);
-    const { rows: counts } = await client.query(`select status, count(*)::int as n from "${db.schema}".jobs group by status order by status`);
+    const { rows: counts } = await client.query(
+      `select status, count(*)::int as n from "${db.schema}".jobs group by status order by status`,
+    );
     expect(counts).toEqual([
       { status: 'running', n: RUNNING - BATCH },
       { status: 'waiting', n: BATCH },
