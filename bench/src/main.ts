@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import './bench-tasks.js';
-import { parseOptions, type BenchOptions } from './options.js';
+import { HelpRequested, parseOptions, type BenchOptions } from './options.js';
 import { renderTable, type Table } from './results.js';
 import { ceilingSuite } from './suites/ceiling.js';
 import type { SuiteContext } from './suites/context.js';
@@ -83,6 +83,10 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      return;
+    }
     console.error((error as Error).message);
     process.exitCode = 2;
     return;

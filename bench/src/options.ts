@@ -33,6 +33,9 @@ function positive(flag: string, text: string | undefined): number {
   return n;
 }
 
+/** Thrown by parseOptions for --help: the usage goes to stdout and the exit code is 0. */
+export class HelpRequested extends Error {}
+
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const options: BenchOptions = {
     databaseUrl: env.BENCH_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -68,7 +71,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     } else if (flag === '--quick') {
       Object.assign(options, { runs: 1, jobs: 4_000, latencyJobs: 100, scaleSizes: [10_000, 100_000], longDrainJobs: 20_000 });
     } else if (flag === '--help' || flag === '-h') {
-      throw new Error(USAGE);
+      throw new HelpRequested(USAGE);
     } else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
   return options;
