@@ -63,37 +63,17 @@ const batch = (): string[] => ids.slice(1000, 1000 + BATCH);
 // start recorded before a failure); a plan that walked the running jobs reads 20,000 or more.
 const BOUND = 10 * BATCH;
 
-test('completing a batch reads its jobs, not every running job', async () => {
-  const read = await rowsRead((c) =>
-    c.query(`select * from "${db.schema}".complete_jobs('w', $1::bigint[], $2::jsonb)`, [batch(), JSON.stringify(batch().map(() => null))]),
-  );
-  expect(read).toBeGreaterThan(0);
-  expect(read).toBeLessThan(BOUND);
-});
+const failures = (): string => JSON.stringify(batch().map((id) => ({ id: Number(id), message: 'boom' })));
+const CALLS: Array<[string, string, () => unknown[]]> = [
+  ['completing', `complete_jobs('w', $1::bigint[], $2::jsonb)`, () => [batch(), JSON.stringify(batch().map(() => null))]],
+  ['failing', `fail_jobs('w', $1::jsonb)`, () => [failures()]],
+  ['releasing', `release_jobs('w', $1::bigint[], 'shutting down')`, () => [batch()]],
+  ['cancelling', `cancel_running_jobs('w', $1::bigint[], 'cancelled')`, () => [batch()]],
+  ['a heartbeat for', `heartbeat('w', $1::bigint[], 60)`, () => [batch()]],
+];
 
-test('failing a batch reads its jobs, not every running job', async () => {
-  const failures = batch().map((id) => ({ id: Number(id), message: 'boom' }));
-  const read = await rowsRead((c) => c.query(`select * from "${db.schema}".fail_jobs('w', $1::jsonb)`, [JSON.stringify(failures)]));
-  expect(read).toBeGreaterThan(0);
-  expect(read).toBeLessThan(BOUND);
-});
-
-test('releasing a batch reads its jobs, not every running job', async () => {
-  const read = await rowsRead((c) => c.query(`select * from "${db.schema}".release_jobs('w', $1::bigint[], 'shutting down')`, [batch()]));
-  expect(read).toBeGreaterThan(0);
-  expect(read).toBeLessThan(BOUND);
-});
-
-test('cancelling a batch reads its jobs, not every running job', async () => {
-  const read = await rowsRead((c) =>
-    c.query(`select * from "${db.schema}".cancel_running_jobs('w', $1::bigint[], 'cancelled')`, [batch()]),
-  );
-  expect(read).toBeGreaterThan(0);
-  expect(read).toBeLessThan(BOUND);
-});
-
-test('a heartbeat for a batch reads its jobs, not every running job', async () => {
-  const read = await rowsRead((c) => c.query(`select * from "${db.schema}".heartbeat('w', $1::bigint[], 60)`, [batch()]));
+test.each(CALLS)('%s a batch reads its jobs, not every running job', async (_what, call, params) => {
+  const read = await rowsRead((c) => c.query(`select * from "${db.schema}".${call}`, params()));
   expect(read).toBeGreaterThan(0);
   expect(read).toBeLessThan(BOUND);
 });
@@ -102,8 +82,7 @@ test('the calls still act on exactly the batch', async () => {
   const client = await db.pool.connect();
   try {
     await client.query('begin');
-    const failures = batch().map((id) => ({ id: Number(id), message: 'boom' }));
-    const { rows } = await client.query(`select id::text, final from "${db.schema}".fail_jobs('w', $1::jsonb)`, [JSON.stringify(failures)]);
+    const { rows } = await client.query(`select id::text, final from "${db.schema}".fail_jobs('w', $1::jsonb)`, [failures()]);
     expect(rows.map((r) => r.id).sort()).toEqual([...batch()].sort());
     expect(rows.every((r) => r.final === false)).toBe(true);
     const { rows: counts } = await client.query(
