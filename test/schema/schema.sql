@@ -1452,7 +1452,7 @@ declare
 begin
   perform jobmaster.require_jobs(p_ids);
   for v_job in
-    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.arguments, j.job_key, j.schedule_name
+    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.job_key, j.identity_hash
       from (select distinct u.id from unnest(p_ids) u(id)) g
       left join jobmaster.jobs j on j.id = g.id
      order by g.id
@@ -1483,11 +1483,15 @@ begin
           outcome := case when status is null then 'not_found' else 'not_retryable' end;
         end if;
       exception when unique_violation then
-        select t.id into v_twin from jobmaster.jobs t
-         where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.status in ('waiting', 'running')
-           and case when v_job.job_key is not null then t.job_key = v_job.job_key
-                    else t.job_key is null and t.schedule_name is null and md5(t.arguments::text) = md5(v_job.arguments::text) end
-         limit 1;
+        if v_job.job_key is not null then
+          select t.id into v_twin from jobmaster.jobs t
+           where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.job_key = v_job.job_key
+             and t.status in ('waiting', 'running');
+        else
+          select t.id into v_twin from jobmaster.jobs t
+           where t.identity_hash = v_job.identity_hash and t.status in ('waiting', 'running')
+             and t.job_key is null and t.schedule_name is null;
+        end if;
         outcome := 'duplicate';
         twin_id := v_twin;
       end;

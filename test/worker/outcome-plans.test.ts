@@ -1,8 +1,9 @@
 // A worker's writes about its own jobs (completions, failures, releases, cancellations,
 // heartbeats) read those jobs by id. With statistics taken while few jobs ran, the planner
 // would otherwise start from every running job (the lease index) and test each against the
-// batch's ids: work of running jobs × batch size, seconds for batches of thousands. Each
-// test below counts the rows of `jobs` a call reads, in a transaction that is rolled back.
+// batch's ids: work of running jobs × batch size, seconds for batches of thousands. An
+// operator's retry that an active twin blocks finds the twin by its identity. Each test
+// below counts the rows of `jobs` a call reads, in a transaction that is rolled back.
 import type pg from 'pg';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
@@ -75,6 +76,24 @@ const CALLS: Array<[string, string, () => unknown[]]> = [
 test.each(CALLS)('%s a batch reads its jobs, not every running job', async (_what, call, params) => {
   const read = await rowsRead((c) => c.query(`select * from "${db.schema}".${call}`, params()));
   expect(read).toBeGreaterThan(0);
+  expect(read).toBeLessThan(BOUND);
+});
+
+test("a retry blocked by a running twin finds the twin by identity, not among the task's running jobs", async () => {
+  const twin = ids[5000]!;
+  const read = await rowsRead(async (c) => {
+    // A failed job identical to a running one: retrying it would make a second active copy.
+    const { rows: failed } = await c.query(
+      `insert into "${db.schema}".jobs (type_key, task_key, arguments, process_units, max_attempts, status, finished_at)
+       select type_key, task_key, arguments, 1, 3, 'failed', now() from "${db.schema}".jobs where id = $1
+       returning id::text`,
+      [twin],
+    );
+    const { rows } = await c.query(`select outcome, twin_id::text from "${db.schema}".retry_jobs($1::bigint[], 'plans-node', 1)`, [
+      [failed[0].id],
+    ]);
+    expect(rows).toEqual([{ outcome: 'duplicate', twin_id: twin }]);
+  });
   expect(read).toBeLessThan(BOUND);
 });
 

@@ -9,7 +9,9 @@
 -- a failure batch of 20,000 beside 40,000 running). Version 8 cured complete_jobs; these
 -- follow it: `(status = 'running') is true` keeps the test without matching the partial
 -- indexes' predicates, sequential scans and nested loops are ruled out, so the jobs are read
--- through the primary key by their ids. Behaviour is unchanged.
+-- through the primary key by their ids. An operator's retry that an active twin blocks finds
+-- the twin through the index that blocked it, not among the task's waiting and running jobs.
+-- Behaviour is unchanged.
 
 -- As in version 5.
 create or replace function :schema.record_starts(p_ids bigint[], p_worker_id text)
@@ -163,5 +165,70 @@ begin
        set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
      where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.cancel_requested;
+end;
+$$;
+
+-- As in version 3, with the twin that blocks a retry found through the index that blocked it
+-- (the identity or the job key) instead of among every waiting and running job of the task.
+create or replace function :schema.retry_jobs(p_ids bigint[], p_node text, p_pid integer)
+returns table (id bigint, status text, outcome text, twin_id bigint)
+language plpgsql volatile
+as $$
+declare
+  v_job   record;
+  v_twin  bigint;
+  v_any   boolean := false;
+begin
+  perform :schema.require_jobs(p_ids);
+  for v_job in
+    select g.id as given, j.id, j.status, j.type_key, j.task_key, j.job_key, j.identity_hash
+      from (select distinct u.id from unnest(p_ids) u(id)) g
+      left join :schema.jobs j on j.id = g.id
+     order by g.id
+  loop
+    id := v_job.given;
+    status := v_job.status;
+    twin_id := null;
+    if v_job.id is null then
+      outcome := 'not_found';
+    elsif v_job.status not in ('failed', 'cancelled') then
+      outcome := 'not_retryable';
+    else
+      begin
+        update :schema.jobs j
+           set status = 'waiting', attempts = 0, run_at = now(), started_at = null, finished_at = null,
+               lease_expires_at = null, worker_id = null, waiting_for = null, dependency_requeues = 0,
+               result = null, error = null, cancel_requested = false, message = 'retried by an operator'
+         where j.id = v_job.id and j.status in ('failed', 'cancelled');
+        if found then
+          insert into :schema.job_events (job_id, status, node, pid, message)
+          values (v_job.id, 'waiting', p_node, p_pid, 'retried by an operator');
+          outcome := 'retried';
+          status := 'waiting';
+          v_any := true;
+        else
+          -- Changed by someone else since it was read above.
+          select j.status into status from :schema.jobs j where j.id = v_job.id;
+          outcome := case when status is null then 'not_found' else 'not_retryable' end;
+        end if;
+      exception when unique_violation then
+        if v_job.job_key is not null then
+          select t.id into v_twin from :schema.jobs t
+           where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.job_key = v_job.job_key
+             and t.status in ('waiting', 'running');
+        else
+          select t.id into v_twin from :schema.jobs t
+           where t.identity_hash = v_job.identity_hash and t.status in ('waiting', 'running')
+             and t.job_key is null and t.schedule_name is null;
+        end if;
+        outcome := 'duplicate';
+        twin_id := v_twin;
+      end;
+    end if;
+    return next;
+  end loop;
+  if v_any then
+    perform pg_notify(:channel_literal, '');
+  end if;
 end;
 $$;
