@@ -80,6 +80,51 @@ describe('hostile input is rejected or stored inertly', () => {
     await expect(jm.enqueue('shapes.everything', base, { priority: 1.5 })).rejects.toThrow(/priority must be an integer/);
     await expect(db.pool.query(`call "${db.schema}".insert_job('shapes', 'everything', null, '{}'::json)`)).rejects.toThrow(/priority/);
   });
+
+  test('every door takes the whole range of priorities and nothing beyond it', async () => {
+    for (const priority of [2_147_483_647, -2_147_483_648]) {
+      const args = { ...base, label: `edge ${priority}` };
+      const id = await jm.enqueue('shapes.everything', args, { priority });
+      const cli = await runJm([
+        'enqueue',
+        'shapes',
+        'everything',
+        '--json',
+        JSON.stringify({ ...args, label: `cli ${priority}` }),
+        '--priority',
+        String(priority),
+        ...dbFlags(db),
+      ]);
+      expect(cli.code, cli.stderr).toBe(0);
+      const { rows } = await db.pool.query(`call "${db.schema}".insert_job('shapes', 'everything', $1, $2::json)`, [
+        priority,
+        JSON.stringify({ ...args, label: `sql ${priority}` }),
+      ]);
+      const { rows: stored } = await db.pool.query(`select priority from "${db.schema}".jobs where id = any ($1::bigint[])`, [
+        [id, cli.stdout.trim(), rows[0].job_id],
+      ]);
+      expect(stored.map((r) => r.priority)).toEqual([priority, priority, priority]);
+    }
+    const before = await jobCount();
+    await expect(jm.enqueue('shapes.everything', base, { priority: 2_147_483_648 })).rejects.toThrow(
+      /priority must be an integer between -2147483648 and 2147483647/,
+    );
+    const cli = await runJm([
+      'enqueue',
+      'shapes',
+      'everything',
+      '--json',
+      JSON.stringify(base),
+      '--priority',
+      '-2147483649',
+      ...dbFlags(db),
+    ]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/priority must be an integer between -2147483648 and 2147483647/);
+    // PostgreSQL itself refuses it: insert_job takes an integer (no procedure takes a bigint).
+    await expect(db.pool.query(`call "${db.schema}".insert_job('shapes', 'everything', 2147483648, '{}'::json)`)).rejects.toThrow();
+    expect(await jobCount()).toBe(before);
+  });
 });
 
 describe('an unreachable database', () => {

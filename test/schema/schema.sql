@@ -1579,7 +1579,7 @@ begin
     end if;
     if v_id is null then
       select e.job_id, e.inserted into v_id, v_new
-        from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, p_priority + 1, v_args, null, p_id) e;
+        from jobmaster.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, least(p_priority, 2147483646) + 1, v_args, null, p_id) e;
       inserted := inserted + v_new::integer;
     end if;
     v_wait := v_wait || v_id;

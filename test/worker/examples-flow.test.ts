@@ -90,6 +90,18 @@ describe('dependencies (nice_tasks: baz needs foo and bar, bar needs foo)', () =
     expect((await job(db, again)).status).toBe('complete');
   });
 
+  test('a job at the highest priority has its dependencies inserted at that priority, not one above it', async () => {
+    const top = await enqueue('nice_tasks', 'baz', 2_147_483_647, { file_path: join(dir, 'top.txt') });
+    const run = await drain(db, EXAMPLE_TASKS);
+    expect(run.code, run.stderr).toBe(0);
+    const rows = await sql(db, `select task_key, priority, status from S.jobs where id = $1 or spawned_by = $1 order by id`, [top]);
+    expect(rows).toEqual([
+      { task_key: 'baz', priority: 2_147_483_647, status: 'complete' },
+      { task_key: 'foo', priority: 2_147_483_647, status: 'complete' },
+      { task_key: 'bar', priority: 2_147_483_647, status: 'complete' },
+    ]);
+  });
+
   test('a job whose dependencies stay unmet fails after the requeue cap instead of looping', async () => {
     const stuck = await enqueue('nice_tasks', 'baz', 0, { file_path: join(dir, 'never.txt') });
     await sql(db, `update S.jobs set dependency_requeues = 20 where id = $1`, [stuck]);

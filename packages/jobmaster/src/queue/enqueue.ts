@@ -56,7 +56,9 @@ export interface EnqueueResult {
   outcome: EnqueueOutcome;
 }
 
-const INT32_MAX = 2_147_483_647;
+/** Priorities are PostgreSQL integers; a dependency inserted for a job at the top goes in at the top too. */
+const PRIORITY_MIN = -2_147_483_648;
+const PRIORITY_MAX = 2_147_483_647;
 
 interface CheckedRequest {
   args: string;
@@ -69,10 +71,8 @@ interface CheckedRequest {
 function checkRequest(job: JobRequest): CheckedRequest {
   const task = `${job.typeKey}.${job.taskKey}`;
   const priority = job.priority ?? 0;
-  if (!Number.isInteger(priority) || Math.abs(priority) > INT32_MAX - 1) {
-    throw new InvalidArgumentsError(
-      `${task}: priority must be an integer between ${-(INT32_MAX - 1)} and ${INT32_MAX - 1}, got ${String(priority)}`,
-    );
+  if (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
+    throw new InvalidArgumentsError(`${task}: priority must be an integer between ${PRIORITY_MIN} and ${PRIORITY_MAX}, got ${String(priority)}`);
   }
   // Whether it is an object is checked by the database, with the same message for every door.
   const args = job.args ?? {};

@@ -1,5 +1,5 @@
--- JobMaster schema, version 9: a worker's writes about its own jobs read them by id whatever
--- the statistics say. Placeholders as in 0001.
+-- JobMaster schema, version 9: writes that find their jobs through indexes whatever the
+-- statistics say, and a dependency of a job at the highest priority. Placeholders as in 0001.
 -- Failures, releases, cancellations, heartbeats and the starts recorded before them found
 -- their jobs with `id = any(ids) and status = 'running'`. With statistics taken while few
 -- jobs ran (a quiet queue analysed, then a busy hour), the planner expected one running job
@@ -9,9 +9,13 @@
 -- a failure batch of 20,000 beside 40,000 running). Version 8 cured complete_jobs; these
 -- follow it: `(status = 'running') is true` keeps the test without matching the partial
 -- indexes' predicates, sequential scans and nested loops are ruled out, so the jobs are read
--- through the primary key by their ids. An operator's retry that an active twin blocks finds
--- the twin through the index that blocked it, not among the task's waiting and running jobs.
--- Behaviour is unchanged.
+-- through the primary key by their ids.
+-- An operator's retry that an active twin blocks finds the twin through the index that
+-- blocked it, not among the task's waiting and running jobs.
+-- A dependency goes in at its dependent's priority + 1, which overflowed for a job at
+-- 2147483647 (accepted by SQL, refused by the CLI and the TypeScript API): the job failed
+-- when claimed. It now goes in at the dependent's priority there, and every door takes the
+-- whole integer range.
 
 -- As in version 5.
 create or replace function :schema.record_starts(p_ids bigint[], p_worker_id text)
@@ -230,5 +234,52 @@ begin
   if v_any then
     perform pg_notify(:channel_literal, '');
   end if;
+end;
+$$;
+
+-- As in version 8, with a dependency of a job at the highest priority (2147483647) inserted at
+-- that priority: priority + 1 overflowed, and the job failed when claimed.
+create or replace function :schema.unmet_dependencies(p_id bigint, p_type_key text, p_task_key text, p_priority integer,
+                                                      p_arguments jsonb, out wait_for bigint[], out inserted integer)
+language plpgsql volatile
+as $$
+declare
+  v_dep    record;
+  v_args   jsonb;
+  v_full   jsonb;
+  v_id     bigint;
+  v_new    boolean;
+  v_wait   bigint[] := '{}';
+begin
+  inserted := 0;
+  for v_dep in
+    select * from :schema.task_dependencies d
+     where d.type_key = p_type_key and d.task_key = p_task_key order by d.position
+  loop
+    v_args := :schema.dependency_arguments(v_dep.arguments, p_arguments);
+    continue when :schema.dependency_completed(v_dep.depends_on_type_key, v_dep.depends_on_task_key, v_args, v_dep.freshness);
+    select coalesce(jsonb_object_agg(p.name, coalesce(p.default_value, 'null')) filter (where not p.required), '{}') || v_args
+      into v_full
+      from :schema.task_parameters p
+     where p.type_key = v_dep.depends_on_type_key and p.task_key = v_dep.depends_on_task_key;
+    v_id := null;
+    if v_full <> v_args then
+      select min(l.id) into v_id from (
+        select c.id from :schema.jobs c
+         where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+           and c.status = 'waiting' and c.arguments @> v_args
+        union all
+        select c.id from :schema.jobs c
+         where c.type_key = v_dep.depends_on_type_key and c.task_key = v_dep.depends_on_task_key
+           and c.status = 'running' and c.arguments @> v_args) l;
+    end if;
+    if v_id is null then
+      select e.job_id, e.inserted into v_id, v_new
+        from :schema.enqueue(v_dep.depends_on_type_key, v_dep.depends_on_task_key, least(p_priority, 2147483646) + 1, v_args, null, p_id) e;
+      inserted := inserted + v_new::integer;
+    end if;
+    v_wait := v_wait || v_id;
+  end loop;
+  wait_for := case when cardinality(v_wait) = 0 then null else v_wait end;
 end;
 $$;
