@@ -1204,7 +1204,7 @@ begin
     from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
   if not found then
     raise exception using errcode = 'JM001',
-      message = format('No task %s is registered (run "jm tasks" to list them, "jm deploy" to sync them)', v_task);
+      message = format('No task %s is registered in the database ("jm deploy" syncs the tasks in code; "jm tasks" lists those)', v_task);
   end if;
   if p_arguments is null then
     p_arguments := '{}';

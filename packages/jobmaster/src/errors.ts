@@ -54,7 +54,7 @@ export class UnknownTaskError extends JobMasterError {
     readonly typeKey: string,
     readonly taskKey: string,
   ) {
-    super(`No task ${typeKey}.${taskKey} is registered (run "jm tasks" to list them, "jm deploy" to sync them)`);
+    super(`No task ${typeKey}.${taskKey} is registered in the database ("jm deploy" syncs the tasks in code; "jm tasks" lists those)`);
   }
 }
 
