@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { EmbeddedDatabaseError } from '../errors.js';
+import { prepareDataDir } from './data-dir.js';
 import { isAlive, readServerLock, removeStaleServerLock, type ServerLock } from './server-lock.js';
 
 /** Options of `createEmbeddedPool`. */
@@ -70,7 +71,7 @@ function lastLogLine(dataDir: string): string {
  */
 async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & { created: boolean }> {
   const dataDir = options.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   let started: number | undefined;
   let lastError: unknown;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { prepareDataDir } from './data-dir.js';
 import { readServerLock, releaseServerLock, tryCreateServerLock, updateServerLock, type ServerLock } from './server-lock.js';
 import { EmbeddedWireServer } from './wire-server.js';
 
@@ -50,7 +51,7 @@ export interface ServeOptions {
 export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptions = {}): Promise<boolean> {
   const log = options.log ?? (() => {});
   const idleExitMs = options.idleExitMs ?? DEFAULT_IDLE_EXIT_MS;
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const socketDir = socketDirectory(dataDir);
   const lock: ServerLock = {
     pid: process.pid,
