@@ -96,10 +96,10 @@ describe('7-field expressions (NUTS: seconds ... year) filter cron-parser ticks 
 describe('invalid expressions name the expression and the reason', () => {
   test.each([
     ['', /is invalid: it is empty/],
-    ['61 * * * *', /"61 \* \* \* \*" is invalid: .*61.*0-59/],
+    ['61 * * * *', /^Cron expression "61 \* \* \* \*" is invalid: minute 61 is out of range 0-59$/],
     ['* * *', /it has 3 fields; write 5/],
     ['* * * * * * * *', /it has 8 fields/],
-    ['0 0 0 * * * 1969', /year 1969 is outside 1970-2099/],
+    ['0 0 0 * * * 1969', /year 1969 is out of range 1970-2099/],
     ['0 0 0 * * * 2030-2026', /runs backwards/],
     ['0 0 0 * * * soon', /year field "soon" must be/],
     ['0 0 30 2 *', /is invalid/],
@@ -108,8 +108,43 @@ describe('invalid expressions name the expression and the reason', () => {
     expect(() => CronSchedule.parse(expression)).toThrow(reason);
   });
 
-  test('an unknown time zone', () => {
-    expect(() => CronSchedule.parse('* * * * *', 'Mars/Olympus')).toThrow(/unknown time zone "Mars\/Olympus"/);
+  test("a value out of range names its field and the field's range", () => {
+    const reasons = {
+      '60 * * * * *': 'second 60 is out of range 0-59',
+      '0 1-70 * * * *': 'minute 1-70 is out of range 0-59',
+      '0 0 24 * * *': 'hour 24 is out of range 0-23',
+      '* * 0 * *': 'day of month 0 is out of range 1-31',
+      '* * * 13 *': 'month 13 is out of range 1-12',
+      '0 0 1 1 * 1999': 'day of week 1999 is out of range 0-7', // a year needs the seventh field
+      '0 0 0 1 1 * 2100': 'year 2100 is out of range 1970-2099',
+    };
+    for (const [expression, reason] of Object.entries(reasons)) {
+      expect(() => CronSchedule.parse(expression)).toThrow(`Cron expression ${JSON.stringify(expression)} is invalid: ${reason}`);
+    }
+    expect(() => CronSchedule.parse('abc * * * *')).toThrow(/is invalid: minute "abc": invalid characters/);
+  });
+
+  test('an unknown time zone is reported as such, not as an invalid expression', () => {
+    expect(() => CronSchedule.parse('* * * * *', 'Mars/Olympus')).toThrow(
+      /^unknown time zone "Mars\/Olympus" \(use an IANA name such as "Europe\/Paris"\)$/,
+    );
+  });
+});
+
+describe('a new schedule must have a tick to come', () => {
+  test('an expression whose years have all passed is refused', () => {
+    expect(() => CronSchedule.parseUpcoming('0 0 0 1 1 ? 1999')).toThrow(InvalidScheduleError);
+    expect(() => CronSchedule.parseUpcoming('0 0 0 1 1 ? 1999')).toThrow(
+      'Cron expression "0 0 0 1 1 ? 1999" has no future tick: the schedule would never fire',
+    );
+    expect(() => CronSchedule.parseUpcoming('0 0 2 ? * * 2026', null, new Date('2027-01-01T00:00:00Z'))).toThrow(/no future tick/);
+  });
+
+  test('one with a tick left is accepted, and a stored schedule whose last tick passed still parses', () => {
+    expect(CronSchedule.parseUpcoming('0 0 2 ? * * 2026', 'Europe/Paris', START).next(START)?.toISOString()).toBe(
+      '2026-03-07T01:00:00.000Z',
+    );
+    expect(CronSchedule.parse('0 0 0 1 1 ? 1999').latestAtOrBefore(START)?.toISOString()).toBe('1999-01-01T00:00:00.000Z');
   });
 });
 

@@ -39,8 +39,23 @@ describe('code schedules and jm deploy', () => {
   test('a schedule with an invalid expression fails registration, naming the task, the expression and the reason', async () => {
     const result = await jm(['deploy'], ['--tasks', 'test/fixtures/schedule/bad-cron/*.ts']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/clock\.tick: invalid schedule: Cron expression "0 0 25 \* \* \*" is invalid: .*25/);
+    expect(result.stderr).toMatch(
+      /clock\.tick: invalid schedule: Cron expression "0 0 25 \* \* \*" is invalid: hour 25 is out of range 0-23/,
+    );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('a schedule that can never fire again fails the deploy and changes nothing, yet its task loads', async () => {
+    const before = await names();
+    const ended = ['--tasks', 'test/fixtures/schedule/ended-cron/*.ts'];
+    const result = await jm(['deploy'], ended);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      'jm: Schedule "clock.tick" of clock.tick: Cron expression "0 0 0 1 1 ? 1999" has no future tick: the schedule would never fire\n',
+    );
+    expect(await names()).toEqual(before);
+    // The task itself still loads: a schedule that has ended must not stop its workers.
+    expect((await runJm(['tasks', ...ended])).code).toBe(0);
   });
 
   test('a schedule whose arguments break the rules fails the deploy and changes nothing', async () => {
@@ -66,14 +81,16 @@ describe('jm schedule', () => {
       [['--cron', '* * * * *', '--json', '{"n": "x"}'], /stamp\.record: parameter "n" must be an integer, got "x"/],
       [['--cron', '* * * * *', '--json', '{"m": 1}'], /stamp\.record: unknown parameter "m"/],
       [['--cron', '* * * * *', '--json', '{oops'], /--json is not valid JSON/],
-      [['--cron', '0 0 32 * *'], /Cron expression "0 0 32 \* \*" is invalid: .*32/],
-      [['--cron', '* * * * *', '--time-zone', 'Atlantis/Capital'], /unknown time zone "Atlantis\/Capital"/],
+      [['--cron', '0 0 32 * *'], /^jm: Cron expression "0 0 32 \* \*" is invalid: day of month 32 is out of range 1-31$/m],
+      [['--cron', '0 0 0 1 1 ? 1999'], /^jm: Cron expression "0 0 0 1 1 \? 1999" has no future tick: the schedule would never fire$/m],
+      [['--cron', '* * * * *', '--time-zone', 'Atlantis/Capital'], /^jm: unknown time zone "Atlantis\/Capital" \(use an IANA name/],
       [['--cron', '* * * * *', '--catch-up', 'backfill:x'], /latest, skip or backfill:N/],
     ];
     for (const [flags, message] of cases) {
       const result = await jm(['schedule', 'add', 'bad', 'stamp.record', ...flags], V2);
       expect(result.code, flags.join(' ')).toBe(1);
       expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n'), flags.join(' ')).toHaveLength(1);
     }
     const unknown = await jm(['schedule', 'add', 'bad', 'nope.none', '--cron', '* * * * *'], V2);
     expect(unknown.stderr).toMatch(/No task nope\.none is registered/);

@@ -76,7 +76,9 @@ export async function syncCodeSchedules(db: Queryable, schema: string, definitio
       continue;
     }
     const restart = !before || before.cron !== row.cron || before.time_zone !== row.time_zone;
-    const next = restart ? CronSchedule.parse(row.cron, row.time_zone).next(now) : undefined;
+    // A new or changed expression must still fire; one already deployed may rightly have ended
+    // (and a task whose schedule has ended still loads, so its workers start).
+    const next = restart ? upcoming(name, schedule, now).next(now) : undefined;
     await db.query(
       `insert into ${s}.schedules (name, source, type_key, task_key, arguments, cron, time_zone, catch_up, backfill_limit, next_fire_at)
        values ($1, 'code', $2, $3, $4::jsonb, $5, $6, $7, $8, $9)
@@ -108,6 +110,15 @@ export async function syncCodeSchedules(db: Queryable, schema: string, definitio
   }
   if (changes.added.length + changes.changed.length > 0) await db.query('select pg_notify($1, $2)', [notifyChannel(schema), '']);
   return changes;
+}
+
+function upcoming(name: string, schedule: WantedSchedule, now: Date): CronSchedule {
+  try {
+    return CronSchedule.parseUpcoming(schedule.cron, schedule.timeZone, now);
+  } catch (error) {
+    const message = `Schedule ${JSON.stringify(name)} of ${schedule.typeKey}.${schedule.taskKey}: ${(error as Error).message}`;
+    throw new InvalidScheduleError(message, { cause: error });
+  }
 }
 
 function toRow(schedule: WantedSchedule): Omit<StoredRow, 'name' | 'source'> {

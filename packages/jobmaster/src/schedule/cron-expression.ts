@@ -31,9 +31,9 @@ export class CronSchedule {
   }
 
   /**
-   * Parses and checks an expression; throws InvalidScheduleError naming the expression and
-   * the reason (unknown time zone, wrong field count, a value out of range, a year field
-   * that allows no year at all, an expression that never fires).
+   * Parses and checks an expression; throws InvalidScheduleError for an unknown time zone,
+   * or naming the expression and the reason (wrong field count, a field's value out of its
+   * range, a year field that allows no year at all, a day that never occurs).
    */
   static parse(expression: string, timeZone?: string | null): CronSchedule {
     const text = typeof expression === 'string' ? expression.trim() : '';
@@ -41,8 +41,13 @@ export class CronSchedule {
     const fail = (reason: string): never => {
       throw new InvalidScheduleError(`Cron expression ${JSON.stringify(String(expression).slice(0, 100))} is invalid: ${reason}`);
     };
+    if (!isTimeZone(zone)) {
+      // The expression may be fine: the zone is the schedule's, not the expression's.
+      throw new InvalidScheduleError(
+        `unknown time zone ${JSON.stringify(String(zone).slice(0, 60))} (use an IANA name such as "Europe/Paris")`,
+      );
+    }
     if (text === '') fail('it is empty (write e.g. "*/10 * * * * *" for every 10 seconds)');
-    if (!isTimeZone(zone)) fail(`unknown time zone ${JSON.stringify(String(zone).slice(0, 60))} (use an IANA name such as "Europe/Paris")`);
     const fields = text.split(/\s+/);
     let base = text;
     let years: number[] | null = null;
@@ -63,10 +68,26 @@ export class CronSchedule {
     try {
       CronExpressionParser.parse(base, { tz: zone, strict: false });
     } catch (error) {
-      fail((error as Error).message);
+      fail(text.startsWith('@') ? (error as Error).message : explainRejection(base, error as Error));
     }
     const schedule = new CronSchedule(text, count, zone, base, years);
     if (schedule.#years?.length === 0) fail('its year field allows no year');
+    return schedule;
+  }
+
+  /**
+   * Parses and checks an expression for a schedule about to be declared or added: as
+   * {@link CronSchedule.parse}, and it must have a tick after `now` (one whose last year has
+   * passed, e.g. `0 0 0 1 1 ? 1999`, would never fire). Throws InvalidScheduleError.
+   * Schedules already stored are read with `parse`: their last tick may rightly be past.
+   */
+  static parseUpcoming(expression: string, timeZone?: string | null, now = new Date()): CronSchedule {
+    const schedule = CronSchedule.parse(expression, timeZone);
+    if (schedule.next(now) === null) {
+      throw new InvalidScheduleError(
+        `Cron expression ${JSON.stringify(schedule.expression.slice(0, 100))} has no future tick: the schedule would never fire`,
+      );
+    }
     return schedule;
   }
 
@@ -138,6 +159,31 @@ export class CronSchedule {
     const iterator = CronExpressionParser.parse('0 0 0 1 1 *', { tz: this.timeZone, currentDate: new Date(Date.UTC(year - 1, 6, 1)) });
     return new Date(iterator.next().getTime());
   }
+}
+
+/** Names of cron-parser's six fields, in order. */
+const FIELD_NAMES = ['second', 'minute', 'hour', 'day of month', 'month', 'day of week'];
+
+/**
+ * Why cron-parser rejected `base`, naming the field at fault and its allowed range, e.g.
+ * `minute 61 is out of range 0-59`. cron-parser does not say which field it was reading, so
+ * each field is tried alone (the others `*`); a reason no single field explains (30 February)
+ * is cron-parser's own.
+ */
+function explainRejection(base: string, error: Error): string {
+  const fields = base.split(/\s+/);
+  const names = FIELD_NAMES.slice(FIELD_NAMES.length - fields.length);
+  for (const [index, field] of fields.entries()) {
+    try {
+      CronExpressionParser.parse(fields.map((f, i) => (i === index ? f : '*')).join(' '), { strict: false });
+    } catch (fieldError) {
+      const message = (fieldError as Error).message;
+      const range = /got (?:value|range) (\S+) expected range (\d+-\d+)/.exec(message);
+      if (range) return `${names[index]} ${range[1]} is out of range ${range[2]}`;
+      return `${names[index]} ${JSON.stringify(field.slice(0, 40))}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+    }
+  }
+  return error.message;
 }
 
 /** True when `zone` is an IANA time zone this runtime knows. */

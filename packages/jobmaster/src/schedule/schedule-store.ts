@@ -99,14 +99,14 @@ async function run<T>(schema: string, context: { typeKey?: string; taskKey?: str
 }
 
 /**
- * Adds a run-time schedule. The expression, time zone, catch-up policy and name are checked
- * here (InvalidScheduleError), the arguments by the database like any enqueue
+ * Adds a run-time schedule. The expression (which must have a future tick), time zone,
+ * catch-up policy and name are checked here (InvalidScheduleError), the arguments by the database like any enqueue
  * (UnknownTaskError, InvalidArgumentsError); a taken name is ScheduleExistsError. Its first
  * tick is the first after now. Idle workers are woken to set their timers.
  */
 export async function addSchedule(db: Queryable, schema: string, schedule: NewSchedule): Promise<ScheduleInfo> {
   const name = validateScheduleName(schedule.name);
-  const cron = CronSchedule.parse(schedule.cron, schedule.timeZone);
+  const cron = CronSchedule.parseUpcoming(schedule.cron, schedule.timeZone);
   const catchUp = typeof schedule.catchUp === 'object' ? schedule.catchUp : parseCatchUp(schedule.catchUp ?? 'latest');
   const args = schedule.args ?? {};
   let argsText: string;

@@ -21,7 +21,7 @@ export function parseYearField(field: string): { years: number[] } | { problem: 
       to = b ?? (stepText === undefined ? a! : LAST_YEAR);
     }
     if (from < FIRST_YEAR || to > LAST_YEAR)
-      return { problem: `year ${from < FIRST_YEAR ? from : to} is outside ${FIRST_YEAR}-${LAST_YEAR}` };
+      return { problem: `year ${from < FIRST_YEAR ? from : to} is out of range ${FIRST_YEAR}-${LAST_YEAR}` };
     if (from > to) return { problem: `year range ${from}-${to} runs backwards` };
     const step = stepText === undefined ? 1 : Number(stepText);
     if (step < 1) return { problem: `year step must be at least 1, got ${stepText}` };
