@@ -66,6 +66,8 @@ test('a throwing job is retried with backoff, every status change is recorded wi
   expect(failed.message).toBe(`dependency outcomes.boom #${boom!.id} did not complete (failed)`);
   expect((await history(db, dependent)).at(-1)).toMatchObject({ status: 'failed', node: 'exec-node', pid });
   expect(stderr).toMatch(new RegExp(`job ${boom!.id} outcomes.boom failed after \\d+ ms: boom x`));
+  // A retried attempt's line says when the next one starts, not only how long this one ran.
+  expect(stderr).toMatch(new RegExp(`job ${boom!.id} outcomes.boom failed after \\d+ ms, will retry in 0\\.[0-9] s: boom x`));
 });
 
 test('a result JSON cannot hold fails the job with a message saying so', async () => {

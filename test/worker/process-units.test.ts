@@ -1,6 +1,6 @@
 // The node's process-unit budget holds however many workers race for it, and a job that
 // can never fit is reported instead of silently starving.
-import { enqueueJobs, processUnitsFromEnvironment } from 'jobmaster';
+import { enqueueJobs, processUnitsFromEnvironment, resolveWorkerOptions } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
 import { WORKER_FIXTURES, deployTasks, drain, sql } from './worker-harness.js';
@@ -70,6 +70,18 @@ test('a budget that is not an integer falls back to 10,000', () => {
   expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: '1.5' })).toBe(10_000);
   expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: 'lots' })).toBe(10_000);
   expect(processUnitsFromEnvironment({})).toBe(10_000);
+});
+
+test('a budget beyond what the database stores is capped there, and a worker option beyond it is refused by name', () => {
+  expect(processUnitsFromEnvironment({ JOBMASTER_SYSTEM_PROCESS_UNITS: '99999999999' })).toBe(2_147_483_647);
+  expect(resolveWorkerOptions({ processUnits: 2_147_483_647 }).processUnits).toBe(2_147_483_647);
+  expect(() => resolveWorkerOptions({ processUnits: 2_147_483_648 })).toThrow(
+    'Worker option processUnits must be an integer from 0 to 2147483647, got 2147483648',
+  );
+  // A Node.js timer cannot wait longer: it would fire at once, and the worker would poll every millisecond.
+  expect(() => resolveWorkerOptions({ pollInterval: 2 ** 31 })).toThrow(
+    'Worker option pollInterval must be a positive number of at most 2147483647',
+  );
 });
 
 test('a claim under a binding budget takes the highest-priority jobs that fit, skipping ones too large', async () => {

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   JobMasterError,
   createEmbeddedPool,
   createPool,
@@ -19,13 +20,26 @@ function displayPath(dir: string): string {
   return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? `${rel}${sep}` : dir;
 }
 
+/**
+ * The connection strings pg reads: a postgres:// or postgresql:// URL, a socket: URL, or a Unix
+ * socket directory. pg takes anything else as a path relative to a host named "base".
+ */
+const CONNECTION_STRING = /^(postgres(ql)?:\/\/|socket:|\/)/i;
+
 /** What every command may need, opened lazily so `jm --help` touches nothing. */
 export class CliContext {
   readonly settings: Settings;
+  /** Where the connection string came from, in resolveSettings' order, to name it when it is wrong. */
+  readonly #databaseUrlSource: string;
   #pool: pg.Pool | undefined;
 
   constructor(input: SettingsInput) {
     this.settings = resolveSettings(input);
+    this.#databaseUrlSource = input.databaseUrl
+      ? '--database-url'
+      : process.env.DATABASE_URL
+        ? 'DATABASE_URL'
+        : `"databaseUrl" in ${this.settings.configFile ?? 'the config file'}`;
   }
 
   get schema(): string {
@@ -39,6 +53,11 @@ export class CliContext {
   pool(): pg.Pool {
     if (!this.#pool) {
       const url = this.settings.databaseUrl;
+      if (url && !CONNECTION_STRING.test(url.trim())) {
+        throw new ConfigError(
+          `${this.#databaseUrlSource} is not a postgres:// connection string: expected postgres://user:password@host:5432/database`,
+        );
+      }
       this.#pool = url
         ? createPool(url, { applicationName: 'jm' })
         : createEmbeddedPool({

@@ -14,9 +14,12 @@ export function formatProgress({ done, remaining, elapsedMs }: ProgressFigures):
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 ? Math.round(done / seconds) : 0;
   const n = (x: number): string => x.toLocaleString('en-US');
-  return [`done ${n(done)}`, `remaining ${remaining === null ? '…' : n(remaining)}`, `${n(rate)} jobs/s`, `${seconds.toFixed(1)} s`].join(
-    ' · ',
-  );
+  return [
+    `done ${n(done)}`,
+    `remaining ${remaining === null ? '…' : n(remaining)}`,
+    `${n(rate)} job${rate === 1 ? '' : 's'}/s`,
+    `${seconds.toFixed(1)} s`,
+  ].join(' · ');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidArgumentsError, parseJobStatus, parseTaskName, type JobStatus } from 'jobmaster';
-import { parseDuration } from './parse.js';
+import { parseAge } from './parse.js';
 
 /** Reads `--task type.task`, naming the flag when it is malformed. */
 export function parseTaskFlag(text: string, flag = '--task'): { typeKey: string; taskKey: string } {
@@ -18,5 +18,5 @@ export function parseStatusFlag(text: string, flag = '--status'): JobStatus {
 
 /** Reads `--since 1h` as the time that long ago. */
 export function parseSinceFlag(text: string, now = Date.now(), flag = '--since'): Date {
-  return new Date(now - parseDuration(text, flag));
+  return new Date(now - parseAge(text, flag, now));
 }

@@ -112,6 +112,7 @@ export {
   WORKER_GONE_AFTER_SECONDS,
   listRecentFailures,
   getQueueStatus,
+  requireKnownTask,
   getJobDetail,
   cancelJobs,
   retryJobs,

@@ -3,7 +3,7 @@ import { InvalidArgumentsError, ON_CONFLICT_MODES, enqueueJob, type EnqueueResul
 import type { CliContext } from '../cli-context.js';
 import { collect, execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
-import { parseDuration } from '../parse.js';
+import { EARLIEST_TIME, LATEST_TIME, parseDuration } from '../parse.js';
 
 export interface EnqueueOptions {
   typeKey: string;
@@ -72,9 +72,20 @@ function parseRunAt(task: string, options: EnqueueOptions): Date | undefined {
         `${task}: --run-at must be an ISO 8601 time such as 2026-12-01T09:00:00Z, got ${JSON.stringify(options.runAt)}`,
       );
     }
+    if (at.getTime() < EARLIEST_TIME || at.getTime() > LATEST_TIME) {
+      throw new InvalidArgumentsError(`${task}: --run-at must be a time in the years 1 to 9999, got ${JSON.stringify(options.runAt)}`);
+    }
     return at;
   }
-  if (options.delay !== undefined) return new Date(Date.now() + parseDuration(options.delay, '--delay'));
+  if (options.delay !== undefined) {
+    const at = Date.now() + parseDuration(options.delay, '--delay');
+    if (at > LATEST_TIME) {
+      throw new InvalidArgumentsError(
+        `${task}: --delay is too long: the job would start after the year 9999, got ${JSON.stringify(options.delay)}`,
+      );
+    }
+    return new Date(at);
+  }
   return undefined;
 }
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { pruneJobs, type PruneResult } from 'jobmaster';
+import { pruneJobs, requireKnownTask, type PruneResult } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { parseTaskFlag } from '../filter-flags.js';
 import type { Output } from '../output.js';
-import { parseDuration } from '../parse.js';
+import { parseAge } from '../parse.js';
 import { formatTime } from '../status-view/format-time.js';
 
 /** What `jm prune` deletes. */
@@ -23,8 +23,9 @@ export interface PruneOutcome extends PruneResult {
 
 /** `jm prune --older-than 7d`: deletes finished jobs and their history; never waiting or running ones. */
 export async function pruneCommand(ctx: CliContext, options: PruneCommandOptions): Promise<PruneOutcome> {
-  const olderThanMs = parseDuration(options.olderThan, '--older-than');
+  const olderThanMs = parseAge(options.olderThan, '--older-than');
   const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
+  if (task) await requireKnownTask(ctx.pool(), ctx.schema, task);
   const result = await pruneJobs(ctx.pool(), ctx.schema, { olderThanMs, ...(task && { task }) });
   return { olderThan: options.olderThan, task: options.task ?? null, ...result };
 }
@@ -37,7 +38,7 @@ export function printPrune(out: Output, outcome: PruneOutcome): void {
     return;
   }
   out.write(
-    `Deleted ${outcome.total}${scope} jobs that finished before ${formatTime(outcome.before)}, with their history: ` +
+    `Deleted ${outcome.total}${scope} job${outcome.total === 1 ? '' : 's'} that finished before ${formatTime(outcome.before)}, with their history: ` +
       `${complete} complete, ${failed} failed, ${cancelled} cancelled.`,
   );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidArgumentsError, parseJobId, retryFailedJobs, retryJobs, type RetryOutcome } from 'jobmaster';
+import { InvalidArgumentsError, parseJobId, requireKnownTask, retryFailedJobs, retryJobs, type RetryOutcome } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { parseTaskFlag } from '../filter-flags.js';
@@ -25,6 +25,7 @@ export async function retryCommand(ctx: CliContext, options: RetryOptions): Prom
   if (options.task !== undefined && !options.failed) throw new InvalidArgumentsError('--task selects failed jobs: use it with --failed');
   if (options.failed) {
     const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
+    if (task) await requireKnownTask(ctx.pool(), ctx.schema, task);
     return await retryFailedJobs(ctx.pool(), ctx.schema, task ? { task } : {});
   }
   const ids = options.jobIds.map(parseJobId);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { JobsFailedError, Worker, type WorkerEvent, type WorkerSummary } from 'jobmaster';
+import { InvalidArgumentsError, JobsFailedError, Worker, type WorkerEvent, type WorkerOptions, type WorkerSummary } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { DrainProgress } from '../drain-progress.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { ExitRequest } from '../exit-request.js';
 import type { Output } from '../output.js';
-import { parseDuration, parsePositiveInteger } from '../parse.js';
+import { parsePositiveInteger, parseWait } from '../parse.js';
 
 /** `jm run` flags, as typed. */
 export interface RunOptions {
@@ -56,7 +56,8 @@ export async function runCommand(
   stops: StopRequests = processSignals,
 ): Promise<WorkerSummary> {
   const untilEmpty = options.untilEmpty ?? false;
-  const grace = options.grace === undefined ? 30_000 : parseDuration(options.grace, '--grace');
+  const grace = options.grace === undefined ? 30_000 : Math.round(parseWait(options.grace, '--grace', { allowZero: true }));
+  const flags = workerFlags(options);
   // A live line on a terminal only: cron (no TTY) and --json output stay quiet.
   const progress =
     untilEmpty && out.isTTY && process.stderr.isTTY && !options.quietProgress ? new DrainProgress(out, ctx.pool(), ctx.schema) : undefined;
@@ -67,12 +68,7 @@ export async function runCommand(
     tasks: await ctx.definitions(),
     untilEmpty,
     gracePeriod: grace,
-    ...(options.concurrency !== undefined && { concurrency: parsePositiveInteger(options.concurrency, '--concurrency') }),
-    ...(options.processUnits !== undefined && { processUnits: parsePositiveInteger(options.processUnits, '--process-units') }),
-    ...(options.node !== undefined && { node: options.node }),
-    ...(options.lease !== undefined && { leaseSeconds: parseDuration(options.lease, '--lease') / 1000 }),
-    ...(options.poll !== undefined && { pollInterval: parseDuration(options.poll, '--poll') }),
-    ...(options.heartbeat !== undefined && { heartbeatInterval: parseDuration(options.heartbeat, '--heartbeat') }),
+    ...flags,
     onEvent: (event) => {
       progress?.onEvent(event);
       logEvent(log, event, !untilEmpty);
@@ -107,6 +103,21 @@ export async function runCommand(
   }
 }
 
+/** The worker options given as flags, each checked here so that a bad one is named as typed. */
+function workerFlags(options: RunOptions): WorkerOptions {
+  if (options.node !== undefined && (options.node.trim() === '' || options.node.length > 200)) {
+    throw new InvalidArgumentsError('--node must be a non-empty name of at most 200 characters');
+  }
+  return {
+    ...(options.concurrency !== undefined && { concurrency: parsePositiveInteger(options.concurrency, '--concurrency') }),
+    ...(options.processUnits !== undefined && { processUnits: parsePositiveInteger(options.processUnits, '--process-units') }),
+    ...(options.node !== undefined && { node: options.node }),
+    ...(options.lease !== undefined && { leaseSeconds: parseWait(options.lease, '--lease') / 1000 }),
+    ...(options.poll !== undefined && { pollInterval: parseWait(options.poll, '--poll') }),
+    ...(options.heartbeat !== undefined && { heartbeatInterval: parseWait(options.heartbeat, '--heartbeat') }),
+  };
+}
+
 function task(job: { typeKey: string; taskKey: string }): string {
   return `${job.typeKey}.${job.taskKey}`;
 }
@@ -125,7 +136,9 @@ function logEvent(out: Output, event: WorkerEvent, verbose: boolean): void {
       } else if (event.status === 'failed') {
         out.error(`${head} ${c.red('failed')} after ${event.durationMs} ms: ${oneLine(event.message)}`);
       } else if (event.status === 'retrying') {
-        out.error(`${head} ${c.yellow('failed, will retry')} after ${event.durationMs} ms: ${oneLine(event.message)}`);
+        const wait = event.retryAt ? Math.max(0, event.retryAt.getTime() - Date.now()) / 1000 : null;
+        const retry = wait === null ? '' : ` in ${wait < 10 ? wait.toFixed(1) : Math.round(wait)} s`;
+        out.error(`${head} ${c.yellow(`failed after ${event.durationMs} ms, will retry${retry}`)}: ${oneLine(event.message)}`);
       } else {
         out.error(`${head} ${c.yellow(event.status)} after ${event.durationMs} ms`);
       }
@@ -164,7 +177,8 @@ function oneLine(text: string | undefined): string {
 /** The summary as text. */
 export function printRunSummary(out: Output, s: WorkerSummary): void {
   const seconds = s.durationMs / 1000;
-  const rate = seconds > 0 && s.ran > 0 ? ` (${Math.round(s.ran / seconds)} jobs/s)` : '';
+  const perSecond = seconds > 0 ? Math.round(s.ran / seconds) : 0;
+  const rate = perSecond > 0 ? ` (${perSecond} job${perSecond === 1 ? '' : 's'}/s)` : '';
   out.write(`Ran ${s.ran} job${s.ran === 1 ? '' : 's'} in ${seconds.toFixed(2)} s${rate}`);
   const rows: Array<[string, number]> = [
     ['completed', s.completed],

@@ -4,6 +4,7 @@ import type { CliContext } from '../cli-context.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { parseSinceFlag, parseStatusFlag, parseTaskFlag } from '../filter-flags.js';
 import type { Output } from '../output.js';
+import { isDuration } from '../parse.js';
 import { renderJobDetail } from '../status-view/job-detail-view.js';
 import { renderQueueStatus } from '../status-view/queue-status-view.js';
 
@@ -34,12 +35,10 @@ export async function statusCommand(ctx: CliContext, options: StatusOptions): Pr
 /** `--since`: a duration, or `all` for no window (undefined). */
 function parseStatusSince(text: string): Date | undefined {
   if (text.trim() === 'all') return undefined;
-  try {
-    return parseSinceFlag(text);
-  } catch (error) {
-    if (!(error instanceof InvalidArgumentsError)) throw error;
+  if (!isDuration(text)) {
     throw new InvalidArgumentsError(`--since must be a duration such as 30s, 15m, 1h or 7d, or "all", got ${JSON.stringify(text)}`);
   }
+  return parseSinceFlag(text);
 }
 
 /** `jm status JOB_ID`: one job in full. */

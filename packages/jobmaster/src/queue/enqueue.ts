@@ -72,7 +72,9 @@ function checkRequest(job: JobRequest): CheckedRequest {
   const task = `${job.typeKey}.${job.taskKey}`;
   const priority = job.priority ?? 0;
   if (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
-    throw new InvalidArgumentsError(`${task}: priority must be an integer between ${PRIORITY_MIN} and ${PRIORITY_MAX}, got ${String(priority)}`);
+    throw new InvalidArgumentsError(
+      `${task}: priority must be an integer between ${PRIORITY_MIN} and ${PRIORITY_MAX}, got ${String(priority)}`,
+    );
   }
   // Whether it is an object is checked by the database, with the same message for every door.
   const args = job.args ?? {};

@@ -5,7 +5,7 @@ export { countJobsByTask, totalCounts, type StatusCounts, type TaskJobCounts } f
 export { listRunningJobs, type RunningJob } from './running-jobs.js';
 export { listNodeUnits, WORKER_GONE_AFTER_SECONDS, type NodeUnits } from './node-units.js';
 export { listRecentFailures, type FailedJob } from './recent-failures.js';
-export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './queue-status.js';
+export { getQueueStatus, requireKnownTask, type QueueStatus, type QueueStatusOptions } from './queue-status.js';
 export { getJobDetail, type JobDetail, type JobHistoryEntry, type RelatedJob } from './job-detail.js';
 export type { Operator } from './operator.js';
 export { cancelJobs, type CancelOutcome } from './cancel-jobs.js';

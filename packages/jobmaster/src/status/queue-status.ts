@@ -50,21 +50,8 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
   };
   filterValues(filters); // validates before any query
   try {
-    // A task no longer registered is known while it has jobs: looked for as waiting, running
-    // and finished jobs, each through its own index, not by reading the whole table.
-    const s = quoteSchema(schema);
-    const { rows } = await db.query<{ at: Date; known: boolean }>(
-      `select now() as at,
-              $1::text is null
-              or exists (select 1 from ${s}.tasks t where t.type_key = $1 and t.task_key = $2::text)
-              or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2::text and j.status = 'waiting')
-              or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2::text and j.status = 'running')
-              or exists (select 1 from ${s}.jobs j
-                          where j.type_key = $1 and j.task_key = $2::text and j.finished_at is not null) as known`,
-      [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null],
-    );
-    const { at, known } = rows[0]!;
-    if (!known && filters.task) throw new UnknownTaskError(filters.task.typeKey, filters.task.taskKey);
+    if (filters.task) await requireKnownTask(db, schema, filters.task);
+    const { at } = (await db.query<{ at: Date }>('select now() as at')).rows[0]!;
     const wants = (status: string): boolean => filters.status === undefined || filters.status === status;
     const [tasks, running, nodes, recentFailures, schedules] = await Promise.all([
       countJobsByTask(db, schema, filters),
@@ -92,4 +79,29 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
   } catch (error) {
     throw translateDatabaseError(error, { schema });
   }
+}
+
+/**
+ * Fails with `UnknownTaskError` unless the task is registered or still has jobs (a task no
+ * longer registered is known while it has jobs). The filters of `jm status`, `jm retry` and
+ * `jm prune` name tasks through this. Waiting, running and finished jobs are each looked for
+ * through their own index, not by reading the whole table.
+ */
+export async function requireKnownTask(db: Queryable, schema: string, task: { typeKey: string; taskKey: string }): Promise<void> {
+  const s = quoteSchema(schema);
+  let known: boolean;
+  try {
+    const { rows } = await db.query<{ known: boolean }>(
+      `select exists (select 1 from ${s}.tasks t where t.type_key = $1 and t.task_key = $2)
+            or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2 and j.status = 'waiting')
+            or exists (select 1 from ${s}.jobs j where j.type_key = $1 and j.task_key = $2 and j.status = 'running')
+            or exists (select 1 from ${s}.jobs j
+                        where j.type_key = $1 and j.task_key = $2 and j.finished_at is not null) as known`,
+      [task.typeKey, task.taskKey],
+    );
+    known = rows[0]!.known;
+  } catch (error) {
+    throw translateDatabaseError(error, { schema });
+  }
+  if (!known) throw new UnknownTaskError(task.typeKey, task.taskKey);
 }

@@ -17,7 +17,8 @@ export type JobEndStatus = 'complete' | 'retrying' | 'failed' | 'cancelled' | 'r
 /**
  * What a worker reports as it goes, for logs and dashboards (`onEvent`).
  * - `job-start`: a job's function was called.
- * - `job-end`: its outcome was recorded (`message` for failures and cancellations).
+ * - `job-end`: its outcome was recorded (`message` for failures and cancellations; `retryAt`,
+ *   when the next attempt may start, for a failure that will be retried).
  * - `job-handled`: a claimed job that did not run its function: fanned out, sent back to
  *   wait for dependencies, or failed before running (dependency cap, bad dependency).
  * - `too-large`: waiting jobs whose process units exceed the whole node budget.
@@ -25,7 +26,7 @@ export type JobEndStatus = 'complete' | 'retrying' | 'failed' | 'cancelled' | 'r
  */
 export type WorkerEvent =
   | { type: 'job-start'; job: ClaimedJob }
-  | { type: 'job-end'; job: ClaimedJob; status: JobEndStatus; durationMs: number; message?: string }
+  | { type: 'job-end'; job: ClaimedJob; status: JobEndStatus; durationMs: number; message?: string; retryAt?: Date }
   | { type: 'job-handled'; jobId: string; task: string; action: 'fanned_out' | 'waiting' | 'failed'; message: string }
   | { type: 'too-large'; jobs: TooLargeJob[]; budget: number }
   | { type: 'connection'; state: 'lost' | 'restored'; message: string };

@@ -77,13 +77,17 @@ export interface ResolvedWorkerOptions {
   logger: JobLogger;
 }
 
+/** The largest value PostgreSQL's integer holds, and the longest wait a Node.js timer takes (ms). */
+const MAX_INT32 = 2_147_483_647;
+
 /**
  * The process-unit budget from `JOBMASTER_SYSTEM_PROCESS_UNITS`: its value when it is a
- * non-negative integer, else 10,000.
+ * non-negative integer (capped at 2,147,483,647, the most the database stores), else 10,000.
  */
 export function processUnitsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
   const text = env.JOBMASTER_SYSTEM_PROCESS_UNITS?.trim();
-  if (text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  // A budget beyond what the database stores is as good as no limit: the largest it stores.
+  if (text !== undefined && /^\d+$/.test(text)) return Math.min(Number(text), MAX_INT32);
   return DEFAULT_PROCESS_UNITS;
 }
 
@@ -95,21 +99,21 @@ const stderrLogger: JobLogger = {
 
 function integer(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < min)
-    throw new ConfigError(`Worker option ${name} must be an integer of at least ${min}, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < min || v > MAX_INT32)
+    throw new ConfigError(`Worker option ${name} must be an integer from ${min} to ${MAX_INT32}, got ${String(v)}`);
   return v;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+function positive(name: string, value: number | undefined, fallback: number, max = Infinity): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    throw new ConfigError(`Worker option ${name} must be a positive number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max)
+    throw new ConfigError(`Worker option ${name} must be a positive number${max < Infinity ? ` of at most ${max}` : ''}, got ${String(v)}`);
   return v;
 }
 
 /** Applies defaults and checks every option; throws ConfigError naming the bad one. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
-  const leaseSeconds = positive('leaseSeconds', options.leaseSeconds, 30);
+  const leaseSeconds = positive('leaseSeconds', options.leaseSeconds, 30, MAX_INT32 / 1000);
   const node = options.node ?? hostname();
   if (node.trim() === '' || node.length > 200)
     throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
@@ -121,8 +125,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     claimBatchSize: integer('claimBatchSize', options.claimBatchSize, 2_000, 1),
     completeBatchSize: integer('completeBatchSize', options.completeBatchSize, 1_000, 1),
     leaseSeconds,
-    heartbeatInterval: Math.min(positive('heartbeatInterval', options.heartbeatInterval, 2_000), (leaseSeconds * 1000) / 3),
-    pollInterval: positive('pollInterval', options.pollInterval, 5_000),
+    heartbeatInterval: Math.min(positive('heartbeatInterval', options.heartbeatInterval, 2_000, MAX_INT32), (leaseSeconds * 1000) / 3),
+    pollInterval: positive('pollInterval', options.pollInterval, 5_000, MAX_INT32),
     gracePeriod: integer('gracePeriod', options.gracePeriod, 30_000, 0),
     untilEmpty: options.untilEmpty ?? false,
     maxDependencyWaits: integer('maxDependencyWaits', options.maxDependencyWaits, 20, 1),

@@ -286,6 +286,7 @@ export class Worker {
       status: r.status,
       durationMs,
       ...(r.message !== undefined && { message: r.message }),
+      ...(r.retryAt !== undefined && { retryAt: r.retryAt }),
     });
     this.#poke();
   }
