@@ -143,6 +143,7 @@ export {
 export { Worker, runWorker } from './worker/worker.js';
 export {
   DEFAULT_PROCESS_UNITS,
+  isNodeName,
   processUnitsFromEnvironment,
   resolveWorkerOptions,
   type WorkerOptions,

@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { InvalidArgumentsError, JobsFailedError, Worker, type WorkerEvent, type WorkerOptions, type WorkerSummary } from 'jobmaster';
+import {
+  InvalidArgumentsError,
+  JobsFailedError,
+  Worker,
+  isNodeName,
+  type WorkerEvent,
+  type WorkerOptions,
+  type WorkerSummary,
+} from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { DrainProgress } from '../drain-progress.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
@@ -105,7 +113,7 @@ export async function runCommand(
 
 /** The worker options given as flags, each checked here so that a bad one is named as typed. */
 function workerFlags(options: RunOptions): WorkerOptions {
-  if (options.node !== undefined && (options.node.trim() === '' || options.node.length > 200)) {
+  if (options.node !== undefined && !isNodeName(options.node)) {
     throw new InvalidArgumentsError('--node must be a non-empty name of at most 200 characters');
   }
   return {

@@ -111,12 +111,16 @@ function positive(name: string, value: number | undefined, fallback: number, max
   return v;
 }
 
+/** A node name workers may share: not blank, at most 200 characters. */
+export function isNodeName(node: string): boolean {
+  return node.trim() !== '' && node.length <= 200;
+}
+
 /** Applies defaults and checks every option; throws ConfigError naming the bad one. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
   const leaseSeconds = positive('leaseSeconds', options.leaseSeconds, 30, MAX_INT32 / 1000);
   const node = options.node ?? hostname();
-  if (node.trim() === '' || node.length > 200)
-    throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
+  if (!isNodeName(node)) throw new ConfigError(`Worker option node must be a non-empty name of at most 200 characters`);
   return {
     schema: validateSchemaName(options.schema ?? DEFAULT_SCHEMA),
     node,
