@@ -1,20 +1,28 @@
-// Upgrading a deployed schema: `jm deploy` applies only the migrations it lacks, and the
-// history written by an older version reads the same afterwards.
+// Upgrading a deployed schema: `jm deploy` applies only the migrations it lacks and brings
+// every function to its current definition, and what an older version wrote reads the same
+// afterwards. Old schemas are built from the migrations exactly as each version released
+// them, functions included (test/fixtures/released-migrations), not from today's files.
+import { fileURLToPath } from 'node:url';
+import { deploy } from 'jobmaster';
 import { expect, test } from 'vitest';
-import { loadMigrations } from '../../packages/jobmaster/src/db/migrations.js';
+import { readSqlFiles } from '../../packages/jobmaster/src/db/sql-files.js';
 import { dbFlags, runJm } from '../support/run-jm.js';
+import { dumpSchema } from '../support/schema-dump.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 const db = useTestDatabase('upgrade');
 
 const s = `"${db.schema}"`;
+const RELEASED = fileURLToPath(new URL('../fixtures/released-migrations', import.meta.url));
+/** The newest schema version released before functions moved to sql/functions. */
+const LAST_RELEASED = 9;
 
-/** The test schema as a deploy of that version left it: its migrations, and their record. */
+/** The test schema as a deploy of that version left it: its migrations as released, and their record. */
 async function schemaAtVersion(version: number): Promise<void> {
   await db.pool.query(`drop schema if exists ${s} cascade`);
   await db.pool.query(`create schema ${s}`);
-  for (const migration of (await loadMigrations(db.schema)).filter((m) => m.id <= version)) {
-    await db.pool.query(migration.sql);
+  for (const migration of await readSqlFiles(RELEASED, /^\d{4}_.*\.sql$/, db.schema)) {
+    if (Number(migration.name.slice(0, 4)) <= version) await db.pool.query(migration.sql);
   }
   await db.pool.query(
     `create table ${s}.migrations (id integer primary key, name text not null, applied_at timestamptz not null default now())`,
@@ -84,4 +92,31 @@ test('a schema from version 7 upgrades with the completions of dependency tasks 
     { n: '1', action: 'run' },
     { n: '2', action: 'waiting' },
   ]);
+});
+
+test.each([1, 4, 7, LAST_RELEASED])('a schema from version %i upgrades to exactly what a fresh deploy creates', async (version) => {
+  const fresh = `${db.schema}_fresh`;
+  await db.pool.query(`drop schema if exists "${fresh}" cascade`);
+  await deploy(db.pool, { schema: fresh, definitions: [] });
+  const expected = (await dumpSchema(db.pool, fresh)).split(fresh).join(db.schema);
+  await db.pool.query(`drop schema "${fresh}" cascade`);
+
+  await schemaAtVersion(version);
+  await deploy(db.pool, { schema: db.schema, definitions: [] });
+  expect(await dumpSchema(db.pool, db.schema)).toBe(expected);
+});
+
+test('a deploy drops the functions no file defines any more and replaces one whose result type changed', async () => {
+  await schemaAtVersion(LAST_RELEASED);
+  // Left by an older version, or by a change of signature: nothing defines these now.
+  await db.pool.query(`create function ${s}.dependencies_met(text, text, jsonb) returns boolean language sql as 'select true'`);
+  await db.pool.query(`drop function ${s}.job_history(bigint)`);
+  await db.pool.query(`create function ${s}.job_history(p_id bigint) returns setof text language sql as 'select null::text'`);
+  await deploy(db.pool, { schema: db.schema, definitions: [] });
+  const { rows } = await db.pool.query<{ name: string; result: string }>(
+    `select p.proname as name, pg_get_function_result(p.oid) as result from pg_proc p
+      where p.pronamespace = $1::regnamespace and p.proname in ('dependencies_met', 'job_history')`,
+    [db.schema],
+  );
+  expect(rows).toEqual([{ name: 'job_history', result: expect.stringContaining('TABLE(at timestamp with time zone') }]);
 });

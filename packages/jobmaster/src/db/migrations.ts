@@ -1,36 +1,20 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Queryable } from './queryable.js';
-import { notifyChannel, quoteSchema } from './schema-name.js';
+import { quoteSchema } from './schema-name.js';
+import { SQL_DIR, readSqlFiles } from './sql-files.js';
 
-/** One numbered schema migration. */
+/** One numbered schema migration: tables, indexes and data changes (functions are in `sql/functions/`). */
 export interface Migration {
   id: number;
   name: string;
   sql: string;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
+const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
 
 /** Reads the numbered `.sql` files shipped with the package, with placeholders filled in. */
 export async function loadMigrations(schema: string): Promise<Migration[]> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
-  const ident = quoteSchema(schema);
-  const channel = literal(notifyChannel(schema));
-  return await Promise.all(
-    files.map(async (file) => {
-      const text = await readFile(MIGRATIONS_DIR + file, 'utf8');
-      return {
-        id: Number(file.slice(0, 4)),
-        name: file.replace(/\.sql$/, ''),
-        sql: text.replace(/:channel_literal\b/g, channel).replace(/:schema\b/g, ident),
-      };
-    }),
-  );
+  const files = await readSqlFiles(`${SQL_DIR}migrations`, MIGRATION_FILE, schema);
+  return files.map((f) => ({ id: Number(f.name.slice(0, 4)), name: f.name, sql: f.sql }));
 }
 
 /** Serialises deploys of one schema across processes and machines (transaction-scoped). */
@@ -40,7 +24,7 @@ export async function lockSchemaForDeploy(db: Queryable, schema: string): Promis
 
 /**
  * Applies the migrations not yet recorded in the schema, in order. Must run inside a
- * transaction holding `lockSchemaForDeploy`. Returns the ids applied.
+ * transaction holding `lockSchemaForDeploy`. Returns the migrations applied.
  */
 export async function applyMigrations(db: Queryable, schema: string): Promise<Migration[]> {
   const ident = quoteSchema(schema);
@@ -56,10 +40,4 @@ export async function applyMigrations(db: Queryable, schema: string): Promise<Mi
     await db.query(`insert into ${ident}.migrations (id, name) values ($1, $2)`, [migration.id, migration.name]);
   }
   return pending;
-}
-
-/** The newest migration id this version of JobMaster ships. */
-export async function latestMigrationId(): Promise<number> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{4}_/.test(f)).sort();
-  return Number(files.at(-1)?.slice(0, 4) ?? 0);
 }

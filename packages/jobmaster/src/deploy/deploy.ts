@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { applyFunctions } from '../db/functions.js';
 import { applyMigrations, lockSchemaForDeploy } from '../db/migrations.js';
 import { quoteSchema } from '../db/schema-name.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
@@ -27,8 +28,8 @@ export interface ResetImpact {
 }
 
 /**
- * Creates or upgrades the schema and syncs the registry, in one transaction under an
- * advisory lock: concurrent deploys queue behind each other and the second finds nothing
+ * Creates or upgrades the schema (pending migrations, then every function's current
+ * definition) and syncs the registry, in one transaction under an advisory lock: concurrent deploys queue behind each other and the second finds nothing
  * to do. Validate the registry (it throws `RegistryError`) before calling this.
  */
 export async function deploy(
@@ -43,6 +44,10 @@ export async function deploy(
     await lockSchemaForDeploy(client, schema);
     if (reset) await client.query(`drop schema if exists ${ident} cascade`);
     const applied = await applyMigrations(client, schema);
+    await applyFunctions(client, schema);
+    // A new schema version may have added what the completions of dependency tasks are
+    // recorded in (version 8): fill it, as a registry change does (sync-registry).
+    if (applied.length > 0) await client.query(`select ${ident}.track_completions()`);
     const tasks = await syncRegistry(client, schema, definitions);
     const schedules = await syncCodeSchedules(client, schema, definitions);
     await client.query('commit');

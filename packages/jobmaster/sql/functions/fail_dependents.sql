@@ -1,0 +1,29 @@
+-- Fails every waiting job that waits on one of p_ids, and their dependents in turn, naming
+-- the dependency that failed. Returns how many jobs it failed.
+create or replace function :schema.fail_dependents(p_ids bigint[], p_node text, p_pid integer)
+returns integer
+language plpgsql volatile
+as $$
+declare
+  v_failed  bigint[];
+  v_total   integer := 0;
+begin
+  loop
+    with failed as (
+      update :schema.jobs j
+         set status = 'failed', finished_at = now(),
+             message = format('dependency %s.%s #%s did not complete (%s)', d.type_key, d.task_key, d.id, d.status)
+        from :schema.jobs d
+       where j.status = 'waiting' and j.waiting_for && p_ids and d.id = any (p_ids) and d.id = any (j.waiting_for)
+      returning j.id, j.message
+    )
+    select array_agg(distinct id) into v_failed from failed;
+    exit when v_failed is null;
+    insert into :schema.job_events (job_id, status, node, pid, message)
+    select id, 'failed', p_node, p_pid, message from :schema.jobs where id = any (v_failed);
+    v_total := v_total + cardinality(v_failed);
+    p_ids := v_failed;
+  end loop;
+  return v_total;
+end;
+$$;
