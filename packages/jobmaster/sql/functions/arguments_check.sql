@@ -28,6 +28,13 @@ begin
       v_ok := format('(%s and %s = any (%L::jsonb[]))', v_ok, v_value,
                      (select array_agg(e) from jsonb_array_elements(v_param.select_from) e));
     end if;
+    -- A number of 16 characters or more may be one JavaScript cannot hold, and a nested value
+    -- may hold one: those are checked (unsafe_value), or left to prepare_arguments to name.
+    if v_param.json_type in ('number', 'integer') then
+      v_ok := format('(%s and length(%s::text) < 16)', v_ok, v_value);
+    elsif v_param.json_type in ('object', 'array') then
+      v_ok := format('(%s and :schema.unsafe_value(%s) is null)', v_ok, v_value);
+    end if;
     if v_param.name = any (v_write_all) then
       v_ok := format('(%s = ''"ALL"'' or %s)', v_value, v_ok);
     end if;

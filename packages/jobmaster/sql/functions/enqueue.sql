@@ -38,6 +38,10 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
+  if p_run_at is not null and not :schema.is_real_run_at(p_run_at) then
+    raise exception using errcode = 'JM002',
+      message = format('%s: run_at must be a real date no later than 275760 AD, got %s', v_task, p_run_at);
+  end if;
   v_arguments := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max
     from :schema.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;

@@ -87,7 +87,8 @@ begin
                  and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
                  and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
                  and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
-                 and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') in ('string', 'null'))
+                 and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') = 'null'
+                      or (jsonb_typeof(s.job -> 'run_at') = 'string' and :schema.is_real_run_at((s.job ->> 'run_at')::timestamptz)))
                  and coalesce(case %2$s else false end, false) as ok
           from src s
           left join :schema.tasks t on t.type_key = s.type_key and t.task_key = s.task_key

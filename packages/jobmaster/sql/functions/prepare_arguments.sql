@@ -1,6 +1,7 @@
 -- Checks arguments against the registry and returns them with defaults filled in: the task
 -- must exist; required parameters present; no unknown parameters; each value of its declared
--- type and, with select-from values, one of them; "ALL" only for write-all parameters.
+-- type and, with select-from values, one of them; "ALL" only for write-all parameters; no value
+-- a task would receive changed (unsafe_value: absurd nesting, numbers JavaScript cannot hold).
 -- Raises SQLSTATE JM001 for an unknown task (saying that jm deploy syncs the tasks in code),
 -- JM002 for arguments that break a rule, naming the task, the parameter and the value.
 create or replace function :schema.prepare_arguments(p_type_key text, p_task_key text, p_arguments jsonb)
@@ -15,6 +16,7 @@ declare
   v_value     jsonb;
   v_unknown   text;
   v_shown     text;
+  v_unsafe    text;
 begin
   select t.write_all into v_write_all
     from :schema.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
@@ -73,6 +75,12 @@ begin
         raise exception using errcode = 'JM002',
           message = format('%s: parameter "%s" must be one of %s, got %s', v_task, v_param.name,
                            (select string_agg(e::text, ', ') from jsonb_array_elements(v_param.select_from) e), v_shown);
+      end if;
+      if v_param.json_type in ('number', 'integer', 'object', 'array') then
+        v_unsafe := :schema.unsafe_value(v_value);
+        if v_unsafe is not null then
+          raise exception using errcode = 'JM002', message = format('%s: parameter "%s" %s', v_task, v_param.name, v_unsafe);
+        end if;
       end if;
     end if;
     v_result := v_result || jsonb_build_object(v_param.name, v_value);
