@@ -244,6 +244,13 @@ begin
       v_ok := format('(%s and %s = any (%L::jsonb[]))', v_ok, v_value,
                      (select array_agg(e) from jsonb_array_elements(v_param.select_from) e));
     end if;
+    -- A number of 16 characters or more may be one JavaScript cannot hold, and a nested value
+    -- may hold one: those are checked (unsafe_value), or left to prepare_arguments to name.
+    if v_param.json_type in ('number', 'integer') then
+      v_ok := format('(%s and length(%s::text) < 16)', v_ok, v_value);
+    elsif v_param.json_type in ('object', 'array') then
+      v_ok := format('(%s and jobmaster.unsafe_value(%s) is null)', v_ok, v_value);
+    end if;
     if v_param.name = any (v_write_all) then
       v_ok := format('(%s = ''"ALL"'' or %s)', v_value, v_ok);
     end if;
@@ -309,6 +316,7 @@ declare
   v_node text;
   v_pid  integer;
 begin
+  perform jobmaster.mark_started(p_worker_id, p_ids);
   perform jobmaster.record_starts(p_ids, p_worker_id);
   with cancelled as (
     update jobmaster.jobs j
@@ -327,7 +335,7 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20)
+CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20, p_start integer DEFAULT NULL::integer, p_started bigint[] DEFAULT NULL::bigint[])
  RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer)
  LANGUAGE plpgsql
  SET jit TO 'off'
@@ -339,6 +347,7 @@ declare
   v_available integer;
   v_job       record;
   v_run       bigint[] := '{}';
+  v_held      bigint[] := '{}';
   v_fan       jsonb;
   v_deps      record;
   v_action    text;
@@ -358,6 +367,9 @@ declare
   v_subset    boolean;
   v_heads     text;
 begin
+  if cardinality(p_started) > 0 then
+    perform jobmaster.mark_started(p_worker_id, p_started);
+  end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
   if exists (select 1 from jobmaster.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
@@ -558,6 +570,11 @@ begin
   end loop;
   end if;
 
+  -- v_run is in claim order: the first p_start start now, the rest are held (see above).
+  if p_start is not null and p_start < cardinality(v_run) then
+    v_held := v_run[greatest(p_start, 0) + 1 :];
+    v_run := v_run[1 : greatest(p_start, 0)];
+  end if;
   if cardinality(v_run) > 0 then
     -- The start of an attempt is the row's started_at: no history row (see job_history).
     return query
@@ -570,6 +587,21 @@ begin
         returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
+             'run'::text, null::text, 0
+        from claimed c order by c.priority desc, c.id;
+  end if;
+  if cardinality(v_held) > 0 then
+    -- Returned with the attempt they will run as.
+    return query
+      with claimed as (
+        update jobmaster.jobs j
+           set status = 'running', started_at = null, finished_at = null,
+               node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+         where j.id = any (v_held)
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+      )
+      select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts + 1, c.max_attempts,
              'run'::text, null::text, 0
         from claimed c order by c.priority desc, c.id;
   end if;
@@ -594,7 +626,9 @@ begin
   with done as (
     update jobmaster.jobs j
        set status = 'complete', finished_at = now(), result = p_results -> (r.ord::integer - 1),
-           lease_expires_at = null, message = null
+           lease_expires_at = null, message = null,
+           -- A job held ahead whose start was not reported yet counts its attempt now (claim_jobs).
+           attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
       from unnest(p_ids) with ordinality r(id, ord)
      where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.type_key, j.task_key
@@ -633,7 +667,8 @@ begin
     from jsonb_array_elements(p_results) r;
   with done as (
     update jobmaster.jobs j
-       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
+       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null,
+           attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
      where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
     returning j.id
   )
@@ -724,6 +759,10 @@ begin
   if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
+  end if;
+  if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
+    raise exception using errcode = 'JM002',
+      message = format('%s: run_at must be a real date no later than 275760 AD, got %s', v_task, p_run_at);
   end if;
   v_arguments := jobmaster.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max
@@ -880,7 +919,8 @@ begin
                  and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
                  and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
                  and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
-                 and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') in ('string', 'null'))
+                 and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') = 'null'
+                      or (jsonb_typeof(s.job -> 'run_at') = 'string' and jobmaster.is_real_run_at((s.job ->> 'run_at')::timestamptz)))
                  and coalesce(case %2$s else false end, false) as ok
           from src s
           left join jobmaster.tasks t on t.type_key = s.type_key and t.task_key = s.task_key
@@ -1016,6 +1056,7 @@ declare
   v_pid   integer;
 begin
   v_ids := array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f);
+  perform jobmaster.mark_started(p_worker_id, v_ids);
   perform jobmaster.record_starts(v_ids, p_worker_id);
   with failed as (
     update jobmaster.jobs j
@@ -1131,7 +1172,7 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision)
+CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision, p_started bigint[] DEFAULT NULL::bigint[])
  RETURNS TABLE(id bigint, cancel_requested boolean)
  LANGUAGE plpgsql
  SET jit TO 'off'
@@ -1139,6 +1180,9 @@ CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[],
  SET enable_seqscan TO 'off'
 AS $function$
 begin
+  if cardinality(p_started) > 0 then
+    perform jobmaster.mark_started(p_worker_id, p_started);
+  end if;
   update jobmaster.workers set last_seen_at = now() where worker_id = p_worker_id;
   return query
     update jobmaster.jobs j
@@ -1157,6 +1201,23 @@ begin
 end;
 $procedure$;
 
+CREATE OR REPLACE FUNCTION jobmaster.is_real_run_at(p_run_at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select isfinite(p_run_at) and p_run_at <= '275760-09-13 00:00:00+00'::timestamptz;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.javascript_reading(p_number numeric)
+ RETURNS numeric
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET extra_float_digits TO '1'
+AS $function$
+  select p_number::float8::text::numeric;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.job_history(p_id bigint)
  RETURNS TABLE(at timestamp with time zone, status text, node text, pid integer, message text)
  LANGUAGE sql
@@ -1172,6 +1233,16 @@ AS $function$
           select j.finished_at, 'complete', j.node, j.pid, j.message, null
             from jobmaster.jobs j where j.id = p_id and j.status = 'complete') h
    order by h.at, h.id nulls last, h.status = 'complete';
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.mark_started(p_worker_id text, p_ids bigint[])
+ RETURNS void
+ LANGUAGE sql
+ SET enable_seqscan TO 'off'
+AS $function$
+  update jobmaster.jobs j
+     set attempts = j.attempts + 1, started_at = now()
+   where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id and j.started_at is null;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])
@@ -1199,6 +1270,7 @@ declare
   v_value     jsonb;
   v_unknown   text;
   v_shown     text;
+  v_unsafe    text;
 begin
   select t.write_all into v_write_all
     from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
@@ -1257,6 +1329,12 @@ begin
         raise exception using errcode = 'JM002',
           message = format('%s: parameter "%s" must be one of %s, got %s', v_task, v_param.name,
                            (select string_agg(e::text, ', ') from jsonb_array_elements(v_param.select_from) e), v_shown);
+      end if;
+      if v_param.json_type in ('number', 'integer', 'object', 'array') then
+        v_unsafe := jobmaster.unsafe_value(v_value);
+        if v_unsafe is not null then
+          raise exception using errcode = 'JM002', message = format('%s: parameter "%s" %s', v_task, v_param.name, v_unsafe);
+        end if;
       end if;
     end if;
     v_result := v_result || jsonb_build_object(v_param.name, v_value);
@@ -1344,13 +1422,17 @@ begin
   with recovered as (
     update jobmaster.jobs j
        set status = case when j.cancel_requested then 'cancelled'
-                         when j.attempts >= j.max_attempts then 'failed'
+                         when j.started_at is not null and j.attempts >= j.max_attempts then 'failed'
                          else 'waiting' end,
-           finished_at = case when j.cancel_requested or j.attempts >= j.max_attempts then now() end,
+           finished_at = case when j.cancel_requested or (j.started_at is not null and j.attempts >= j.max_attempts) then now() end,
            lease_expires_at = null, worker_id = null,
-           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
-                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
-                            case when j.cancel_requested then '; cancelled as requested' else '' end)
+           message = case when j.started_at is null
+                          then format('worker %s on node %s stopped renewing its lease before starting the job (held ahead); back to the queue without using an attempt%s',
+                                      coalesce(j.worker_id, '?'), coalesce(j.node, '?'),
+                                      case when j.cancel_requested then '; cancelled as requested' else '' end)
+                          else format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
+                                      coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
+                                      case when j.cancel_requested then '; cancelled as requested' else '' end) end
      where j.id = any (v_expired)
     returning j.id, j.node, j.pid, j.message, j.status
   ), events as (
@@ -1385,7 +1467,8 @@ begin
     update jobmaster.jobs j
        set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
            finished_at = case when j.cancel_requested then now() end,
-           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           -- A job held ahead and never started (started_at null) has not counted an attempt.
+           attempts = case when j.cancel_requested or j.started_at is null then j.attempts else greatest(j.attempts - 1, 0) end,
            lease_expires_at = null, worker_id = null,
            message = p_message
      where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
@@ -1585,5 +1668,59 @@ begin
     v_wait := v_wait || v_id;
   end loop;
   wait_for := case when cardinality(v_wait) = 0 then null else v_wait end;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.unsafe_value(p_value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  v_text  text;
+  v_n     numeric;
+  v_shown text;
+  v_e     numeric;
+begin
+  if jsonb_typeof(p_value) in ('string', 'boolean', 'null') or p_value is null then
+    return null;
+  end if;
+  v_text := p_value::text;
+  if length(v_text) - length(translate(v_text, '[{', '')) > 100
+     and jsonb_path_exists(p_value, 'strict $.**{100}') then
+    return 'is nested more than 100 levels deep';
+  end if;
+  if v_text !~ '[0-9]{16}' then
+    return null;
+  end if;
+  for v_n in select v::text::numeric from jsonb_path_query(p_value, 'strict $.** ? (@.type() == "number")') v loop
+    -- A number of many digits is shown as 1e+400 would be written.
+    if v_n = 0 or length(v_n::text) <= 24 then
+      v_shown := v_n::text;
+    else
+      v_e := floor(log(abs(v_n)));
+      v_shown := format('%se%s', trim_scale(round(case when v_e >= 0 then v_n / 10::numeric ^ v_e
+                                                       else v_n * 10::numeric ^ (-v_e) end, 6)), v_e);
+    end if;
+    if abs(v_n) > 1.7976931348623157e308 then
+      return format('holds %s, beyond the largest number JavaScript holds (±1.8e308)', v_shown);
+    elsif v_n <> 0 and abs(v_n) < 4.9406564584124654e-324 then
+      return format('holds %s, which JavaScript would round to 0', v_shown);
+    elsif abs(v_n) > 9007199254740991
+          -- 15 significant digits or fewer always come back as written (DBL_DIG).
+          and length(trim(both '0' from replace(abs(v_n)::text, '.', ''))) > 15
+          and jobmaster.javascript_reading(v_n) <> v_n then
+      -- Not as a double is written; still faithful if a double equals it exactly: beyond
+      -- 2^53 a double is m * 2^k with |m| < 2^53, a number whose lowest (bit length - 53) bits
+      -- are zero. Its bit length is found exactly, by powers of two.
+      v_e := floor(log(2, abs(v_n)));
+      if 2::numeric ^ (v_e + 1) <= abs(v_n) then v_e := v_e + 1; end if;
+      if 2::numeric ^ v_e > abs(v_n) then v_e := v_e - 1; end if;
+      if v_n <> trunc(v_n) or mod(abs(v_n), 2::numeric ^ (v_e - 52)) <> 0 then
+        return format('holds %s, which JavaScript would read as %s', v_shown, jobmaster.javascript_reading(v_n));
+      end if;
+    end if;
+  end loop;
+  return null;
 end;
 $function$;

@@ -45,3 +45,38 @@ test('jobs claimed ahead and not started when the worker stops go back to waitin
   expect(ran.slice(0, 20).every((n) => n < 30)).toBe(true);
   expect(Math.max(...ran)).toBeLessThan(ran.length + 20);
 });
+
+test('a SIGKILLed worker: the jobs it held ahead and never started go back without using an attempt', async () => {
+  await sql(db, `delete from S.jobs`);
+  const file = join(dir, 'kill.txt');
+  await enqueueOrdered(file, 3000, 2);
+  const worker = startWorker(db, [...WORKER_FIXTURES, '--concurrency', '2', '--lease', '1s', '--heartbeat', '200ms']);
+  let heldAhead = 0;
+  await waitFor('the worker to claim far ahead of its slots', async () => {
+    const [row] = await sql(db, `select count(*)::int as n from S.jobs where status = 'running'`);
+    heldAhead = row!.n as number;
+    return lines(file).length > 200 && heldAhead > 20;
+  });
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  // Once the leases lapse, recovery gives the jobs back.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await sql(db, `select S.recover_expired_leases()`);
+
+  const rows = await sql(
+    db,
+    `select count(*) filter (where attempts = 0)::int as unused, count(*) filter (where attempts > 0)::int as used
+       from S.jobs where status = 'waiting'`,
+  );
+  const { unused, used } = rows[0] as { unused: number; used: number };
+  // At most the two jobs in its slots had started when it died (and counted their attempts);
+  // every other job it held went back as it was.
+  expect(used).toBeLessThanOrEqual(2);
+  expect(unused).toBeGreaterThan(3000 - lines(file).length - 3);
+  expect(heldAhead).toBeGreaterThan(20);
+  const [recovered] = await sql(
+    db,
+    `select count(*)::int as n from S.jobs where status = 'waiting' and message like '%before starting the job (held ahead)%'`,
+  );
+  expect(recovered!.n as number).toBeGreaterThan(10);
+});

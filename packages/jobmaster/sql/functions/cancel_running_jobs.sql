@@ -14,6 +14,7 @@ declare
   v_node text;
   v_pid  integer;
 begin
+  perform :schema.mark_started(p_worker_id, p_ids);
   perform :schema.record_starts(p_ids, p_worker_id);
   with cancelled as (
     update :schema.jobs j

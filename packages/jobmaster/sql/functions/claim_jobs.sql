@@ -4,7 +4,14 @@
 -- instead of run; jobs whose dependencies are unmet go back to waiting on them (at most
 -- p_max_dependency_waits times, then they fail: no endless requeue loop).
 -- Params: worker id, node, pid, budget, most jobs to handle, lease length in seconds, the
--- tasks this worker can run ('type.task' names; null = any), the dependency-wait cap.
+-- tasks this worker can run ('type.task' names; null = any), the dependency-wait cap; how
+-- many of the claimed jobs the worker starts at once (null = all), and the jobs it claimed
+-- ahead earlier and has started since (see mark_started).
+-- An attempt counts when a job starts, not when it is claimed: the first p_start jobs count
+-- theirs now (started_at set), the rest are held ahead by the worker (running, leased,
+-- started_at null) and count theirs when the worker reports their start, here or in its
+-- heartbeat or outcome. A held job whose worker dies goes back without using an attempt
+-- (recover_expired_leases).
 -- Returns one row per job handled, with action 'run' (execute it), 'fanned_out', 'waiting'
 -- (for dependencies) or 'failed' (message says why); spawned counts the jobs the handling
 -- inserted (fan-out children, missing dependency jobs).
@@ -26,7 +33,8 @@
 --   fifth of an idle worker's one-job claim.
 create or replace function :schema.claim_jobs(
   p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer,
-  p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20)
+  p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer default 20,
+  p_start integer default null, p_started bigint[] default null)
 returns table (id bigint, type_key text, task_key text, arguments jsonb, priority integer,
                process_units integer, attempts integer, max_attempts integer, action text, message text,
                spawned integer)
@@ -40,6 +48,7 @@ declare
   v_available integer;
   v_job       record;
   v_run       bigint[] := '{}';
+  v_held      bigint[] := '{}';
   v_fan       jsonb;
   v_deps      record;
   v_action    text;
@@ -59,6 +68,9 @@ declare
   v_subset    boolean;
   v_heads     text;
 begin
+  if cardinality(p_started) > 0 then
+    perform :schema.mark_started(p_worker_id, p_started);
+  end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
   if exists (select 1 from :schema.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
@@ -259,6 +271,11 @@ begin
   end loop;
   end if;
 
+  -- v_run is in claim order: the first p_start start now, the rest are held (see above).
+  if p_start is not null and p_start < cardinality(v_run) then
+    v_held := v_run[greatest(p_start, 0) + 1 :];
+    v_run := v_run[1 : greatest(p_start, 0)];
+  end if;
   if cardinality(v_run) > 0 then
     -- The start of an attempt is the row's started_at: no history row (see job_history).
     return query
@@ -271,6 +288,21 @@ begin
         returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
+             'run'::text, null::text, 0
+        from claimed c order by c.priority desc, c.id;
+  end if;
+  if cardinality(v_held) > 0 then
+    -- Returned with the attempt they will run as.
+    return query
+      with claimed as (
+        update :schema.jobs j
+           set status = 'running', started_at = null, finished_at = null,
+               node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+         where j.id = any (v_held)
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+      )
+      select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts + 1, c.max_attempts,
              'run'::text, null::text, 0
         from claimed c order by c.priority desc, c.id;
   end if;

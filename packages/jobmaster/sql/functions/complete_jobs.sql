@@ -10,41 +10,6 @@
 -- nested loops allowed, stale statistics made the planner start from the lease index and test
 -- every running job against every id (a batch of 10,000 took 10 s beside 10,000 other
 -- running jobs). `is true` keeps the test without matching that index's predicate.
-create or replace function :schema.complete_jobs(p_worker_id text, p_results jsonb)
-returns setof bigint
-language plpgsql volatile
-set jit = off
-set plan_cache_mode = force_custom_plan
-set enable_seqscan = off
-as $$
-declare
-  v_ids     bigint[];
-  v_results jsonb;
-  v_done    bigint[];
-begin
-  select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
-    into v_ids, v_results
-    from jsonb_array_elements(p_results) r;
-  with done as (
-    update :schema.jobs j
-       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null
-     where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id
-  )
-  select array_agg(d.id) into v_done from done d;
-  if v_done is not null then
-    perform :schema.record_completions(v_done);
-  end if;
-  if v_done is not null and exists (select 1 from :schema.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
-    perform pg_notify(:channel_literal, '');
-  end if;
-  return query select unnest(coalesce(v_done, '{}'));
-end;
-$$;
-
--- The form workers of schema version 5 call (p_results: [{"id": 1, "result": <json>}, ...];
--- returns the ids completed), kept so that workers started before an upgrade keep working
--- until they are restarted. Same effect as the form above.
 create or replace function :schema.complete_jobs(p_worker_id text, p_ids bigint[], p_results jsonb)
 returns setof bigint
 language plpgsql volatile
@@ -63,7 +28,9 @@ begin
   with done as (
     update :schema.jobs j
        set status = 'complete', finished_at = now(), result = p_results -> (r.ord::integer - 1),
-           lease_expires_at = null, message = null
+           lease_expires_at = null, message = null,
+           -- A job held ahead whose start was not reported yet counts its attempt now (claim_jobs).
+           attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
       from unnest(p_ids) with ordinality r(id, ord)
      where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
     returning j.id, j.type_key, j.task_key
@@ -82,5 +49,41 @@ begin
   if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
     return query select unnest(p_ids) except select unnest(v_done);
   end if;
+end;
+$$;
+
+-- The form workers of schema version 5 call (p_results: [{"id": 1, "result": <json>}, ...];
+-- returns the ids completed), kept so that workers started before an upgrade keep working
+-- until they are restarted. Same effect as the form above.
+create or replace function :schema.complete_jobs(p_worker_id text, p_results jsonb)
+returns setof bigint
+language plpgsql volatile
+set jit = off
+set plan_cache_mode = force_custom_plan
+set enable_seqscan = off
+as $$
+declare
+  v_ids     bigint[];
+  v_results jsonb;
+  v_done    bigint[];
+begin
+  select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
+    into v_ids, v_results
+    from jsonb_array_elements(p_results) r;
+  with done as (
+    update :schema.jobs j
+       set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null,
+           attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
+     where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
+    returning j.id
+  )
+  select array_agg(d.id) into v_done from done d;
+  if v_done is not null then
+    perform :schema.record_completions(v_done);
+  end if;
+  if v_done is not null and exists (select 1 from :schema.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
+    perform pg_notify(:channel_literal, '');
+  end if;
+  return query select unnest(coalesce(v_done, '{}'));
 end;
 $$;

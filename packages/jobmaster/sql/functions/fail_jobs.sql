@@ -25,6 +25,7 @@ declare
   v_pid   integer;
 begin
   v_ids := array(select (f.value ->> 'id')::bigint from jsonb_array_elements(p_failures) f);
+  perform :schema.mark_started(p_worker_id, v_ids);
   perform :schema.record_starts(v_ids, p_worker_id);
   with failed as (
     update :schema.jobs j

@@ -1,5 +1,6 @@
 -- Returns jobs whose worker stopped renewing its lease to waiting (the lost run counts as an
--- attempt), fails them when no attempts are left, or cancels them when a cancel was
+-- attempt; a job the worker held ahead and never started used none), fails them when no
+-- attempts are left, or cancels them when a cancel was
 -- requested; dependents of jobs that ended fail. Each lost job's start is recorded in the
 -- history first. Returns how many it recovered. Called by claim_jobs when a lease lapsed.
 create or replace function :schema.recover_expired_leases()
@@ -24,13 +25,17 @@ begin
   with recovered as (
     update :schema.jobs j
        set status = case when j.cancel_requested then 'cancelled'
-                         when j.attempts >= j.max_attempts then 'failed'
+                         when j.started_at is not null and j.attempts >= j.max_attempts then 'failed'
                          else 'waiting' end,
-           finished_at = case when j.cancel_requested or j.attempts >= j.max_attempts then now() end,
+           finished_at = case when j.cancel_requested or (j.started_at is not null and j.attempts >= j.max_attempts) then now() end,
            lease_expires_at = null, worker_id = null,
-           message = format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
-                            coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
-                            case when j.cancel_requested then '; cancelled as requested' else '' end)
+           message = case when j.started_at is null
+                          then format('worker %s on node %s stopped renewing its lease before starting the job (held ahead); back to the queue without using an attempt%s',
+                                      coalesce(j.worker_id, '?'), coalesce(j.node, '?'),
+                                      case when j.cancel_requested then '; cancelled as requested' else '' end)
+                          else format('worker %s on node %s stopped renewing its lease (attempt %s of %s)%s',
+                                      coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
+                                      case when j.cancel_requested then '; cancelled as requested' else '' end) end
      where j.id = any (v_expired)
     returning j.id, j.node, j.pid, j.message, j.status
   ), events as (

@@ -18,7 +18,8 @@ begin
     update :schema.jobs j
        set status = case when j.cancel_requested then 'cancelled' else 'waiting' end,
            finished_at = case when j.cancel_requested then now() end,
-           attempts = case when j.cancel_requested then j.attempts else greatest(j.attempts - 1, 0) end,
+           -- A job held ahead and never started (started_at null) has not counted an attempt.
+           attempts = case when j.cancel_requested or j.started_at is null then j.attempts else greatest(j.attempts - 1, 0) end,
            lease_expires_at = null, worker_id = null,
            message = p_message
      where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id

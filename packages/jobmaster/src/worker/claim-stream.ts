@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { JobLogger } from '../registry/job-context.js';
 import type { ClaimedQueue } from './claimed-queue.js';
+import { retryDelayMs } from './retry-delay.js';
 import type { WakeSignal } from './wake-signal.js';
 import type { ClaimerIdentity, ClaimResult, WorkerQueries } from './worker-queries.js';
 
@@ -14,6 +15,10 @@ export interface ClaimStreamHost {
   recorded(): number;
   /** Milliseconds until the earliest future run-at among the worker's tasks, or null (see next_wake). */
   runAtDelayMs(): Promise<number | null>;
+  /** Takes the held jobs started since the last report, to report with the claim. */
+  takeStarts(): string[];
+  /** Gives back starts a failed claim did not report. */
+  restoreStarts(ids: string[]): void;
 }
 
 export interface ClaimStreamOptions {
@@ -91,8 +96,11 @@ export class ClaimStream {
       backlog: this.#backlog,
     });
     if (want <= 0) return false;
+    // Jobs that will start as soon as they arrive: slots not taken by jobs already held or
+    // asked for. The rest of the claim is held ahead, its attempts not counted until started.
+    const start = Math.max(0, o.concurrency - running - this.queue.size - this.#want);
     this.#want += want;
-    const claim = this.#claim(want).finally(() => {
+    const claim = this.#claim(want, start).finally(() => {
       this.#claims.delete(claim);
       this.#want -= want;
       // Look again at once unless the claim found nothing (a drain then checks whether it is done).
@@ -108,15 +116,17 @@ export class ClaimStream {
   }
 
   /** One claim round trip; its jobs go to the worker. */
-  async #claim(limit: number): Promise<void> {
+  async #claim(limit: number, start: number): Promise<void> {
     const o = this.options;
     const recordedBefore = this.host.recorded();
     const activityBefore = this.host.activity();
+    const started = this.host.takeStarts();
     let claimed: ClaimResult;
     try {
-      claimed = await this.queries.claim(this.who, limit);
+      claimed = await this.queries.claim(this.who, limit, start, started);
       this.#errors = 0;
     } catch (error) {
+      this.host.restoreStarts(started);
       this.#backlog = false;
       this.#onError(error);
       this.wake.wake();
@@ -143,8 +153,11 @@ export class ClaimStream {
       return;
     }
     this.#errors++;
-    this.options.logger.warn(`jobmaster worker: claiming jobs failed, retrying: ${(error as Error).message}`);
-    const backoff = Math.min(500 * 2 ** this.#errors, 30_000);
+    // Once at the start of an outage, then about every half minute while it lasts.
+    if (this.#errors % 30 === 1) {
+      this.options.logger.warn(`jobmaster worker: claiming jobs failed, retrying every second: ${(error as Error).message}`);
+    }
+    const backoff = retryDelayMs(this.#errors);
     this.#nextAt = performance.now() + backoff;
     this.wake.wakeAt(Date.now() + backoff);
   }

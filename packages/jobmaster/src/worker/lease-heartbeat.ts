@@ -16,6 +16,8 @@ export class LeaseHeartbeat {
     private readonly leaseSeconds: number,
     private readonly intervalMs: number,
     private readonly heldIds: () => string[],
+    /** Held jobs started since the last report (taken), and a way to give them back if the beat fails. */
+    private readonly starts: { take: () => string[]; restore: (ids: string[]) => void },
     private readonly onBeat: (sent: string[], held: Map<string, boolean>) => void,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -46,10 +48,12 @@ export class LeaseHeartbeat {
 
   async #beat(): Promise<void> {
     const ids = this.heldIds();
+    const started = this.starts.take();
     try {
-      const held = await this.queries.heartbeat(this.workerId, ids, this.leaseSeconds);
+      const held = await this.queries.heartbeat(this.workerId, ids, this.leaseSeconds, started);
       if (!this.#stopped) this.onBeat(ids, held);
     } catch (error) {
+      this.starts.restore(started);
       this.onError(error);
     }
   }

@@ -14,6 +14,8 @@ export interface HandledJob {
 /** One claim round trip: jobs to run, and jobs the database fanned out, sent back to wait or failed. */
 export interface ClaimResult {
   run: ClaimedJob[];
+  /** Ids of the jobs of `run` held ahead: their attempt counts once the worker reports their start. */
+  held: Set<string>;
   handled: HandledJob[];
 }
 
@@ -73,9 +75,12 @@ export class WorkerQueries {
     await this.db.query(`delete from ${this.#s}.workers where worker_id = $1`, [workerId]);
   }
 
-  /** Claims up to `limit` jobs (see claim_jobs). */
-  async claim(who: ClaimerIdentity, limit: number): Promise<ClaimResult> {
-    const { rows } = await this.db.query<ClaimRow>(`select * from ${this.#s}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8)`, [
+  /**
+   * Claims up to `limit` jobs (see claim_jobs), of which the first `start` start at once; the
+   * rest are held ahead. `started`: held jobs started since the last report.
+   */
+  async claim(who: ClaimerIdentity, limit: number, start: number, started: string[]): Promise<ClaimResult> {
+    const { rows } = await this.db.query<ClaimRow>(`select * from ${this.#s}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       who.workerId,
       who.node,
       who.pid,
@@ -84,10 +89,13 @@ export class WorkerQueries {
       who.leaseSeconds,
       who.tasks,
       who.maxDependencyWaits,
+      start,
+      started,
     ]);
-    const result: ClaimResult = { run: [], handled: [] };
+    const result: ClaimResult = { run: [], held: new Set(), handled: [] };
     for (const r of rows) {
       if (r.action === 'run') {
+        if (result.run.length >= start) result.held.add(String(r.id));
         result.run.push({
           id: String(r.id),
           typeKey: r.type_key,
@@ -150,11 +158,14 @@ export class WorkerQueries {
     return new Set(rows.map((r) => String(r.id)));
   }
 
-  /** Renews leases; returns the jobs still held, each with whether cancellation was requested. */
-  async heartbeat(workerId: string, ids: string[], leaseSeconds: number): Promise<Map<string, boolean>> {
+  /**
+   * Renews leases and reports the starts of held jobs (`started`); returns the jobs still held,
+   * each with whether cancellation was requested.
+   */
+  async heartbeat(workerId: string, ids: string[], leaseSeconds: number, started: string[] = []): Promise<Map<string, boolean>> {
     const { rows } = await this.db.query<{ id: string; cancel_requested: boolean }>(
-      `select id, cancel_requested from ${this.#s}.heartbeat($1, $2::bigint[], $3)`,
-      [workerId, ids, leaseSeconds],
+      `select id, cancel_requested from ${this.#s}.heartbeat($1, $2::bigint[], $3, $4::bigint[])`,
+      [workerId, ids, leaseSeconds, started],
     );
     return new Map(rows.map((r) => [String(r.id), r.cancel_requested]));
   }

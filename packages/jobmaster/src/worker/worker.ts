@@ -58,6 +58,10 @@ export class Worker {
   readonly #heartbeat: LeaseHeartbeat;
   readonly #summary: WorkerSummary = emptySummary();
   #recorded = 0;
+  /** Claimed jobs held ahead whose attempt the database has not counted (see claim_jobs). */
+  readonly #held = new Set<string>();
+  /** Held jobs started since the last report to the database (with a claim or heartbeat). */
+  #starts: string[] = [];
   #stopping = false;
   #abandoning = false;
   #listener: NotificationListener | null = null;
@@ -111,6 +115,7 @@ export class Worker {
       o.leaseSeconds,
       o.heartbeatInterval,
       () => [...this.#running.ids(), ...this.#queue.ids(), ...this.#writer.pendingIds()],
+      { take: () => this.#takeStarts(), restore: (ids) => this.#starts.push(...ids) },
       (sent, held) => this.#afterHeartbeat(sent, held),
       (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
     );
@@ -119,6 +124,8 @@ export class Worker {
       activity: () => this.#activity,
       recorded: () => this.#recorded,
       runAtDelayMs: async () => (await nextWake(this.#pool, o.schema, this.#who.tasks)).runAtDelayMs,
+      takeStarts: () => this.#takeStarts(),
+      restoreStarts: (ids) => this.#starts.push(...ids),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     if (options.signal?.aborted) this.#stopping = true;
@@ -238,8 +245,15 @@ export class Worker {
       countHandled(this.#summary, h.action, h.spawned);
       this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
     }
+    for (const id of claimed.held) this.#held.add(id);
     this.#queue.push(claimed.run);
     this.#startQueued();
+  }
+
+  #takeStarts(): string[] {
+    const starts = this.#starts;
+    this.#starts = [];
+    return starts;
   }
 
   /** Something happened that may make work claimable (a NOTIFY, a job ending, an outcome written, a heartbeat). */
@@ -254,6 +268,7 @@ export class Worker {
       const job = this.#queue.take();
       if (!job) return;
       this.#summary.ran++;
+      if (this.#held.delete(job.id)) this.#starts.push(job.id);
       this.#running.start(job);
       this.#onEvent({ type: 'job-start', job });
     }
@@ -306,6 +321,7 @@ export class Worker {
     const gone = new Set(sent.filter((id) => held.get(id) !== false));
     if (gone.size === 0) return;
     for (const job of this.#queue.remove(gone)) {
+      this.#held.delete(job.id);
       if (held.has(job.id)) {
         const running: RunningJob = { job, stop: new JobStop(), startedAt: performance.now(), cancelRequested: true };
         this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled before it started (attempt ${job.attempt})` });
