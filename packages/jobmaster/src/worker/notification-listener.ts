@@ -1,9 +1,10 @@
 import type pg from 'pg';
+import { retryDelayMs } from './retry-delay.js';
 
 /**
  * Holds one connection that LISTENs on the schema's channel and calls `onNotify` for every
  * notification (enqueue, recovered leases, released jobs, dependencies done). When the
- * connection drops it reconnects with backoff (0.5 s doubling to 15 s), telling
+ * connection drops it reconnects (see retryDelayMs: at most a second apart), telling
  * `onConnection`; after a reconnect it calls `onNotify` once, since jobs may have arrived
  * while it was away.
  */
@@ -11,7 +12,7 @@ export class NotificationListener {
   #client: pg.PoolClient | null = null;
   #stopped = false;
   #retryTimer: NodeJS.Timeout | null = null;
-  #delay = 0;
+  #failures = 0;
   #wasLost = false;
 
   constructor(
@@ -67,7 +68,7 @@ export class NotificationListener {
       return;
     }
     this.#client = client;
-    this.#delay = 0;
+    this.#failures = 0;
     if (this.#wasLost) {
       this.#wasLost = false;
       this.onConnection('restored', `listening on ${this.channel} again`);
@@ -89,10 +90,9 @@ export class NotificationListener {
 
   #retry(): void {
     if (this.#stopped) return;
-    this.#delay = Math.min(Math.max(this.#delay * 2, 500), 15_000);
     this.#retryTimer = setTimeout(() => {
       this.#connect().catch(() => this.#retry());
-    }, this.#delay);
+    }, retryDelayMs(++this.#failures));
     this.#retryTimer.unref();
   }
 }

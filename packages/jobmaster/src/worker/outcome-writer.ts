@@ -1,3 +1,4 @@
+import { retryDelayMs } from './retry-delay.js';
 import type { RunningJob } from './running-jobs.js';
 import type { JobEndStatus } from './worker-events.js';
 import type { WorkerQueries } from './worker-queries.js';
@@ -28,6 +29,7 @@ export class OutcomeWriter {
   #buffer: Outcome[] = [];
   #flushing: Promise<void> | null = null;
   #scheduled = false;
+  #failures = 0;
   #retryDelay = 0;
   #idleWaiters: Array<() => void> = [];
 
@@ -97,11 +99,12 @@ export class OutcomeWriter {
       r.status === 'rejected' ? [{ error: r.reason as unknown, outcomes: [completes, failures, cancels][i]! }] : [],
     );
     if (errors.length === 0) {
+      this.#failures = 0;
       this.#retryDelay = 0;
       return;
     }
     for (const e of errors) this.#buffer.unshift(...e.outcomes);
-    this.#retryDelay = Math.min(Math.max(this.#retryDelay * 2, 250), 10_000);
+    this.#retryDelay = retryDelayMs(++this.#failures);
     this.onError(errors[0]!.error);
   }
 
