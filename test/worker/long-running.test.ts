@@ -110,11 +110,15 @@ test('when its LISTEN connection drops, the worker reconnects and still wakes on
   const worker = startWorker(db, [...WORKER_FIXTURES, '--poll', '60s']);
   try {
     await ready(worker);
-    const killed = await sql(
-      db,
-      `select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1 and datname = current_database()`,
-      [`listen "jm:${db.schema}"`],
-    );
+    // The worker registers before it starts listening: wait for the LISTEN, then cut it.
+    const killed = await waitFor('the LISTEN connection to be cut', async () => {
+      const rows = await sql(
+        db,
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1 and datname = current_database()`,
+        [`listen "jm:${db.schema}"`],
+      );
+      return rows.length > 0 ? rows : null;
+    });
     expect(killed).toEqual([{ ok: true }]);
     await waitFor('the worker to listen again', () => /listening on jm:\w+ again/.test(worker.output().stderr));
     const enqueued = Date.now();
