@@ -1,6 +1,6 @@
 // A value jm cannot use is named as the user typed it (the flag, not an SDK option or a raw
 // database error), in one line, with a non-zero exit, and nothing in the database changes.
-import { emptySummary } from 'jobmaster';
+import { emptySummary } from '../../packages/jobmaster/src/worker/worker-events.js';
 import { expect, test } from 'vitest';
 import { terminalOutput, type Output } from '../../packages/cli/src/index.js';
 import { formatProgress } from '../../packages/cli/src/drain-progress.js';

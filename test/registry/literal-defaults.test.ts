@@ -15,16 +15,49 @@ describe('default values are read as literals, never evaluated', () => {
     ['[]', []],
     ["[1, 'two', [3],]", [1, 'two', [3]]],
     ['{ a: 1, "b c": [true], }', { a: 1, 'b c': [true] }],
+    ['-0.5', -0.5],
+    ['+3', 3],
+    ['0x10', 16],
+    ['`two\nlines`', 'two\nlines'],
+    ['{ 1: "one", "x)": -2, nested: { deep: [null] } }', { 1: 'one', 'x)': -2, nested: { deep: [null] } }],
+    ['/* a comment */ [")", "(", "}"] // trailing', [')', '(', '}']],
+    ['(7)', 7],
   ])('%s', (text, value) => {
     expect(parseLiteral(text)).toEqual(value);
   });
 
-  it.each(['LIMIT', 'Date.now()', '1 + 1', '`${x}`', 'undefined', 'NaN', '[...a]', '{ __proto__: 1 } + 1', '"a" "b"'])(
-    'rejects %s',
-    (text) => {
-      expect(() => parseLiteral(text)).toThrow(NotALiteralError);
-    },
-  );
+  it.each([
+    'LIMIT',
+    'Date.now()',
+    '1 + 1',
+    '`${x}`',
+    'undefined',
+    'NaN',
+    '[...a]',
+    '{ __proto__: 1 } + 1',
+    '"a" "b"',
+    '/\\)/',
+    '10n',
+    '1e999',
+    '-"a"',
+    '- -1',
+    '[1, , 2]',
+    '{ a }',
+    '{ [key]: 1 }',
+    '{ m() {} }',
+    '{ get a() { return 1 } }',
+    '{ ...a }',
+    '1, 2',
+    '',
+  ])('rejects %s', (text) => {
+    expect(() => parseLiteral(text)).toThrow(NotALiteralError);
+  });
+
+  it('keeps a "__proto__" key as data', () => {
+    const value = parseLiteral('{ "__proto__": { polluted: true } }') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__']);
+  });
 });
 
 describe('parameter names and defaults come from the function source', () => {

@@ -1,7 +1,9 @@
 // Cron parsing agrees with cron-parser's own results: 5- and 6-field expressions give
 // exactly cron-parser's ticks; 7-field expressions give cron-parser's ticks of the first six
 // fields, kept only in the years of the seventh; time zones, daylight saving included.
-import { CronSchedule, InvalidScheduleError, parseCatchUp, planTicks } from 'jobmaster';
+// CronSchedule and planTicks are internals: all four come from the source, so the error class matches.
+import { CronSchedule, parseCatchUp, planTicks } from '../../packages/jobmaster/src/schedule/index.js';
+import { InvalidScheduleError } from '../../packages/jobmaster/src/errors.js';
 import { createRequire } from 'node:module';
 import type { CronExpressionParser as Parser } from '../../packages/jobmaster/node_modules/cron-parser/dist/types/index.js';
 import { describe, expect, test } from 'vitest';

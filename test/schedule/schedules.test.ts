@@ -1,6 +1,7 @@
 // Schedules in code and at run time: deploy syncs code schedules without touching run-time
 // ones, `jm schedule` manages them, and firing gives one job per tick however many callers race.
-import { fireDueSchedules, listSchedules } from 'jobmaster';
+import { listSchedules } from 'jobmaster';
+import { fireDueSchedules } from '../../packages/jobmaster/src/schedule/fire-schedules.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';

@@ -1,6 +1,7 @@
 // The node's process-unit budget holds however many workers race for it, and a job that
 // can never fit is reported instead of silently starving.
-import { enqueueJobs, processUnitsFromEnvironment, resolveWorkerOptions } from 'jobmaster';
+import { enqueueJobs, resolveWorkerOptions } from 'jobmaster';
+import { processUnitsFromEnvironment } from '../../packages/jobmaster/src/worker/worker-options.js';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
 import { WORKER_FIXTURES, deployTasks, drain, sql } from './worker-harness.js';

@@ -58,9 +58,37 @@ export class UnknownTaskError extends JobMasterError {
   }
 }
 
-/** Job arguments were rejected by the validation rules. */
+/** What is known about rejected job arguments, for {@link InvalidArgumentsError}. */
+export interface InvalidArgumentsFacts {
+  /** The task, as `typeKey.taskKey`. (Default: unknown) */
+  task?: string;
+  /** The task parameter at fault, when one parameter is. (Default: none) */
+  parameter?: string;
+  /** The rejected value: a parameter's value, an enqueue option, or the whole arguments. (Default: unknown) */
+  value?: unknown;
+  /** The error that caused this one. (Default: none) */
+  cause?: unknown;
+}
+
+/**
+ * Job arguments or enqueue options were rejected by the validation rules. `task`,
+ * `parameter` and `value` say what was rejected where the code that noticed knew it
+ * (rejections reported by the database carry only the message).
+ */
 export class InvalidArgumentsError extends JobMasterError {
   override readonly code = 'JM_INVALID_ARGUMENTS';
+  /** The task, as `typeKey.taskKey`, when known. */
+  readonly task?: string;
+  /** The task parameter at fault, when one parameter is. */
+  readonly parameter?: string;
+  /** The rejected value, when known. */
+  readonly value?: unknown;
+  constructor(message: string, facts: InvalidArgumentsFacts = {}) {
+    super(message, facts.cause === undefined ? undefined : { cause: facts.cause });
+    if (facts.task !== undefined) this.task = facts.task;
+    if (facts.parameter !== undefined) this.parameter = facts.parameter;
+    if ('value' in facts) this.value = facts.value;
+  }
 }
 
 /** The database could not be reached or refused the connection. */

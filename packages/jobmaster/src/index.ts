@@ -2,6 +2,10 @@
  * JobMaster: a PostgreSQL job scheduler. Declare tasks with `@task` or `defineTask`, deploy
  * the registry with `deploy` (or `jm deploy`), enqueue jobs with `JobMaster`, run them with
  * the worker (`jm run`).
+ *
+ * This list is deliberate: what task code and applications call, plus what the `jm` CLI and
+ * the benchmarks build on. Everything else is internal and may change without notice; each
+ * symbol's TSDoc comment lives on its declaration.
  */
 import 'reflect-metadata';
 
@@ -11,106 +15,47 @@ export {
   defineTask,
   Dependency,
   same,
-  SameValue,
   JobContext,
   currentJob,
   currentJobOrNull,
-  runWithJobContext,
   registry,
-  getRegistry,
-  TaskRegistry,
-  type ArithmeticStep,
-  type DependencyArgument,
-  type DependencyArgumentValue,
-  type DependencyDeclaration,
-  type DependencyDefinition,
-  type JobContextInit,
-  type JobLogger,
-  type JsonType,
   type JsonValue,
-  type ParamOptions,
-  type ParamType,
-  type ParameterDefinition,
   type TaskDefinition,
-  type TaskInvocationContext,
   type TaskOptions,
-  type TaskKeys,
+  type ParamOptions,
 } from './registry/index.js';
-export { loadTaskModules, type LoadTaskModulesOptions, type LoadedTaskModules } from './loader/index.js';
+export { loadTaskModules } from './loader/index.js';
 
 // Enqueueing and deploying from TypeScript
 export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
-export {
-  enqueueJob,
-  enqueueJobs,
-  ON_CONFLICT_MODES,
-  type JobRequest,
-  type EnqueueResult,
-  type EnqueueOutcome,
-  type OnConflict,
-} from './queue/enqueue.js';
+export { enqueueJob, enqueueJobs, ON_CONFLICT_MODES, type EnqueueResult, type OnConflict } from './queue/enqueue.js';
 export { parseTaskName } from './queue/task-name.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
-export type { RegistryChanges } from './deploy/sync-registry.js';
-export type { ScheduleChanges } from './deploy/sync-schedules.js';
 
-// Cron schedules (the task option `schedule`, `jm schedule`) and waking on time
+// Cron schedules added at run time (`jm schedule`); schedules in code are the task option `schedule`
 export {
-  CronSchedule,
-  isTimeZone,
-  parseYearField,
   parseCatchUp,
-  formatCatchUp,
-  validateScheduleName,
-  planTicks,
-  fireDueSchedules,
-  nextWake,
-  ScheduleTicker,
-  SCHEDULE_CHECK_INTERVAL_MS,
   addSchedule,
   listSchedules,
   pauseSchedule,
   resumeSchedule,
   removeSchedule,
-  databaseNow,
-  ON_TIME_GRACE_MS,
-  MAX_BACKFILL,
-  type CatchUp,
-  type CatchUpText,
-  type ScheduleOption,
-  type ScheduleDeclaration,
-  type ScheduleDefinition,
-  type TickPlan,
-  type FireResult,
-  type FiredTick,
-  type NextWake,
   type ScheduleInfo,
-  type NewSchedule,
-  type ScheduleTickerOptions,
 } from './schedule/index.js';
 
 // Configuration and database access
-export { resolveSettings, CONFIG_FILE_NAME, type Settings, type SettingsInput } from './config/settings.js';
-export { createPool, translateConnectionError, describeTarget } from './db/connect.js';
-export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
+export { resolveSettings, type Settings, type SettingsInput } from './config/settings.js';
+export { createPool, translateConnectionError } from './db/connect.js';
 export type { Queryable } from './db/queryable.js';
 
 // The embedded database (PGlite in a local directory, used when no DATABASE_URL is set)
-export { createEmbeddedPool, type EmbeddedPoolOptions } from './embedded/embedded-pool.js';
-export { serveEmbeddedDatabase, EMBEDDED_POSTGRES_SETTINGS, type ServeOptions } from './embedded/embedded-server.js';
+export { createEmbeddedPool } from './embedded/embedded-pool.js';
 
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
 export {
   JOB_STATUSES,
-  isJobStatus,
   parseJobStatus,
   parseJobId,
-  countJobsByTask,
-  totalCounts,
-  listRunningJobs,
-  listNodeUnits,
-  WORKER_GONE_AFTER_SECONDS,
-  listRecentFailures,
   getQueueStatus,
   requireKnownTask,
   getJobDetail,
@@ -119,46 +64,21 @@ export {
   retryFailedJobs,
   pruneJobs,
   type JobStatus,
-  type JobIdInput,
-  type StatusFilters,
-  type StatusCounts,
-  type TaskJobCounts,
-  type RunningJob,
-  type NodeUnits,
-  type FailedJob,
   type QueueStatus,
   type QueueStatusOptions,
   type JobDetail,
-  type JobHistoryEntry,
   type RelatedJob,
-  type Operator,
   type CancelOutcome,
   type RetryOutcome,
-  type RetryFailedFilter,
-  type PruneOptions,
   type PruneResult,
 } from './status/index.js';
 
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';
-export {
-  DEFAULT_PROCESS_UNITS,
-  isNodeName,
-  processUnitsFromEnvironment,
-  resolveWorkerOptions,
-  type WorkerOptions,
-  type ResolvedWorkerOptions,
-} from './worker/worker-options.js';
-export {
-  emptySummary,
-  type WorkerSummary,
-  type WorkerEvent,
-  type ClaimedJob,
-  type JobEndStatus,
-  type TooLargeJob,
-} from './worker/worker-events.js';
+export { isNodeName, resolveWorkerOptions, type WorkerOptions } from './worker/worker-options.js';
+export type { WorkerSummary, WorkerEvent } from './worker/worker-events.js';
 
-// Errors
+// Errors: every failure a caller can meet, as a class to catch, with its facts as fields
 export {
   JobMasterError,
   isJobMasterError,

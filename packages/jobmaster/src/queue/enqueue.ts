@@ -74,6 +74,7 @@ function checkRequest(job: JobRequest): CheckedRequest {
   if (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
     throw new InvalidArgumentsError(
       `${task}: priority must be an integer between ${PRIORITY_MIN} and ${PRIORITY_MAX}, got ${String(priority)}`,
+      { task, value: priority },
     );
   }
   // Whether it is an object is checked by the database, with the same message for every door.
@@ -82,13 +83,18 @@ function checkRequest(job: JobRequest): CheckedRequest {
   try {
     text = JSON.stringify(args);
   } catch (error) {
-    throw new InvalidArgumentsError(`${task}: arguments are not JSON-serialisable (${(error as Error).message})`);
+    throw new InvalidArgumentsError(`${task}: arguments are not JSON-serialisable (${(error as Error).message})`, {
+      task,
+      value: args,
+      cause: error,
+    });
   }
-  if (text === undefined) throw new InvalidArgumentsError(`${task}: arguments must be a JSON object, got ${typeof args}`);
+  if (text === undefined)
+    throw new InvalidArgumentsError(`${task}: arguments must be a JSON object, got ${typeof args}`, { task, value: args });
   let runAt: string | null = null;
   if (job.runAt !== undefined) {
     if (!(job.runAt instanceof Date) || Number.isNaN(job.runAt.getTime())) {
-      throw new InvalidArgumentsError(`${task}: runAt must be a valid Date`);
+      throw new InvalidArgumentsError(`${task}: runAt must be a valid Date`, { task, value: job.runAt });
     }
     runAt = job.runAt.toISOString();
   }
@@ -96,12 +102,14 @@ function checkRequest(job: JobRequest): CheckedRequest {
   if (jobKey !== null && (typeof jobKey !== 'string' || jobKey.length === 0 || jobKey.length > 255)) {
     throw new InvalidArgumentsError(
       `${task}: jobKey must be a string of 1 to 255 characters, got ${JSON.stringify(jobKey)?.slice(0, 60) ?? String(jobKey)}`,
+      { task, value: jobKey },
     );
   }
   const onConflict = job.onConflict ?? 'raise';
   if (!ON_CONFLICT_MODES.includes(onConflict)) {
     throw new InvalidArgumentsError(
       `${task}: onConflict must be "raise", "ignore" or "replace", got ${JSON.stringify(onConflict)?.slice(0, 60) ?? String(onConflict)}`,
+      { task, value: onConflict },
     );
   }
   return { args: text, priority, runAt, jobKey, onConflict };

@@ -60,7 +60,11 @@ export class SameValue {
   }
 }
 
-/** The dependent job's value of the parameter with the same name. See {@link SameValue}. */
+/**
+ * In dependency arguments, the dependent job's value of the parameter with the same name;
+ * `same.of('n')` takes its parameter `n` instead, and `.plus(x)`, `.minus(x)`, `.times(x)`,
+ * `.dividedBy(x)` chain arithmetic on numeric values, applied in order.
+ */
 export const same: SameValue = new SameValue();
 
 /**

@@ -1,3 +1,5 @@
+import { parse, type Function as FunctionNode, type Options } from 'acorn';
+
 /** One parameter as written in a function's source text. */
 export interface SourceParameter {
   name: string;
@@ -15,93 +17,73 @@ export class UnsupportedParameterError extends Error {
   }
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+// Script mode: sloppy-mode function sources parse too. Parenthesized defaults keep their text.
+const PARSE_OPTIONS: Options = { ecmaVersion: 'latest', sourceType: 'script', preserveParens: true };
 
 /**
  * Reads parameter names and default-value texts from `fn.toString()`.
  * Runtime source of functions, methods and arrows keeps names and defaults (types are
- * erased), so this is the one place that knows `foo(a, b = 2)`. Destructured and rest
- * parameters have no single name and are rejected with {@link UnsupportedParameterError}.
+ * erased), so this is the one place that knows `foo(a, b = 2)`. The source is parsed with
+ * acorn, so brackets and commas inside strings, regexes, templates and comments are never
+ * mistaken for the list's own. Destructured and rest parameters have no single name and
+ * are rejected with {@link UnsupportedParameterError}, as are sources that are not
+ * JavaScript (native and bound functions).
  */
 export function readParameters(fn: Function): SourceParameter[] {
   const source = Function.prototype.toString.call(fn);
-  const bareArrow = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
-  if (bareArrow) return [{ name: bareArrow[1]!, defaultText: null }];
-  const open = source.indexOf('(');
-  if (open < 0) throw new UnsupportedParameterError(-1, 'its parameter list cannot be read from its source');
-  const pieces = splitTopLevel(source, open + 1);
-  return pieces.map((raw, position) => {
-    const text = raw.trim();
-    if (text.startsWith('...')) {
-      throw new UnsupportedParameterError(position, `rest parameter "${text}" is not supported: declare named parameters`);
+  const parsed = parseFunction(source);
+  if (parsed === null) throw new UnsupportedParameterError(-1, 'its parameter list cannot be read from its source');
+  const { fn: node, text } = parsed;
+  return node.params.map((param, position) => {
+    if (param.type === 'Identifier') return { name: param.name, defaultText: null };
+    if (param.type === 'AssignmentPattern' && param.left.type === 'Identifier') {
+      return { name: param.left.name, defaultText: text.slice(param.right.start, param.right.end) };
     }
-    if (text.startsWith('{') || text.startsWith('[')) {
-      throw new UnsupportedParameterError(
-        position,
-        `destructured parameter at position ${position + 1} is not supported: give it a name and destructure inside the function`,
-      );
+    if (param.type === 'RestElement') {
+      const written = text.slice(param.start, param.end);
+      throw new UnsupportedParameterError(position, `rest parameter "${written}" is not supported: declare named parameters`);
     }
-    const eq = text.indexOf('=');
-    const name = (eq < 0 ? text : text.slice(0, eq)).trim();
-    if (!IDENTIFIER.test(name)) {
-      throw new UnsupportedParameterError(position, `parameter "${name}" at position ${position + 1} cannot be read`);
-    }
-    return { name, defaultText: eq < 0 ? null : text.slice(eq + 1).trim() };
+    throw new UnsupportedParameterError(
+      position,
+      `destructured parameter at position ${position + 1} is not supported: give it a name and destructure inside the function`,
+    );
   });
 }
 
 /**
- * Splits the text after an opening parenthesis at top-level commas up to the matching
- * closing parenthesis, skipping strings, template literals and comments.
+ * The function node of a function's source and the text its offsets refer to, or null.
+ * `toString()` gives a function or arrow expression, or a method definition (`async *m(a) {}`,
+ * `[key](a) {}`, `#m(a) {}`, `get m() {}`), which parses only inside an object or a class body.
  */
-function splitTopLevel(source: string, start: number): string[] {
-  const pieces: string[] = [];
-  let current = '';
-  let depth = 0;
-  for (let i = start; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '/' && source[i + 1] === '*') {
-      const end = source.indexOf('*/', i + 2);
-      i = end < 0 ? source.length : end + 1;
-      current += ' ';
-      continue;
+function parseFunction(source: string): { fn: FunctionNode; text: string } | null {
+  const wrappers: [string, string][] = [
+    ['(', '\n)'],
+    ['({ ', '\n})'],
+    ['(class { ', '\n})'],
+  ];
+  for (const [before, after] of wrappers) {
+    const text = before + source + after;
+    let statement;
+    try {
+      const program = parse(text, PARSE_OPTIONS);
+      if (program.body.length !== 1) continue;
+      statement = program.body[0]!;
+    } catch (error) {
+      if (error instanceof SyntaxError) continue;
+      throw error;
     }
-    if (c === '/' && source[i + 1] === '/') {
-      const end = source.indexOf('\n', i);
-      i = end < 0 ? source.length : end;
-      current += ' ';
-      continue;
+    if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'ParenthesizedExpression') continue;
+    const expression = statement.expression.expression;
+    let fn: FunctionNode | null = null;
+    if (expression.type === 'FunctionExpression' || expression.type === 'ArrowFunctionExpression') fn = expression;
+    else if (expression.type === 'ObjectExpression' && expression.properties.length === 1) {
+      const property = expression.properties[0]!;
+      if (property.type === 'Property' && property.value.type === 'FunctionExpression') fn = property.value;
+    } else if (expression.type === 'ClassExpression' && expression.body.body.length === 1) {
+      const member = expression.body.body[0]!;
+      if (member.type === 'MethodDefinition') fn = member.value;
     }
-    if (c === '"' || c === "'" || c === '`') {
-      const end = skipString(source, i);
-      current += source.slice(i, end + 1);
-      i = end;
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) {
-        if (current.trim() !== '' || pieces.length > 0) pieces.push(current);
-        return pieces.filter((p, idx) => p.trim() !== '' || idx < pieces.length - 1);
-      }
-      depth--;
-    }
-    if (c === ',' && depth === 0) {
-      pieces.push(current);
-      current = '';
-      continue;
-    }
-    current += c;
+    if (fn !== null) return { fn, text };
   }
-  throw new UnsupportedParameterError(-1, 'its parameter list cannot be read from its source');
-}
-
-/** Index of the quote closing the string that opens at `start`. */
-function skipString(source: string, start: number): number {
-  const quote = source[start];
-  for (let i = start + 1; i < source.length; i++) {
-    if (source[i] === '\\') i++;
-    else if (source[i] === quote) return i;
-  }
-  return source.length;
+  return null;
 }

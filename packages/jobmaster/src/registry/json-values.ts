@@ -1,3 +1,4 @@
+import { parseExpressionAt, tokenizer, tokTypes, type Expression, type SpreadElement } from 'acorn';
 import type { JsonType, JsonValue } from './task-definition.js';
 
 /** The JSON types a parameter may declare, in the order they are listed to users. */
@@ -62,135 +63,77 @@ export class NotALiteralError extends Error {}
 /**
  * Evaluates the source text of a default value, accepting only JSON-like literals:
  * numbers (with sign, exponent, `_` separators), strings in '', "" or `` (no `${}`),
- * true/false/null, and arrays/objects of those (bare or quoted keys, trailing commas).
- * Never runs code; anything else throws {@link NotALiteralError}.
+ * true/false/null, and arrays/objects of those (bare, quoted or numeric keys, trailing
+ * commas). The text is parsed with acorn and the tree walked; code never runs, and
+ * anything else (names, calls, operators, regexes, spreads) throws {@link NotALiteralError}.
  */
 export function parseLiteral(text: string): JsonValue {
-  const parser = new LiteralParser(text);
+  const fail = (): never => {
+    throw new NotALiteralError(`not a literal: ${text}`);
+  };
+  return literalValue(parseExpression(text) ?? fail(), fail);
+}
+
+/** The one expression `text` holds (comments around it allowed), or null. */
+function parseExpression(text: string): Expression | null {
   try {
-    const value = parser.value();
-    parser.end();
-    return value;
+    const node = parseExpressionAt(text, 0, { ecmaVersion: 'latest', preserveParens: true });
+    const rest = tokenizer(text.slice(node.end), { ecmaVersion: 'latest' }).getToken();
+    return rest.type === tokTypes.eof ? node : null;
   } catch (error) {
-    // JSON.parse rejects what JS strings allow (raw newlines in `…`): still not a plain literal.
-    if (error instanceof SyntaxError) throw new NotALiteralError(`not a literal: ${text}`);
+    if (error instanceof SyntaxError) return null;
     throw error;
   }
 }
 
-class LiteralParser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  end(): void {
-    this.skipSpace();
-    if (this.pos < this.text.length) this.fail();
-  }
-
-  value(): JsonValue {
-    this.skipSpace();
-    const c = this.text[this.pos];
-    if (c === '[') return this.array();
-    if (c === '{') return this.object();
-    if (c === '"' || c === "'" || c === '`') return this.string();
-    if (c !== undefined && /[-+.\d]/.test(c)) return this.number();
-    const word = /^[A-Za-z_$][\w$]*/.exec(this.text.slice(this.pos))?.[0];
-    if (word === 'true' || word === 'false' || word === 'null') {
-      this.pos += word.length;
-      return word === 'null' ? null : word === 'true';
+function literalValue(node: Expression | SpreadElement | null, fail: () => never): JsonValue {
+  switch (node?.type) {
+    case 'ParenthesizedExpression':
+      return literalValue(node.expression, fail);
+    case 'Literal': {
+      const value = node.value;
+      if (typeof value === 'string' || typeof value === 'boolean') return value;
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      // A regex the running engine cannot build also has the value null.
+      if (value === null && node.raw === 'null') return null;
+      return fail();
     }
-    return this.fail();
-  }
-
-  private array(): JsonValue[] {
-    this.pos++;
-    const items: JsonValue[] = [];
-    while (!this.take(']')) {
-      items.push(this.value());
-      if (!this.take(',')) {
-        this.expect(']');
-        break;
+    case 'UnaryExpression':
+      if ((node.operator !== '-' && node.operator !== '+') || node.argument.type !== 'Literal' || typeof node.argument.value !== 'number') {
+        return fail();
       }
+      return node.operator === '-' ? -node.argument.value : node.argument.value;
+    case 'TemplateLiteral': {
+      const cooked = node.quasis[0]?.value.cooked;
+      if (node.expressions.length > 0 || typeof cooked !== 'string') return fail();
+      return cooked;
     }
-    return items;
-  }
-
-  private object(): { [key: string]: JsonValue } {
-    this.pos++;
-    const result: { [key: string]: JsonValue } = {};
-    while (!this.take('}')) {
-      this.skipSpace();
-      const c = this.text[this.pos];
-      let key: string;
-      if (c === '"' || c === "'") key = this.string();
-      else {
-        const word = /^[A-Za-z_$][\w$]*|^\d+/.exec(this.text.slice(this.pos))?.[0];
-        if (word === undefined) return this.fail();
-        this.pos += word.length;
-        key = word;
+    case 'ArrayExpression':
+      return node.elements.map((element) => literalValue(element, fail));
+    case 'ObjectExpression': {
+      const result: { [key: string]: JsonValue } = {};
+      for (const property of node.properties) {
+        if (property.type !== 'Property' || property.kind !== 'init' || property.method || property.shorthand || property.computed) {
+          return fail();
+        }
+        const key = property.key;
+        const name =
+          key.type === 'Identifier'
+            ? key.name
+            : key.type === 'Literal' && (typeof key.value === 'string' || typeof key.value === 'number')
+              ? String(key.value)
+              : fail();
+        // defineProperty: a "__proto__" key is data, never the prototype.
+        Object.defineProperty(result, name, {
+          value: literalValue(property.value, fail),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
-      this.expect(':');
-      Object.defineProperty(result, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
-      if (!this.take(',')) {
-        this.expect('}');
-        break;
-      }
+      return result;
     }
-    return result;
+    default:
+      return fail();
   }
-
-  private string(): string {
-    const quote = this.text[this.pos]!;
-    let body = '';
-    for (this.pos++; this.pos < this.text.length; this.pos++) {
-      const c = this.text[this.pos]!;
-      if (c === quote) {
-        this.pos++;
-        return quote === '"' ? (JSON.parse(`"${body}"`) as string) : (JSON.parse(`"${reQuote(body)}"`) as string);
-      }
-      if (quote === '`' && c === '$' && this.text[this.pos + 1] === '{') this.fail();
-      if (c === '\\') {
-        body += c + (this.text[++this.pos] ?? '');
-        continue;
-      }
-      body += c;
-    }
-    return this.fail();
-  }
-
-  private number(): number {
-    const match = /^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?/.exec(this.text.slice(this.pos));
-    if (!match) return this.fail();
-    this.pos += match[0].length;
-    const n = Number(match[0].replaceAll('_', ''));
-    if (!Number.isFinite(n)) this.fail();
-    return n;
-  }
-
-  private skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
-  }
-
-  private take(c: string): boolean {
-    this.skipSpace();
-    if (this.text[this.pos] !== c) return false;
-    this.pos++;
-    return true;
-  }
-
-  private expect(c: string): void {
-    if (!this.take(c)) this.fail();
-  }
-
-  private fail(): never {
-    throw new NotALiteralError(`not a literal: ${this.text}`);
-  }
-}
-
-/** Turns the body of a '…' or `…` string into the body of an equivalent "…" JSON string. */
-function reQuote(body: string): string {
-  return body.replace(/\\(.)|"/gs, (all, escaped: string | undefined) => {
-    if (escaped === undefined) return '\\"';
-    return escaped === "'" || escaped === '`' ? escaped : all;
-  });
 }

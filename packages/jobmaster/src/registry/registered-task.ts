@@ -115,13 +115,17 @@ function toPositional(task: RegisteredTask, parameters: ParameterDefinition[], a
   const positional: unknown[] = new Array(arity).fill(undefined);
   for (const name of Object.keys(args)) {
     if (!parameters.some((p) => p.name === name)) {
-      throw new InvalidArgumentsError(`Task ${label}: unknown parameter "${name}"`);
+      throw new InvalidArgumentsError(`Task ${label}: unknown parameter "${name}"`, { task: label, parameter: name, value: args[name] });
     }
   }
   for (const param of parameters) {
     if (Object.hasOwn(args, param.name)) positional[param.position] = args[param.name];
     else if (!param.required) positional[param.position] = structuredClone(param.default);
-    else throw new InvalidArgumentsError(`Task ${label}: required parameter "${param.name}" is missing`);
+    else
+      throw new InvalidArgumentsError(`Task ${label}: required parameter "${param.name}" is missing`, {
+        task: label,
+        parameter: param.name,
+      });
   }
   return positional;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tokenizer, tokTypes, type TokenType } from 'acorn';
 
 /** What a TSDoc comment says about a task. */
 export interface TaskDoc {
@@ -12,70 +13,150 @@ const EMPTY_DOC: TaskDoc = { description: null, params: new Map() };
 
 /**
  * Finds the `/** … *\/` comment placed immediately before the declaration of `name`
- * (a method, possibly after decorators; a function; or a `const`) in `file`, searching
- * after `class <className>` when given. Cheap text matching, not a TypeScript parse: a
- * file that cannot be read or a declaration that is not found yields an empty doc.
+ * (a method, possibly after decorators and modifiers; a function; or a `const`) in `file`,
+ * after `class <className>` when given. The file is read as a stream of JavaScript tokens
+ * (acorn's tokenizer; decorators' `@` is blanked out, type annotations tokenize as plain
+ * JavaScript), so brackets and comment markers inside strings, templates and regexes of a
+ * decorator's arguments are never mistaken for code. A file that cannot be read or a
+ * declaration that is not found yields an empty doc.
  */
 export function readTaskDoc(file: string | null, name: string, className?: string): TaskDoc {
-  if (file === null || !/^[A-Za-z_$][\w$]*$/.test(name)) return EMPTY_DOC;
+  if (file === null) return EMPTY_DOC;
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch {
     return EMPTY_DOC;
   }
+  const { tokens, docComments } = scan(source);
   let from = 0;
-  if (className !== undefined && /^[A-Za-z_$][\w$]*$/.test(className)) {
-    const classAt = new RegExp(`\\bclass\\s+${className}\\b`).exec(source);
-    if (classAt) from = classAt.index;
+  if (className !== undefined) {
+    const at = tokens.findIndex((t, i) => t.type === tokTypes._class && tokens[i + 1]?.value === className);
+    if (at >= 0) from = tokens[at]!.start;
   }
-  const declaration = new RegExp(
-    `(?:^|[\\s;{}])(?:(?:export|default|static|async|public|private|protected|override|readonly)\\s+)*` +
-      `(?:function\\s*\\*?\\s*${name}\\s*[(<]|\\*?\\s*${name}\\s*[(<]|(?:const|let|var)\\s+${name}\\s*[=:])`,
-    'g',
-  );
-  declaration.lastIndex = from;
-  for (let match = declaration.exec(source); match; match = declaration.exec(source)) {
-    const comment = commentBefore(source, match.index + 1);
-    if (comment !== null) return parseDoc(comment);
+  let next = 0;
+  for (const comment of docComments) {
+    if (comment.start < from) continue;
+    while (next < tokens.length && tokens[next]!.start < comment.end) next++;
+    if (declares(source, tokens, next, name)) return parseDoc(comment.text);
   }
   return EMPTY_DOC;
 }
 
-/** The doc comment ending right before `at`, when only decorators and whitespace lie between. */
-function commentBefore(source: string, at: number): string | null {
-  const end = source.lastIndexOf('*/', at);
-  if (end < 0) return null;
-  const start = source.lastIndexOf('/**', end);
-  if (start < 0) return null;
-  const between = source.slice(end + 2, at);
-  return onlyDecorators(between) ? source.slice(start + 3, end) : null;
+/** An acorn token; its `value` (a name, keyword, string or number) is missing from acorn's types. */
+interface Token {
+  type: TokenType;
+  value?: unknown;
+  start: number;
+  end: number;
 }
 
-/** True when text is only whitespace and decorators, each optionally called with balanced brackets. */
-function onlyDecorators(text: string): boolean {
-  let i = 0;
-  const skipSpace = (): void => {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-  };
-  for (skipSpace(); i < text.length; skipSpace()) {
-    const name = /^@[\w$.]+/.exec(text.slice(i));
-    if (!name) return false;
-    i += name[0].length;
-    skipSpace();
-    if (text[i] !== '(') continue;
-    // Skip the decorator's argument list, brackets balanced (strings are not special-cased:
-    // a bracket inside a string literal merely makes us miss the comment).
-    let depth = 0;
-    do {
-      const c = text[i++];
-      if (c === undefined) return false;
-      if (c === '(' || c === '[' || c === '{') depth++;
-      else if (c === ')' || c === ']' || c === '}') depth--;
-    } while (depth > 0);
-  }
-  return true;
+interface DocComment {
+  /** The comment body between `/**` and `*\/`. */
+  text: string;
+  start: number;
+  end: number;
 }
+
+/**
+ * Tokens and doc comments of a TypeScript or JavaScript file. TypeScript tokenizes as
+ * JavaScript except for decorators' `@`, blanked out here (offsets stay those of the
+ * file). Where the tokenizer gives up (`x! / y` reads as a regex), it resumes on the
+ * next line, so one odd line costs at most the declarations right after it.
+ */
+function scan(source: string): { tokens: Token[]; docComments: DocComment[] } {
+  const masked = source.replaceAll('@', ' ');
+  const tokens: Token[] = [];
+  const docComments: DocComment[] = [];
+  let offset = 0;
+  while (offset < masked.length) {
+    const onComment = (block: boolean, text: string, start: number, end: number): void => {
+      if (block && text.startsWith('*'))
+        docComments.push({ text: source.slice(offset + start + 3, offset + end - 2), start: offset + start, end: offset + end });
+    };
+    try {
+      for (const token of tokenizer(masked.slice(offset), { ecmaVersion: 'latest', allowHashBang: true, onComment })) {
+        const { type, value } = token as Token;
+        tokens.push({ type, value, start: token.start + offset, end: token.end + offset });
+      }
+      break;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      const failedAt = offset + ((error as SyntaxError & { pos?: number }).pos ?? 0);
+      const nextLine = masked.indexOf('\n', failedAt);
+      if (nextLine < 0) break;
+      offset = nextLine + 1;
+    }
+  }
+  return { tokens, docComments };
+}
+
+const MODIFIERS = new Set([
+  'export',
+  'default',
+  'declare',
+  'abstract',
+  'static',
+  'async',
+  'public',
+  'private',
+  'protected',
+  'override',
+  'readonly',
+  'function',
+  'const',
+  'let',
+  'var',
+]);
+
+/**
+ * True when the tokens from `at` declare `name`: decorators (`@a.b(…)`, arguments
+ * skipped bracket by bracket), then modifiers (`export`, `static`, `async`, `*`, `function`,
+ * `const`…), then `name` followed by `(`, `<`, `=` or `:`.
+ */
+function declares(source: string, tokens: Token[], at: number, name: string): boolean {
+  let i = at;
+  for (;;) {
+    const token = tokens[i];
+    if (token === undefined) return false;
+    if (source[token.start - 1] === '@') {
+      i = skipDecorator(tokens, i);
+      continue;
+    }
+    const modifier =
+      token.type === tokTypes.star ||
+      ((token.type === tokTypes.name || token.type.keyword !== undefined) && MODIFIERS.has(String(token.value)));
+    if (modifier && tokens[i + 1]?.type !== tokTypes.parenL) {
+      i++;
+      continue;
+    }
+    break;
+  }
+  const follower = tokens[i + 1];
+  return (
+    tokens[i]?.value === name &&
+    follower !== undefined &&
+    (follower.type === tokTypes.parenL || follower.value === '<' || follower.type === tokTypes.eq || follower.type === tokTypes.colon)
+  );
+}
+
+/** Index of the first token after the decorator starting at `at` (its name, then its argument list, if any). */
+function skipDecorator(tokens: Token[], at: number): number {
+  let i = at + 1;
+  while (tokens[i]?.type === tokTypes.dot && tokens[i + 1] !== undefined) i += 2;
+  if (tokens[i]?.type !== tokTypes.parenL) return i;
+  let depth = 0;
+  for (; i < tokens.length; i++) {
+    const type = tokens[i]!.type;
+    if (OPENERS.has(type)) depth++;
+    else if (CLOSERS.has(type) && --depth === 0) return i + 1;
+  }
+  return i;
+}
+
+// `${` opens a template substitution that a plain `}` closes.
+const OPENERS = new Set([tokTypes.parenL, tokTypes.bracketL, tokTypes.braceL, tokTypes.dollarBraceL]);
+const CLOSERS = new Set([tokTypes.parenR, tokTypes.bracketR, tokTypes.braceR]);
 
 /** Splits a comment body into its first paragraph and its `@param` texts. */
 function parseDoc(body: string): TaskDoc {
