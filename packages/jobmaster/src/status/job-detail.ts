@@ -2,6 +2,7 @@ import type { Queryable } from '../db/queryable.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { JobNotFoundError } from '../errors.js';
+import { shownJson } from '../util/shown-json.js';
 import type { JsonValue } from '../registry/task-definition.js';
 import { parseJobId, type JobIdInput } from './job-id.js';
 import type { JobStatus } from './job-status.js';
@@ -141,7 +142,7 @@ export async function getJobDetail(db: Queryable, schema: string, jobId: JobIdIn
       taskKey: job.task_key,
       status: job.status,
       priority: job.priority,
-      arguments: job.arguments,
+      arguments: shownJson(job.arguments),
       processUnits: job.process_units,
       attempts: job.attempts,
       maxAttempts: job.max_attempts,
@@ -152,8 +153,8 @@ export async function getJobDetail(db: Queryable, schema: string, jobId: JobIdIn
       node: job.node,
       pid: job.pid,
       message: job.message,
-      result: job.result,
-      error: job.error,
+      result: shownJson(job.result),
+      error: shownJson(job.error),
       cancelRequested: job.cancel_requested,
       spawnedBy: parent
         ? {
