@@ -57,11 +57,13 @@ describe('enqueue options refused before the database', () => {
     expect(await jobCount()).toBe(0);
   });
 
-  test('a refusal by the database keeps its message and cause, with no facts it cannot know', async () => {
+  test('a refusal by the database keeps its message and cause, and carries the facts it sends', async () => {
     const error = await refusal(enqueueJob(db.pool, db.schema, { ...RESIZE, args: { path: '/a', bogus: 1 } }));
     expect(error.message).toContain('unknown parameter "bogus"');
     expect(error.cause).toBeDefined();
-    expect(error.task).toBeUndefined();
+    expect(error).toMatchObject({ task: 'plain_functions.resize', parameter: 'bogus' });
+    const typed = await refusal(enqueueJob(db.pool, db.schema, { ...RESIZE, args: { path: 5 } }));
+    expect(typed).toMatchObject({ task: 'plain_functions.resize', parameter: 'path', value: 5 });
     expect(await jobCount()).toBe(0);
   });
 });

@@ -9,6 +9,28 @@ import {
   UnknownTaskError,
 } from '../errors.js';
 
+/** "things1.foo: " when the task is known. */
+function subject(context: { typeKey?: string; taskKey?: string }): string {
+  return context.typeKey !== undefined && context.taskKey !== undefined ? `${context.typeKey}.${context.taskKey}: ` : '';
+}
+
+function taskFact(context: { typeKey?: string; taskKey?: string }): { task?: string } {
+  return context.typeKey !== undefined && context.taskKey !== undefined ? { task: `${context.typeKey}.${context.taskKey}` } : {};
+}
+
+/** What PostgreSQL refused in the input, in JobMaster's words. */
+function inputProblem(err: PgError): string {
+  switch (err.code) {
+    case '22P05':
+    case '22021':
+      return 'the input holds a NUL character (\\u0000), which PostgreSQL cannot store';
+    case '22008':
+      return 'a date is beyond what PostgreSQL holds (4713 BC to 294276 AD)';
+    default:
+      return `PostgreSQL refused the input: ${err.message ?? 'invalid input'}`;
+  }
+}
+
 interface PgError {
   code?: string;
   message?: string;
@@ -17,9 +39,13 @@ interface PgError {
 
 /** The JSON object JobMaster's SQL puts in an error's detail, or {} when there is none. */
 function detailOf(err: PgError): Record<string, string> {
+  return detailValues(err) as Record<string, string>;
+}
+
+function detailValues(err: PgError): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(err.detail ?? '');
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
   }
@@ -36,8 +62,22 @@ export function translateDatabaseError(error: unknown, context: { schema: string
       return context.typeKey !== undefined && context.taskKey !== undefined
         ? new UnknownTaskError(context.typeKey, context.taskKey)
         : new JobMasterError(err.message ?? 'Unknown task', { cause: error });
-    case 'JM002':
-      return new InvalidArgumentsError(err.message ?? 'Invalid arguments', { cause: error });
+    case 'JM002': {
+      const d = detailValues(err);
+      return new InvalidArgumentsError(err.message ?? 'Invalid arguments', {
+        cause: error,
+        ...(typeof d.task === 'string' && { task: d.task }),
+        ...(typeof d.parameter === 'string' && { parameter: d.parameter }),
+        ...('value' in d && { value: d.value }),
+      });
+    }
+    // Input PostgreSQL itself refuses before JobMaster's rules see it.
+    case '22P05': // a NUL character (\u0000) in JSON text
+    case '22P02': // text that is not JSON, or not a number or date
+    case '22007': // a malformed date
+    case '22008': // a date beyond what PostgreSQL holds
+    case '22021': // a NUL byte in a text value (a task name, a job key)
+      return new InvalidArgumentsError(`${subject(context)}${inputProblem(err)}`, { cause: error, ...taskFact(context) });
     case 'JM004': {
       const d = detailOf(err);
       return new JobKeyConflictError(d.task ?? '?', d.job_key ?? '?', d.job_id ?? '?', d.status ?? '?');
