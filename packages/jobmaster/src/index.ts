@@ -44,12 +44,16 @@ export {
   enqueueJob,
   enqueueJobs,
   ON_CONFLICT_MODES,
+  EARLIEST_TIME,
+  LATEST_TIME,
+  isStorableTime,
+  checkRunAt,
+  parseTaskName,
   type JobRequest,
   type EnqueueResult,
   type EnqueueOutcome,
   type OnConflict,
-} from './queue/enqueue.js';
-export { parseTaskName } from './queue/task-name.js';
+} from './jobs/index.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 export type { RegistryChanges } from './deploy/sync-registry.js';
 export type { ScheduleChanges } from './deploy/sync-schedules.js';
@@ -90,8 +94,15 @@ export {
 } from './schedule/index.js';
 
 // Configuration and database access
-export { resolveSettings, CONFIG_FILE_NAME, type Settings, type SettingsInput } from './config/settings.js';
-export { createPool, translateConnectionError, describeTarget } from './db/connect.js';
+export {
+  resolveSettings,
+  resolveDatabaseUrl,
+  CONFIG_FILE_NAME,
+  type Settings,
+  type SettingsInput,
+  type DatabaseUrlSetting,
+} from './config/settings.js';
+export { createPool, checkConnectionString, isConnectionString, translateConnectionError, describeTarget } from './db/connect.js';
 export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
 
@@ -106,12 +117,13 @@ export {
   parseJobStatus,
   parseJobId,
   countJobsByTask,
+  countJobsByStatus,
+  countRemainingJobs,
   totalCounts,
   listRunningJobs,
   listNodeUnits,
   WORKER_GONE_AFTER_SECONDS,
   listRecentFailures,
-  getQueueStatus,
   requireKnownTask,
   getJobDetail,
   cancelJobs,
@@ -126,8 +138,6 @@ export {
   type RunningJob,
   type NodeUnits,
   type FailedJob,
-  type QueueStatus,
-  type QueueStatusOptions,
   type JobDetail,
   type JobHistoryEntry,
   type RelatedJob,
@@ -137,7 +147,8 @@ export {
   type RetryFailedFilter,
   type PruneOptions,
   type PruneResult,
-} from './status/index.js';
+} from './jobs/index.js';
+export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
 
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';

@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
-import { InvalidArgumentsError, ON_CONFLICT_MODES, enqueueJob, type EnqueueResult, type JsonValue, type OnConflict } from 'jobmaster';
+import {
+  InvalidArgumentsError,
+  LATEST_TIME,
+  ON_CONFLICT_MODES,
+  checkRunAt,
+  enqueueJob,
+  type EnqueueResult,
+  type JsonValue,
+  type OnConflict,
+} from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { collect, execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
-import { EARLIEST_TIME, LATEST_TIME, parseDuration } from '../parse.js';
+import { parseDuration } from '../parse.js';
 
 export interface EnqueueOptions {
   typeKey: string;
@@ -72,10 +81,8 @@ function parseRunAt(task: string, options: EnqueueOptions): Date | undefined {
         `${task}: --run-at must be an ISO 8601 time such as 2026-12-01T09:00:00Z, got ${JSON.stringify(options.runAt)}`,
       );
     }
-    if (at.getTime() < EARLIEST_TIME || at.getTime() > LATEST_TIME) {
-      throw new InvalidArgumentsError(`${task}: --run-at must be a time in the years 1 to 9999, got ${JSON.stringify(options.runAt)}`);
-    }
-    return at;
+    // The range is the SDK's rule (every door applies it); the flag's name and text make the message.
+    return checkRunAt(task, at, '--run-at', JSON.stringify(options.runAt));
   }
   if (options.delay !== undefined) {
     const at = Date.now() + parseDuration(options.delay, '--delay');

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseUnavailableError } from '../errors.js';
+import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 
 // BIGINT ids and counts arrive as strings by default; keep ids as strings (they may exceed 2^53)
 // but read int8 counts through explicit casts in SQL where a number is wanted.
@@ -17,8 +17,35 @@ export function describeTarget(connectionString: string): string {
   }
 }
 
-/** Opens a pool; errors from it are translated by `translateConnectionError`. */
-export function createPool(connectionString: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+/**
+ * The connection strings pg reads: a postgres:// or postgresql:// URL, a socket: URL, or a Unix
+ * socket directory. pg takes anything else as a path relative to a host named "base".
+ */
+const CONNECTION_STRING = /^(postgres(ql)?:\/\/|socket:|\/)/i;
+
+/** True when pg can read `text` as a connection string (see {@link checkConnectionString}). */
+export function isConnectionString(text: string): boolean {
+  return CONNECTION_STRING.test(text.trim());
+}
+
+/**
+ * Fails with a one-line ConfigError naming where the string came from (`source`: `--database-url`,
+ * `DATABASE_URL`, the config file's `"databaseUrl"`, the `databaseUrl` option) unless it is a
+ * postgres:// URL, a socket: URL or a socket directory. Returns the string.
+ */
+export function checkConnectionString(connectionString: string, source = 'the connection string'): string {
+  if (!isConnectionString(connectionString)) {
+    throw new ConfigError(`${source} is not a postgres:// connection string: expected postgres://user:password@host:5432/database`);
+  }
+  return connectionString;
+}
+
+/**
+ * Opens a pool after {@link checkConnectionString} (`source` names the string in its message);
+ * errors from the pool are translated by `translateConnectionError`.
+ */
+export function createPool(connectionString: string, options: { max?: number; applicationName?: string; source?: string } = {}): pg.Pool {
+  checkConnectionString(connectionString, options.source);
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
