@@ -1,6 +1,6 @@
-import { sql, type Expression, type QueryCreator } from 'kysely';
+import type { Expression, QueryCreator } from 'kysely';
 import type { Queryable } from '../db/queryable.js';
-import { inSchema, runQuery, type JobMasterTables } from './query-builder.js';
+import { queryTools, type JobMasterTables, type QueryTools } from './query-builder.js';
 import { JOB_STATUSES, type JobStatus } from './job-status.js';
 import { filterValues, type StatusFilters } from './status-filters.js';
 
@@ -26,7 +26,7 @@ type CountRow = { type_key: string; task_key: string; status: JobStatus; n: stri
 type Tasks = JobMasterTables & { finished_tasks: { type_key: string; task_key: string } };
 
 /** Every task with finished jobs, found by skipping through `jobs_finished`: one index descent per task. */
-function withFinishedTasks(q: QueryCreator<Tasks>): QueryCreator<Tasks> {
+function withFinishedTasks(q: QueryCreator<Tasks>, sql: QueryTools['sql']): QueryCreator<Tasks> {
   const nextTask = (after: 't' | null) =>
     q
       .selectFrom('jobs as j')
@@ -57,6 +57,7 @@ function withFinishedTasks(q: QueryCreator<Tasks>): QueryCreator<Tasks> {
  */
 export async function countJobsByTask(db: Queryable, schema: string, filters: StatusFilters = {}): Promise<TaskJobCounts[]> {
   const [typeKey, taskKey, status, since] = filterValues(filters);
+  const { inSchema, sql, run } = await queryTools();
   // One creator, typed with the recursive CTE's table; the WITH clause itself is added to the
   // outer query only, when the finished jobs are counted task by task.
   const q = inSchema(schema) as unknown as QueryCreator<Tasks>;
@@ -106,8 +107,8 @@ export async function countJobsByTask(db: Queryable, schema: string, filters: St
         .select(['t.type_key', 't.task_key', 'f.status', 'f.n']),
     );
   }
-  const root = byTaskRange ? withFinishedTasks(q) : q;
-  const rows = await runQuery(
+  const root = byTaskRange ? withFinishedTasks(q, sql) : q;
+  const rows = await run(
     db,
     root
       .selectFrom(sql<CountRow>`(${sql.join(parts, sql` union all `)})`.as('c'))

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Queryable } from '../db/queryable.js';
-import { inSchema, runQuery } from './query-builder.js';
+import { queryTools } from './query-builder.js';
 import type { StatusFilters } from './status-filters.js';
 
 /** A job that failed for good. */
@@ -23,7 +22,8 @@ export async function listRecentFailures(
   limit = 10,
 ): Promise<FailedJob[]> {
   const { task, since } = filters;
-  const rows = await runQuery(
+  const { inSchema, sql, run } = await queryTools();
+  const rows = await run(
     db,
     inSchema(schema)
       .selectFrom('jobs as j')

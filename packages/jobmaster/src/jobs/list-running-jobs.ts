@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Queryable } from '../db/queryable.js';
-import { inSchema, runQuery } from './query-builder.js';
+import { queryTools } from './query-builder.js';
 import type { StatusFilters } from './status-filters.js';
 
 /** A job running now. */
@@ -28,7 +27,8 @@ export async function listRunningJobs(
   limit = 100,
 ): Promise<RunningJob[]> {
   const { task } = filters;
-  const rows = await runQuery(
+  const { inSchema, sql, run } = await queryTools();
+  const rows = await run(
     db,
     inSchema(schema)
       .selectFrom('jobs as j')

@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
 import type { Queryable } from '../db/queryable.js';
 import { validateSchemaName } from '../db/schema-name.js';
 import { operatorValues, translateOperationError, type Operator } from './operator.js';
-import { inSchema, runQuery } from './query-builder.js';
+import { queryTools } from './query-builder.js';
 import { toRetryOutcome, type RetryOutcome } from './retry-jobs.js';
 
 /** Which failed jobs `retryFailedJobs` puts back. */
@@ -19,6 +18,7 @@ export async function retryFailedJobs(
   operator?: Operator,
 ): Promise<RetryOutcome[]> {
   const { task } = filter;
+  const { inSchema, sql, run } = await queryTools();
   const q = inSchema(schema);
   const failed = q
     .selectFrom('jobs as j')
@@ -27,7 +27,7 @@ export async function retryFailedJobs(
     .$if(task !== undefined, (qb) => qb.where('j.type_key', '=', task!.typeKey).where('j.task_key', '=', task!.taskKey));
   const [node, pid] = operatorValues(operator);
   try {
-    const rows = await runQuery(
+    const rows = await run(
       db,
       sql<Parameters<typeof toRetryOutcome>[0]>`select id, status, outcome, twin_id
         from ${sql.id(validateSchemaName(schema), 'retry_jobs')}(array${failed}, ${node}, ${pid})`,
