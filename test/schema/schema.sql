@@ -762,7 +762,7 @@ begin
   end if;
   if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
-      message = format('%s: run_at must be a real date no later than 275760 AD, got %s', v_task, p_run_at);
+      message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
   end if;
   v_arguments := jobmaster.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max
@@ -1206,7 +1206,7 @@ CREATE OR REPLACE FUNCTION jobmaster.is_real_run_at(p_run_at timestamp with time
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 AS $function$
-  select isfinite(p_run_at) and p_run_at <= '275760-09-13 00:00:00+00'::timestamptz;
+  select p_run_at between '0001-01-01 00:00:00+00'::timestamptz and '9999-12-31 23:59:59.999+00'::timestamptz;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.javascript_reading(p_number numeric)

@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   JobMasterError,
   createEmbeddedPool,
   createPool,
@@ -20,26 +19,13 @@ function displayPath(dir: string): string {
   return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? `${rel}${sep}` : dir;
 }
 
-/**
- * The connection strings pg reads: a postgres:// or postgresql:// URL, a socket: URL, or a Unix
- * socket directory. pg takes anything else as a path relative to a host named "base".
- */
-const CONNECTION_STRING = /^(postgres(ql)?:\/\/|socket:|\/)/i;
-
 /** What every command may need, opened lazily so `jm --help` touches nothing. */
 export class CliContext {
   readonly settings: Settings;
-  /** Where the connection string came from, in resolveSettings' order, to name it when it is wrong. */
-  readonly #databaseUrlSource: string;
   #pool: pg.Pool | undefined;
 
   constructor(input: SettingsInput) {
     this.settings = resolveSettings(input);
-    this.#databaseUrlSource = input.databaseUrl
-      ? '--database-url'
-      : process.env.DATABASE_URL
-        ? 'DATABASE_URL'
-        : `"databaseUrl" in ${this.settings.configFile ?? 'the config file'}`;
   }
 
   get schema(): string {
@@ -52,14 +38,10 @@ export class CliContext {
    */
   pool(): pg.Pool {
     if (!this.#pool) {
+      // The connection string is checked by createPool, naming where it came from (settings.databaseUrlSource).
       const url = this.settings.databaseUrl;
-      if (url && !CONNECTION_STRING.test(url.trim())) {
-        throw new ConfigError(
-          `${this.#databaseUrlSource} is not a postgres:// connection string: expected postgres://user:password@host:5432/database`,
-        );
-      }
       this.#pool = url
-        ? createPool(url, { applicationName: 'jm' })
+        ? createPool(url, { applicationName: 'jm', ...(this.settings.databaseUrlSource && { source: this.settings.databaseUrlSource }) })
         : createEmbeddedPool({
             dataDir: this.settings.dataDir,
             applicationName: 'jm',

@@ -1,4 +1,4 @@
-import type { Queryable, WorkerEvent } from 'jobmaster';
+import { countRemainingJobs, type Queryable, type WorkerEvent } from 'jobmaster';
 import type { Output } from './output.js';
 
 /** The figures one progress line shows. */
@@ -61,11 +61,7 @@ export class DrainProgress {
 
   async #count(): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ n: number }>(
-        `select count(*)::int as n from "${this.schema}".jobs
-          where status = 'running' or (status = 'waiting' and run_at <= now())`,
-      );
-      this.#remaining = rows[0]?.n ?? null;
+      this.#remaining = await countRemainingJobs(this.db, this.schema);
     } catch {
       // Progress is decoration: a failed count leaves the last figure.
     }

@@ -1,16 +1,9 @@
-import { InvalidArgumentsError } from 'jobmaster';
+import { EARLIEST_TIME, InvalidArgumentsError } from 'jobmaster';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** The largest value of a PostgreSQL `integer`, the type of the counts and budgets jm stores. */
 export const MAX_INTEGER = 2_147_483_647;
-
-/**
- * The earliest and latest times jm hands to PostgreSQL: four-digit years, the ones that
- * `Date#toISOString` writes in the form timestamptz reads.
- */
-export const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00.000Z');
-export const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** The longest wait a timer flag takes: Node.js timers hold at most 2^31 - 1 ms (24.8 days) and fire at once beyond. */
 const MAX_WAIT_MS = 24 * 86_400_000;

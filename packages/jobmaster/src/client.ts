@@ -1,10 +1,13 @@
 import type pg from 'pg';
+import { resolveDatabaseUrl } from './config/settings.js';
 import { createPool, translateConnectionError } from './db/connect.js';
 import type { Queryable } from './db/queryable.js';
 import { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
 import { deploy, type DeployResult } from './deploy/deploy.js';
-import { enqueueJob, enqueueJobs, type EnqueueResult, type OnConflict } from './queue/enqueue.js';
-import { parseTaskName } from './queue/task-name.js';
+import { enqueueJob } from './jobs/enqueue-job.js';
+import { enqueueJobs } from './jobs/enqueue-jobs.js';
+import type { EnqueueResult, OnConflict } from './jobs/enqueue-request.js';
+import { parseTaskName } from './jobs/task-name.js';
 import { registry } from './registry/index.js';
 import type { JsonValue } from './registry/task-definition.js';
 
@@ -63,13 +66,14 @@ export class JobMaster {
 
   constructor(options: JobMasterOptions = {}) {
     this.schema = validateSchemaName(options.schema ?? DEFAULT_SCHEMA);
-    this.#url = options.databaseUrl ?? process.env.DATABASE_URL;
+    const database = resolveDatabaseUrl(options.databaseUrl, 'databaseUrl');
+    this.#url = database?.url;
     if (options.pool) {
       this.pool = options.pool;
       this.#ownsPool = false;
     } else {
-      if (!this.#url) throw new TypeError('JobMaster needs a databaseUrl, a pool, or DATABASE_URL in the environment');
-      this.pool = createPool(this.#url);
+      if (!database) throw new TypeError('JobMaster needs a databaseUrl, a pool, or DATABASE_URL in the environment');
+      this.pool = createPool(database.url, { source: database.source });
       this.#ownsPool = true;
     }
   }

@@ -28,8 +28,17 @@ export { loadTaskModules } from './loader/index.js';
 
 // Enqueueing and deploying from TypeScript
 export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
-export { enqueueJob, enqueueJobs, ON_CONFLICT_MODES, type EnqueueResult, type OnConflict } from './queue/enqueue.js';
-export { parseTaskName } from './queue/task-name.js';
+export {
+  enqueueJob,
+  enqueueJobs,
+  ON_CONFLICT_MODES,
+  EARLIEST_TIME,
+  LATEST_TIME,
+  checkRunAt,
+  parseTaskName,
+  type EnqueueResult,
+  type OnConflict,
+} from './jobs/index.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 
 // Cron schedules added at run time (`jm schedule`); schedules in code are the task option `schedule`
@@ -56,7 +65,8 @@ export {
   JOB_STATUSES,
   parseJobStatus,
   parseJobId,
-  getQueueStatus,
+  countJobsByTask,
+  countRemainingJobs,
   requireKnownTask,
   getJobDetail,
   cancelJobs,
@@ -64,14 +74,13 @@ export {
   retryFailedJobs,
   pruneJobs,
   type JobStatus,
-  type QueueStatus,
-  type QueueStatusOptions,
   type JobDetail,
   type RelatedJob,
   type CancelOutcome,
   type RetryOutcome,
   type PruneResult,
-} from './status/index.js';
+} from './jobs/index.js';
+export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
 
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';

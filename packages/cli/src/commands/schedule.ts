@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  InvalidArgumentsError,
   addSchedule,
   listSchedules,
   parseCatchUp,
@@ -8,10 +7,10 @@ import {
   pauseSchedule,
   removeSchedule,
   resumeSchedule,
-  type JsonValue,
   type ScheduleInfo,
 } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
+import { argumentsText } from '../json-input.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
 import { formatTime } from '../status-view/format-time.js';
@@ -32,20 +31,13 @@ export interface ScheduleAddOptions {
 /** `jm schedule add NAME TYPE.TASK --cron EXPR`: a run-time schedule, its arguments validated like any enqueue. */
 export async function scheduleAddCommand(ctx: CliContext, options: ScheduleAddOptions): Promise<ScheduleInfo> {
   const { typeKey, taskKey } = parseTaskName(options.task);
-  let args: Record<string, JsonValue> = {};
-  if (options.json !== undefined) {
-    try {
-      args = JSON.parse(options.json) as Record<string, JsonValue>;
-    } catch (error) {
-      throw new InvalidArgumentsError(`${options.task}: --json is not valid JSON (${(error as Error).message})`);
-    }
-  }
+  const argumentsJson = argumentsText(options.task, options.json);
   const catchUp = parseCatchUp(options.catchUp ?? 'latest');
   return await addSchedule(ctx.pool(), ctx.schema, {
     name: options.name,
     typeKey,
     taskKey,
-    args,
+    ...(argumentsJson !== undefined && { argumentsJson }),
     cron: options.cron,
     timeZone: options.timeZone ?? null,
     catchUp,
@@ -90,7 +82,7 @@ export function registerScheduleCommand(program: Command, out: Output): void {
       .argument('<name>', 'a unique name for the schedule, e.g. nightly-report')
       .argument('<task>', 'the task, as type_key.task_key, e.g. things1.foo')
       .requiredOption('--cron <expression>', 'cron expression: 5 fields, 6 (seconds first) or 7 (seconds first, year last)')
-      .option('--json <arguments>', 'arguments of every job, as a JSON object')
+      .option('--json <arguments>', 'arguments of every job, as a JSON object, or @file, or - for standard input')
       .option('--time-zone <zone>', 'IANA time zone the expression is read in (default: UTC)')
       .option('--catch-up <policy>', 'ticks missed while no worker ran: latest, skip or backfill:N (default: latest)'),
     { jsonFlag: false },

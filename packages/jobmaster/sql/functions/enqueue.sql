@@ -40,7 +40,7 @@ begin
   end if;
   if p_run_at is not null and not :schema.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
-      message = format('%s: run_at must be a real date no later than 275760 AD, got %s', v_task, p_run_at);
+      message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
   end if;
   v_arguments := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max

@@ -1,9 +1,9 @@
--- True when a run-at is a real date every door can hold: finite (not 'infinity', which would
--- never come due) and no later than a JavaScript Date holds (275760 AD; PostgreSQL's earliest,
--- 4713 BC, is later than JavaScript's), so every worker and tool can read it.
+-- True when a run-at is a time every door accepts: a real date (not 'infinity', which would
+-- never come due) in the years 1 to 9999, the rule of the TypeScript door too (jobs/run-at.ts:
+-- beyond 9999 a JavaScript Date is written as +275760-..., a form PostgreSQL does not read).
 create or replace function :schema.is_real_run_at(p_run_at timestamptz)
 returns boolean
 language sql immutable parallel safe
 as $$
-  select isfinite(p_run_at) and p_run_at <= '275760-09-13 00:00:00+00'::timestamptz;
+  select p_run_at between '0001-01-01 00:00:00+00'::timestamptz and '9999-12-31 23:59:59.999+00'::timestamptz;
 $$;

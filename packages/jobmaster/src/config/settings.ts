@@ -18,6 +18,8 @@ export interface SettingsInput {
 export interface Settings {
   /** Connection string, or undefined when none is configured. */
   databaseUrl: string | undefined;
+  /** Where `databaseUrl` came from, to name it when it is wrong: `--database-url`, `DATABASE_URL` or the config file's `"databaseUrl"`. */
+  databaseUrlSource: string | undefined;
   schema: string;
   /** Glob patterns of task modules; empty when none are configured. */
   taskPatterns: string[];
@@ -75,6 +77,30 @@ function readConfigFile(path: string): ConfigFile {
   return config as ConfigFile;
 }
 
+/** A connection string and where it came from. */
+export interface DatabaseUrlSetting {
+  url: string;
+  /** How to name it in a message, e.g. `DATABASE_URL`. */
+  source: string;
+}
+
+/**
+ * The connection string by the one precedence every door uses: the value given in code or on the
+ * command line (named `givenAs`: `--database-url`, `databaseUrl`), then `DATABASE_URL`, then the
+ * config file's `"databaseUrl"`. Empty values count as absent. Undefined when none is set.
+ */
+export function resolveDatabaseUrl(
+  given: string | undefined,
+  givenAs: string,
+  env: NodeJS.ProcessEnv = process.env,
+  file: { path: string | undefined; databaseUrl: string | undefined } = { path: undefined, databaseUrl: undefined },
+): DatabaseUrlSetting | undefined {
+  if (given) return { url: given, source: givenAs };
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL' };
+  if (file.databaseUrl) return { url: file.databaseUrl, source: `"databaseUrl" in ${file.path ?? 'the config file'}` };
+  return undefined;
+}
+
 const splitPatterns = (value: string): string[] =>
   value
     .split(',')
@@ -96,7 +122,7 @@ export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = p
   // Patterns from the config file are relative to it; the others to the working directory.
   const baseDir = !fromFlags.length && !fromEnv.length && configFile ? dirname(configFile) : cwd;
   const schema = validateSchemaName(input.schema ?? env.JM_SCHEMA ?? file.schema ?? DEFAULT_SCHEMA);
-  const databaseUrl = input.databaseUrl || env.DATABASE_URL || file.databaseUrl || undefined;
+  const database = resolveDatabaseUrl(input.databaseUrl, '--database-url', env, { path: configFile, databaseUrl: file.databaseUrl });
   const dataDir = env.JM_DATA_DIR ? resolve(cwd, env.JM_DATA_DIR) : join(configFile ? dirname(configFile) : resolve(cwd), '.jm');
-  return { databaseUrl, schema, taskPatterns, baseDir, configFile, dataDir };
+  return { databaseUrl: database?.url, databaseUrlSource: database?.source, schema, taskPatterns, baseDir, configFile, dataDir };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseUnavailableError } from '../errors.js';
+import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 
 // BIGINT ids and counts arrive as strings by default; keep ids as strings (they may exceed 2^53)
 // but read int8 counts through explicit casts in SQL where a number is wanted.
@@ -18,13 +18,37 @@ export function describeTarget(connectionString: string): string {
 }
 
 /**
- * Opens a pool; errors from it are translated by `translateConnectionError`. Its sessions run
- * with JIT compilation off: JobMaster's queries read a handful of rows through indexes, but
- * on a large table the planner's cost estimate crosses jit_above_cost and compiling then
- * costs far more than the query (a `jm status` count over 100,000 jobs: 251 ms with JIT,
- * 31 ms without).
+ * The connection strings pg reads: a postgres:// or postgresql:// URL, a socket: URL, or a Unix
+ * socket directory. pg takes anything else as a path relative to a host named "base".
  */
-export function createPool(connectionString: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+const CONNECTION_STRING = /^(postgres(ql)?:\/\/|socket:|\/)/i;
+
+/** True when pg can read `text` as a connection string (see {@link checkConnectionString}). */
+export function isConnectionString(text: string): boolean {
+  return CONNECTION_STRING.test(text.trim());
+}
+
+/**
+ * Fails with a one-line ConfigError naming where the string came from (`source`: `--database-url`,
+ * `DATABASE_URL`, the config file's `"databaseUrl"`, the `databaseUrl` option) unless it is a
+ * postgres:// URL, a socket: URL or a socket directory. Returns the string.
+ */
+export function checkConnectionString(connectionString: string, source = 'the connection string'): string {
+  if (!isConnectionString(connectionString)) {
+    throw new ConfigError(`${source} is not a postgres:// connection string: expected postgres://user:password@host:5432/database`);
+  }
+  return connectionString;
+}
+
+/**
+ * Opens a pool after {@link checkConnectionString} (`source` names the string in its message);
+ * errors from the pool are translated by `translateConnectionError`. Its sessions run with JIT
+ * compilation off: JobMaster's queries read a handful of rows through indexes, but on a large
+ * table the planner's cost estimate crosses jit_above_cost and compiling then costs far more
+ * than the query (a `jm status` count over 100,000 jobs: 251 ms with JIT, 31 ms without).
+ */
+export function createPool(connectionString: string, options: { max?: number; applicationName?: string; source?: string } = {}): pg.Pool {
+  checkConnectionString(connectionString, options.source);
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,

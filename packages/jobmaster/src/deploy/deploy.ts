@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { applyFunctions } from '../db/functions.js';
+import { countJobsByStatus } from '../jobs/count-jobs-by-status.js';
 import { applyMigrations, lockSchemaForDeploy } from '../db/migrations.js';
 import { quoteSchema } from '../db/schema-name.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
@@ -70,13 +71,8 @@ export async function describeReset(pool: pg.Pool, schema: string): Promise<Rese
   );
   const impact: ResetImpact = { schema, exists: rows[0]?.exists ?? false, tasks: 0, jobs: 0, jobsByStatus: {} };
   if (!rows[0]?.deployed) return impact;
-  const counts = await pool.query<{ status: string; n: number }>(
-    `select status, count(*)::int as n from ${ident}.jobs group by status order by status`,
-  );
-  for (const r of counts.rows) {
-    impact.jobsByStatus[r.status] = r.n;
-    impact.jobs += r.n;
-  }
+  impact.jobsByStatus = await countJobsByStatus(pool, schema);
+  for (const n of Object.values(impact.jobsByStatus)) impact.jobs += n;
   const tasks = await pool.query<{ n: number }>(`select count(*)::int as n from ${ident}.tasks`);
   impact.tasks = tasks.rows[0]?.n ?? 0;
   return impact;

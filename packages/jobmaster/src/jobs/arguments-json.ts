@@ -27,6 +27,22 @@ export function argumentsJson(task: string, args: unknown): string {
   return JSON.stringify(args);
 }
 
+/**
+ * Arguments given as JSON text (the CLI's `--json`), checked like {@link argumentsJson} and
+ * returned as written, so that an integer beyond 2^53 reaches the database's rules as typed
+ * rather than rounded by JSON.parse.
+ */
+export function argumentsFromJsonText(task: string, text: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentsError(`${task}: arguments are not valid JSON (${(error as Error).message})`, { task, value: text });
+  }
+  argumentsJson(task, parsed);
+  return text;
+}
+
 /** What in a value JSON or PostgreSQL cannot hold faithfully ("holds ..."), or null. */
 function valueProblem(value: unknown, depth: number, seen: Set<object>): string | null {
   switch (typeof value) {

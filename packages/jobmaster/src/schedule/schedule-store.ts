@@ -1,7 +1,7 @@
+import { argumentsFromJsonText, argumentsJson } from '../jobs/arguments-json.js';
 import type { Queryable } from '../db/queryable.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { quoteSchema } from '../db/schema-name.js';
-import { InvalidArgumentsError } from '../errors.js';
 import type { JsonValue } from '../registry/task-definition.js';
 import { CronSchedule } from './cron-expression.js';
 import { formatCatchUp, parseCatchUp, validateScheduleName, type CatchUp, type CatchUpText } from './schedule-definition.js';
@@ -37,6 +37,8 @@ export interface NewSchedule {
   taskKey: string;
   /** Arguments of every job, validated now like any enqueue. (Default: {}) */
   args?: Record<string, JsonValue>;
+  /** The arguments as JSON text instead of `args`, passed on as written (see `JobRequest.argumentsJson`). */
+  argumentsJson?: string;
   cron: string;
   /** IANA zone. (Default: UTC) */
   timeZone?: string | null;
@@ -108,13 +110,9 @@ export async function addSchedule(db: Queryable, schema: string, schedule: NewSc
   const name = validateScheduleName(schedule.name);
   const cron = CronSchedule.parseUpcoming(schedule.cron, schedule.timeZone);
   const catchUp = typeof schedule.catchUp === 'object' ? schedule.catchUp : parseCatchUp(schedule.catchUp ?? 'latest');
-  const args = schedule.args ?? {};
-  let argsText: string;
-  try {
-    argsText = JSON.stringify(args);
-  } catch (error) {
-    throw new InvalidArgumentsError(`Schedule ${name}: arguments are not JSON-serialisable (${(error as Error).message})`);
-  }
+  const task = `${schedule.typeKey}.${schedule.taskKey}`;
+  const argsText =
+    schedule.argumentsJson !== undefined ? argumentsFromJsonText(task, schedule.argumentsJson) : argumentsJson(task, schedule.args);
   const context = { typeKey: schedule.typeKey, taskKey: schedule.taskKey };
   return await run(schema, context, async () => {
     const next = cron.next(await databaseNow(db));

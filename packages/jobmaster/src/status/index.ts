@@ -1,13 +1,1 @@
-export { JOB_STATUSES, isJobStatus, parseJobStatus, type JobStatus } from './job-status.js';
-export { parseJobId, type JobIdInput } from './job-id.js';
-export type { StatusFilters } from './status-filters.js';
-export { countJobsByTask, totalCounts, type StatusCounts, type TaskJobCounts } from './job-counts.js';
-export { listRunningJobs, type RunningJob } from './running-jobs.js';
-export { listNodeUnits, WORKER_GONE_AFTER_SECONDS, type NodeUnits } from './node-units.js';
-export { listRecentFailures, type FailedJob } from './recent-failures.js';
-export { getQueueStatus, requireKnownTask, type QueueStatus, type QueueStatusOptions } from './queue-status.js';
-export { getJobDetail, type JobDetail, type JobHistoryEntry, type RelatedJob } from './job-detail.js';
-export type { Operator } from './operator.js';
-export { cancelJobs, type CancelOutcome } from './cancel-jobs.js';
-export { retryJobs, retryFailedJobs, type RetryOutcome, type RetryFailedFilter } from './retry-jobs.js';
-export { pruneJobs, type PruneOptions, type PruneResult } from './prune-jobs.js';
+export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './queue-status.js';

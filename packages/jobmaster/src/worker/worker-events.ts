@@ -1,15 +1,7 @@
-/** A job the worker took from the queue, as `claim_jobs` returned it. */
-export interface ClaimedJob {
-  id: string;
-  typeKey: string;
-  taskKey: string;
-  arguments: Record<string, unknown>;
-  priority: number;
-  processUnits: number;
-  /** 1 for the first attempt. */
-  attempt: number;
-  maxAttempts: number;
-}
+import type { ClaimedJob } from '../jobs/claim-jobs.js';
+import type { TooLargeJob } from '../jobs/find-too-large-jobs.js';
+
+export type { ClaimedJob, TooLargeJob };
 
 /** How one job ended in this worker. */
 export type JobEndStatus = 'complete' | 'retrying' | 'failed' | 'cancelled' | 'released' | 'lost';
@@ -30,13 +22,6 @@ export type WorkerEvent =
   | { type: 'job-handled'; jobId: string; task: string; action: 'fanned_out' | 'waiting' | 'failed'; message: string }
   | { type: 'too-large'; jobs: TooLargeJob[]; budget: number }
   | { type: 'connection'; state: 'lost' | 'restored'; message: string };
-
-/** A waiting job that can never fit on this node. */
-export interface TooLargeJob {
-  id: string;
-  task: string;
-  processUnits: number;
-}
 
 /** What a worker did, returned by `run()` (the summary `jm run --until-empty` prints). */
 export interface WorkerSummary {

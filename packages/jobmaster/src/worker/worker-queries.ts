@@ -1,60 +1,26 @@
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
-import type { ClaimedJob, TooLargeJob } from './worker-events.js';
+import { cancelRunningJobs } from '../jobs/cancel-running-jobs.js';
+import { claimJobs, type ClaimResult, type ClaimerIdentity } from '../jobs/claim-jobs.js';
+import { completeJobs } from '../jobs/complete-jobs.js';
+import { failJobs, type FailedAttempt } from '../jobs/fail-jobs.js';
+import { findTooLargeJobs, type TooLargeJob } from '../jobs/find-too-large-jobs.js';
+import { heartbeatJobs } from '../jobs/heartbeat-jobs.js';
+import { releaseJobs } from '../jobs/release-jobs.js';
 
-/** A claimed job the database handled itself instead of handing it over to run. */
-export interface HandledJob {
-  id: string;
-  task: string;
-  action: 'fanned_out' | 'waiting' | 'failed';
-  message: string;
-  spawned: number;
-}
-
-/** One claim round trip: jobs to run, and jobs the database fanned out, sent back to wait or failed. */
-export interface ClaimResult {
-  run: ClaimedJob[];
-  /** Ids of the jobs of `run` held ahead: their attempt counts once the worker reports their start. */
-  held: Set<string>;
-  handled: HandledJob[];
-}
-
-/** Who is claiming: the identity and limits `claim_jobs` needs. */
-export interface ClaimerIdentity {
-  workerId: string;
-  node: string;
-  pid: number;
-  budget: number;
-  leaseSeconds: number;
-  /** 'type.task' names this worker can run. */
-  tasks: string[];
-  maxDependencyWaits: number;
-}
-
-interface ClaimRow {
-  id: string;
-  type_key: string;
-  task_key: string;
-  arguments: Record<string, unknown>;
-  priority: number;
-  process_units: number;
-  attempts: number;
-  max_attempts: number;
-  action: 'run' | 'fanned_out' | 'waiting' | 'failed';
-  message: string | null;
-  spawned: number;
-}
+export type { ClaimResult, ClaimerIdentity, HandledJob } from '../jobs/claim-jobs.js';
 
 /**
- * The worker's side of the SQL in migrations 0002, 0005 and 0006: one method per function, each a single
- * round trip whatever the number of jobs. Job ids stay strings (bigint).
+ * One worker's database: its row in `workers` (kept here, the workers table being the
+ * worker's own) and the queue operations of `jobs/` bound to its pool and schema, so the
+ * claim stream, the outcome writer and the heartbeat share one object.
  */
 export class WorkerQueries {
   readonly #s: string;
 
   constructor(
     private readonly db: Queryable,
-    schema: string,
+    private readonly schema: string,
   ) {
     this.#s = quoteSchema(schema);
   }
@@ -75,122 +41,31 @@ export class WorkerQueries {
     await this.db.query(`delete from ${this.#s}.workers where worker_id = $1`, [workerId]);
   }
 
-  /**
-   * Claims up to `limit` jobs (see claim_jobs), of which the first `start` start at once; the
-   * rest are held ahead. `started`: held jobs started since the last report.
-   */
-  async claim(who: ClaimerIdentity, limit: number, start: number, started: string[]): Promise<ClaimResult> {
-    const { rows } = await this.db.query<ClaimRow>(`select * from ${this.#s}.claim_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
-      who.workerId,
-      who.node,
-      who.pid,
-      who.budget,
-      limit,
-      who.leaseSeconds,
-      who.tasks,
-      who.maxDependencyWaits,
-      start,
-      started,
-    ]);
-    const result: ClaimResult = { run: [], held: new Set(), handled: [] };
-    for (const r of rows) {
-      if (r.action === 'run') {
-        if (result.run.length >= start) result.held.add(String(r.id));
-        result.run.push({
-          id: String(r.id),
-          typeKey: r.type_key,
-          taskKey: r.task_key,
-          arguments: r.arguments,
-          priority: r.priority,
-          processUnits: r.process_units,
-          attempt: r.attempts,
-          maxAttempts: r.max_attempts,
-        });
-      } else {
-        result.handled.push({
-          id: String(r.id),
-          task: `${r.type_key}.${r.task_key}`,
-          action: r.action,
-          message: r.message ?? '',
-          spawned: r.spawned,
-        });
-      }
-    }
-    return result;
+  claim(who: ClaimerIdentity, limit: number, start: number, started: string[]): Promise<ClaimResult> {
+    return claimJobs(this.db, this.schema, who, limit, start, started);
   }
 
-  /**
-   * Completes jobs; each result is already serialised as JSON text, so it is spliced into
-   * the payload without parsing it again. Returns the ids it could not complete (this
-   * worker no longer holds them), usually none.
-   */
-  async complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
-    const ids = `{${results.map((r) => r.id).join(',')}}`;
-    const payload = `[${results.map((r) => r.json).join(',')}]`;
-    const { rows } = await this.db.query<{ id: string }>(`select id from ${this.#s}.complete_jobs($1, $2::bigint[], $3::jsonb) id`, [
-      workerId,
-      ids,
-      payload,
-    ]);
-    return new Set(rows.map((r) => String(r.id)));
+  complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
+    return completeJobs(this.db, this.schema, workerId, results);
   }
 
-  /** Records failed attempts; returns for each job held whether it failed for good, and when a retry may start. */
-  async fail(
-    workerId: string,
-    failures: Array<{ id: string; message: string; stack: string | null }>,
-  ): Promise<Map<string, { final: boolean; runAt: Date }>> {
-    const payload = JSON.stringify(failures.map((f) => ({ id: f.id, message: f.message, stack: f.stack })));
-    const { rows } = await this.db.query<{ id: string; final: boolean; run_at: Date }>(
-      `select id, final, run_at from ${this.#s}.fail_jobs($1, $2::jsonb)`,
-      [workerId, payload],
-    );
-    return new Map(rows.map((r) => [String(r.id), { final: r.final, runAt: r.run_at }]));
+  fail(workerId: string, failures: Array<{ id: string; message: string; stack: string | null }>): Promise<Map<string, FailedAttempt>> {
+    return failJobs(this.db, this.schema, workerId, failures);
   }
 
-  /** Marks cancelled jobs as such (and fails their dependents); returns the ids cancelled. */
-  async cancel(workerId: string, ids: string[], message: string): Promise<Set<string>> {
-    const { rows } = await this.db.query<{ id: string }>(`select id from ${this.#s}.cancel_running_jobs($1, $2::bigint[], $3) id`, [
-      workerId,
-      ids,
-      message,
-    ]);
-    return new Set(rows.map((r) => String(r.id)));
+  cancel(workerId: string, ids: string[], message: string): Promise<Set<string>> {
+    return cancelRunningJobs(this.db, this.schema, workerId, ids, message);
   }
 
-  /**
-   * Renews leases and reports the starts of held jobs (`started`); returns the jobs still held,
-   * each with whether cancellation was requested.
-   */
-  async heartbeat(workerId: string, ids: string[], leaseSeconds: number, started: string[] = []): Promise<Map<string, boolean>> {
-    const { rows } = await this.db.query<{ id: string; cancel_requested: boolean }>(
-      `select id, cancel_requested from ${this.#s}.heartbeat($1, $2::bigint[], $3, $4::bigint[])`,
-      [workerId, ids, leaseSeconds, started],
-    );
-    return new Map(rows.map((r) => [String(r.id), r.cancel_requested]));
+  heartbeat(workerId: string, ids: string[], leaseSeconds: number, started: string[] = []): Promise<Map<string, boolean>> {
+    return heartbeatJobs(this.db, this.schema, workerId, ids, leaseSeconds, started);
   }
 
-  /** Gives running jobs back to the queue without counting the attempt. */
-  async release(workerId: string, ids: string[], message: string): Promise<Set<string>> {
-    const { rows } = await this.db.query<{ id: string }>(`select id from ${this.#s}.release_jobs($1, $2::bigint[], $3) id`, [
-      workerId,
-      ids,
-      message,
-    ]);
-    return new Set(rows.map((r) => String(r.id)));
+  release(workerId: string, ids: string[], message: string): Promise<Set<string>> {
+    return releaseJobs(this.db, this.schema, workerId, ids, message);
   }
 
-  /** Waiting jobs of these tasks whose units exceed the whole budget (at most 100). */
-  async tooLarge(tasks: Array<{ typeKey: string; taskKey: string }>, budget: number): Promise<TooLargeJob[]> {
-    // Joined per task so the (type_key, task_key, status) index is used rather than a scan of all jobs.
-    const { rows } = await this.db.query<{ id: string; task: string; process_units: number }>(
-      `select j.id, j.type_key || '.' || j.task_key as task, j.process_units
-         from unnest($2::text[], $3::text[]) t(type_key, task_key)
-         join ${this.#s}.jobs j on j.type_key = t.type_key and j.task_key = t.task_key and j.status = 'waiting'
-        where j.process_units > $1
-        order by j.id limit 100`,
-      [budget, tasks.map((t) => t.typeKey), tasks.map((t) => t.taskKey)],
-    );
-    return rows.map((r) => ({ id: String(r.id), task: r.task, processUnits: r.process_units }));
+  tooLarge(tasks: Array<{ typeKey: string; taskKey: string }>, budget: number): Promise<TooLargeJob[]> {
+    return findTooLargeJobs(this.db, this.schema, tasks, budget);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { resolveDatabaseUrl } from '../config/settings.js';
 import { createPool, translateConnectionError } from '../db/connect.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { notifyChannel } from '../db/schema-name.js';
@@ -79,13 +80,14 @@ export class Worker {
     if (tasks.length === 0)
       throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
     this.#definitions = new Map(tasks.map((t) => [`${t.typeKey}.${t.taskKey}`, t]));
-    this.#url = options.databaseUrl ?? process.env.DATABASE_URL;
+    const database = resolveDatabaseUrl(options.databaseUrl, 'databaseUrl');
+    this.#url = database?.url;
     if (options.pool) {
       this.#pool = options.pool;
       this.#ownsPool = false;
     } else {
-      if (!this.#url) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
-      this.#pool = createPool(this.#url, { max: 8, applicationName: 'jobmaster worker' });
+      if (!database) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
+      this.#pool = createPool(database.url, { max: 8, applicationName: 'jobmaster worker', source: database.source });
       this.#ownsPool = true;
     }
     this.id = `${o.node}/${process.pid}/${randomBytes(4).toString('hex')}`;

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/queryable.js';
-import { quoteSchema } from '../db/schema-name.js';
+import { queryTools } from './query-builder.js';
 import type { StatusFilters } from './status-filters.js';
 
 /** A job running now. */
@@ -26,26 +26,30 @@ export async function listRunningJobs(
   filters: Pick<StatusFilters, 'task'> = {},
   limit = 100,
 ): Promise<RunningJob[]> {
-  const { rows } = await db.query<{
-    id: string;
-    type_key: string;
-    task_key: string;
-    node: string | null;
-    pid: number | null;
-    process_units: number;
-    started_at: Date | null;
-    elapsed: number | null;
-    attempts: number;
-    max_attempts: number;
-    cancel_requested: boolean;
-  }>(
-    `select j.id, j.type_key, j.task_key, j.node, j.pid, j.process_units, j.started_at,
-            extract(epoch from now() - j.started_at)::float8 as elapsed, j.attempts, j.max_attempts, j.cancel_requested
-       from ${quoteSchema(schema)}.jobs j
-      where j.status = 'running' and ($1::text is null or (j.type_key = $1 and j.task_key = $2::text))
-      order by j.started_at nulls last, j.id
-      limit $3`,
-    [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null, limit],
+  const { task } = filters;
+  const { inSchema, sql, run } = await queryTools();
+  const rows = await run(
+    db,
+    inSchema(schema)
+      .selectFrom('jobs as j')
+      .select([
+        'j.id',
+        'j.type_key',
+        'j.task_key',
+        'j.node',
+        'j.pid',
+        'j.process_units',
+        'j.started_at',
+        sql<number | null>`extract(epoch from now() - j.started_at)::float8`.as('elapsed'),
+        'j.attempts',
+        'j.max_attempts',
+        'j.cancel_requested',
+      ])
+      .where('j.status', '=', sql.lit('running'))
+      .$if(task !== undefined, (qb) => qb.where('j.type_key', '=', task!.typeKey).where('j.task_key', '=', task!.taskKey))
+      .orderBy(sql`j.started_at nulls last`)
+      .orderBy('j.id')
+      .limit(limit),
   );
   return rows.map((r) => ({
     id: String(r.id),

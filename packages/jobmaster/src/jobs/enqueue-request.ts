@@ -1,7 +1,6 @@
-import type { Queryable } from '../db/queryable.js';
-import { quoteSchema } from '../db/schema-name.js';
-import { translateDatabaseError } from '../db/database-errors.js';
 import { InvalidArgumentsError } from '../errors.js';
+import { argumentsFromJsonText, argumentsJson } from './arguments-json.js';
+import { checkRunAt } from './run-at.js';
 import type { JsonValue } from '../registry/task-definition.js';
 
 /** One job to put on the queue. */
@@ -10,9 +9,14 @@ export interface JobRequest {
   taskKey: string;
   /** Named arguments; validated in the database against the deployed registry. */
   args?: Record<string, JsonValue>;
+  /**
+   * The arguments as JSON text instead of `args`, handed to the database as written: numbers
+   * are not rounded through a JavaScript number on the way (the CLI's `--json`). (Default: none)
+   */
+  argumentsJson?: string;
   /** Higher runs first. (Default: 0) */
   priority?: number;
-  /** Not before this time. (Default: now) */
+  /** Not before this time, in the years 1 to 9999. (Default: now) */
   runAt?: Date;
   /**
    * A name you choose for the job, unique among the task's waiting and running jobs (1 to 255
@@ -60,7 +64,8 @@ export interface EnqueueResult {
 const PRIORITY_MIN = -2_147_483_648;
 const PRIORITY_MAX = 2_147_483_647;
 
-interface CheckedRequest {
+/** A request after its checks, in the form the SQL takes. */
+export interface CheckedRequest {
   args: string;
   priority: number;
   runAt: string | null;
@@ -68,7 +73,7 @@ interface CheckedRequest {
   onConflict: OnConflict;
 }
 
-function checkRequest(job: JobRequest): CheckedRequest {
+export function checkRequest(job: JobRequest): CheckedRequest {
   const task = `${job.typeKey}.${job.taskKey}`;
   const priority = job.priority ?? 0;
   if (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX) {
@@ -77,26 +82,11 @@ function checkRequest(job: JobRequest): CheckedRequest {
       { task, value: priority },
     );
   }
-  // Whether it is an object is checked by the database, with the same message for every door.
-  const args = job.args ?? {};
-  let text: string;
-  try {
-    text = JSON.stringify(args);
-  } catch (error) {
-    throw new InvalidArgumentsError(`${task}: arguments are not JSON-serialisable (${(error as Error).message})`, {
-      task,
-      value: args,
-      cause: error,
-    });
-  }
-  if (text === undefined)
-    throw new InvalidArgumentsError(`${task}: arguments must be a JSON object, got ${typeof args}`, { task, value: args });
+  // Exact JSON text, or a refusal naming the parameter; the rules themselves run in the database.
+  const text = job.argumentsJson !== undefined ? argumentsFromJsonText(task, job.argumentsJson) : argumentsJson(task, job.args);
   let runAt: string | null = null;
   if (job.runAt !== undefined) {
-    if (!(job.runAt instanceof Date) || Number.isNaN(job.runAt.getTime())) {
-      throw new InvalidArgumentsError(`${task}: runAt must be a valid Date`, { task, value: job.runAt });
-    }
-    runAt = job.runAt.toISOString();
+    runAt = checkRunAt(task, job.runAt).toISOString();
   }
   const jobKey = job.jobKey ?? null;
   if (jobKey !== null && (typeof jobKey !== 'string' || jobKey.length === 0 || jobKey.length > 255)) {
@@ -115,54 +105,7 @@ function checkRequest(job: JobRequest): CheckedRequest {
   return { args: text, priority, runAt, jobKey, onConflict };
 }
 
-type ResultRow = { job_id: string; inserted: boolean; outcome: EnqueueOutcome };
-const toResult = (row: ResultRow): EnqueueResult => ({ id: String(row.job_id), inserted: row.inserted, outcome: row.outcome });
-
-/**
- * Puts one job on the queue through the database's `enqueue` function, so it obeys exactly the
- * rules of `call insert_job(...)`. With `jobKey`, a held key is resolved by `onConflict`
- * (`'raise'` throws `JobKeyConflictError`). Pass a client inside your own transaction to make the job
- * exist only if that transaction commits.
- */
-export async function enqueueJob(db: Queryable, schema: string, job: JobRequest): Promise<EnqueueResult> {
-  const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
-  try {
-    const { rows } = await db.query<ResultRow>(
-      `select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue($1, $2, $3, $4::jsonb, $5::timestamptz, null, $6, $7)`,
-      [job.typeKey, job.taskKey, priority, args, runAt, jobKey, onConflict],
-    );
-    return toResult(rows[0]!);
-  } catch (error) {
-    throw translateDatabaseError(error, { schema, typeKey: job.typeKey, taskKey: job.taskKey });
-  }
-}
-
-/**
- * Puts many jobs on the queue in one round trip; all or none are inserted (a single invalid
- * job, or a key conflict under `'raise'`, rejects the batch). Results are in the order of
- * `jobs`; a job sees the ones before it in the batch, so two with one key follow the second's
- * `onConflict`.
- */
-export async function enqueueJobs(db: Queryable, schema: string, jobs: JobRequest[]): Promise<EnqueueResult[]> {
-  if (jobs.length === 0) return [];
-  // The payload is written as text directly: each job's arguments are serialised once (by
-  // checkRequest), and fields at their defaults are left out.
-  const parts: string[] = [];
-  for (const job of jobs) {
-    const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
-    let part = `{"type_key":${JSON.stringify(job.typeKey)},"task_key":${JSON.stringify(job.taskKey)},"arguments":${args}`;
-    if (priority !== 0) part += `,"priority":${priority}`;
-    if (runAt !== null) part += `,"run_at":"${runAt}"`;
-    if (jobKey !== null) part += `,"job_key":${JSON.stringify(jobKey)}`;
-    if (onConflict !== 'raise') part += `,"on_conflict":"${onConflict}"`;
-    parts.push(`${part}}`);
-  }
-  try {
-    const { rows } = await db.query<ResultRow>(`select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue_many($1::jsonb)`, [
-      `[${parts.join(',')}]`,
-    ]);
-    return rows.map(toResult);
-  } catch (error) {
-    throw translateDatabaseError(error, { schema });
-  }
-}
+/** A row of `enqueue` / `enqueue_many`. */
+export type ResultRow = { job_id: string; inserted: boolean; outcome: EnqueueOutcome };
+/** The row as the SDK returns it. */
+export const toResult = (row: ResultRow): EnqueueResult => ({ id: String(row.job_id), inserted: row.inserted, outcome: row.outcome });

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/queryable.js';
-import { quoteSchema } from '../db/schema-name.js';
+import { queryTools } from './query-builder.js';
 import type { StatusFilters } from './status-filters.js';
 
 /** A job that failed for good. */
@@ -21,24 +21,26 @@ export async function listRecentFailures(
   filters: Pick<StatusFilters, 'task' | 'since'> = {},
   limit = 10,
 ): Promise<FailedJob[]> {
-  const { rows } = await db.query<{
-    id: string;
-    type_key: string;
-    task_key: string;
-    finished_at: Date | null;
-    attempts: number;
-    max_attempts: number;
-    message: string | null;
-  }>(
-    `select j.id, j.type_key, j.task_key, j.finished_at, j.attempts, j.max_attempts,
-            coalesce(j.message, j.error ->> 'message') as message
-       from ${quoteSchema(schema)}.jobs j
-      where j.status = 'failed'
-        and ($1::text is null or (j.type_key = $1 and j.task_key = $2::text))
-        and ($3::timestamptz is null or j.finished_at >= $3)
-      order by j.finished_at desc nulls last
-      limit $4`,
-    [filters.task?.typeKey ?? null, filters.task?.taskKey ?? null, filters.since?.toISOString() ?? null, limit],
+  const { task, since } = filters;
+  const { inSchema, sql, run } = await queryTools();
+  const rows = await run(
+    db,
+    inSchema(schema)
+      .selectFrom('jobs as j')
+      .select([
+        'j.id',
+        'j.type_key',
+        'j.task_key',
+        'j.finished_at',
+        'j.attempts',
+        'j.max_attempts',
+        sql<string | null>`coalesce(j.message, j.error ->> 'message')`.as('message'),
+      ])
+      .where('j.status', '=', sql.lit('failed'))
+      .$if(task !== undefined, (qb) => qb.where('j.type_key', '=', task!.typeKey).where('j.task_key', '=', task!.taskKey))
+      .$if(since !== undefined, (qb) => qb.where('j.finished_at', '>=', since!))
+      .orderBy(sql`j.finished_at desc nulls last`)
+      .limit(limit),
   );
   return rows.map((r) => ({
     id: String(r.id),
