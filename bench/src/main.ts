@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         `\n${renderTable(table)}\n\n_${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, load average after ${loadavg()[0]!.toFixed(2)}_`,
       );
     }
-    console.log(`\n${targetsMarkdown(ctx.tables)}`);
+    console.log(`\n${targetsMarkdown(ctx.tables, options)}`);
   } finally {
     await dropLeftovers(options.databaseUrl);
   }

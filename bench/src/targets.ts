@@ -1,4 +1,5 @@
 // The targets of issues 6 and 20 against the figures of this run, printed after the last suite.
+import type { BenchOptions } from './options.js';
 import type { Row, Table } from './results.js';
 import { figure } from './stats.js';
 import { bestRow } from './suites/drain.js';
@@ -27,8 +28,7 @@ function check(target: string, value: number, measured: () => string, met: (v: n
     : { target, measured: 'not measured in this run', met: undefined };
 }
 
-function drainTarget(table: Table | undefined, fallback: string): Verdict {
-  const jobs = table?.title.match(/draining ([\d,]+)/)?.[1] ?? fallback;
+function drainTarget(table: Table | undefined, jobs: string): Verdict {
   const ours = row(table, 'jobmaster');
   const best = table ? bestRow(table.rows, 'graphile-') : undefined;
   const boss = table ? bestRow(table.rows, 'pg-boss-lc') : undefined;
@@ -49,14 +49,14 @@ function drainTarget(table: Table | undefined, fallback: string): Verdict {
 }
 
 /** The targets table: for each target, the value measured in this run and whether it is met. */
-export function targetsMarkdown(tables: Map<string, Table>): string {
+export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchOptions, 'jobs' | 'longDrainJobs'>): string {
   const drain = tables.get('drain');
   const enqueue = tables.get('enqueue');
   const latency = tables.get('latency');
   const startup = tables.get('startup');
   const ceiling = tables.get('ceiling');
   const memory = tables.get('memory');
-  const verdicts: Verdict[] = [drainTarget(drain, '20,000'), drainTarget(tables.get('drain-long'), '100,000')];
+  const verdicts: Verdict[] = [drainTarget(drain, int(options.jobs)), drainTarget(tables.get('drain-long'), int(options.longDrainJobs))];
 
   const enq = med(row(enqueue, 'jobmaster'), 'rate') / med(row(enqueue, 'graphile-worker'), 'rate');
   verdicts.push(
@@ -111,7 +111,7 @@ export function targetsMarkdown(tables: Map<string, Table>): string {
       check(
         `${name} < ${limit} ms, whole process`,
         ms,
-        () => `**${ms.toFixed(0)} ms** (${(ms / floor).toFixed(1)}× \`node -e 0\`, ${floor.toFixed(0)} ms)`,
+        () => `**${int(ms)} ms** (${(ms / floor).toFixed(1)}× \`node -e 0\`, ${int(floor)} ms)`,
         (v) => v < limit,
       ),
     );
