@@ -31,6 +31,8 @@ export interface DrainResult {
   startupMs: number;
   /** From the last job's start until its completion was seen committed (ms). */
   tailMs: number;
+  /** The watcher's last step: the last commit happened within this many ms before the end (NaN: the first poll saw none left). */
+  watchStepMs: number;
   /** Jobs whose completion had committed when the figure was taken (all of them unless time-boxed). */
   finished: number;
   peakRssMb: number;
@@ -46,14 +48,17 @@ const WATCH_GIVE_UP_MS = 60_000;
  * poll that saw none: that start is the drain's end (an upper bound, off by at most one poll).
  * It only polls once the handler has started every job, so it does not load the drain itself.
  */
-async function watchUntilDone(client: pg.Client, sql: string): Promise<number> {
+async function watchUntilDone(client: pg.Client, sql: string): Promise<{ endAt: number; stepMs: number }> {
   const started = nowMs();
+  let previous = Number.NaN;
   for (;;) {
     const at = nowMs();
     const { rows } = await client.query<{ left: number }>(sql);
-    if (rows[0]!.left === 0) return at;
-    if (at - started > WATCH_GIVE_UP_MS)
+    if (rows[0]!.left === 0) return { endAt: at, stepMs: at - previous };
+    if (at - started > WATCH_GIVE_UP_MS) {
       throw new Error(`${rows[0]!.left} completions still uncommitted ${WATCH_GIVE_UP_MS / 1000} s after the last job started`);
+    }
+    previous = at;
     await sleep(1);
   }
 }
@@ -67,6 +72,7 @@ export async function runDrain(ctx: SuiteContext, spec: DrainSpec): Promise<Drai
   try {
     const expected = await spec.prepare(producer);
     let endAt = Number.NaN;
+    let watchStepMs = Number.NaN;
     let finished = expected;
     const report = await runWorkerChild(
       {
@@ -80,7 +86,7 @@ export async function runDrain(ctx: SuiteContext, spec: DrainSpec): Promise<Drai
       {
         timeBoxMs: spec.timeBoxMs ?? 180_000,
         afterSeenAll: async () => {
-          endAt = await watchUntilDone(watcher, producer.unfinishedSql);
+          ({ endAt, stepMs: watchStepMs } = await watchUntilDone(watcher, producer.unfinishedSql));
         },
         atTimeBox: async () => {
           endAt = nowMs();
@@ -97,6 +103,7 @@ export async function runDrain(ctx: SuiteContext, spec: DrainSpec): Promise<Drai
       startRate,
       startupMs: report.firstAt > 0 ? report.firstAt - report.startAt : Number.NaN,
       tailMs: report.timedOut ? Number.NaN : endAt - report.lastAt,
+      watchStepMs,
       finished,
       peakRssMb: report.peakRss / (1024 * 1024),
       report,

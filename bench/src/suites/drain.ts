@@ -95,6 +95,7 @@ export async function runDrainRows(ctx: SuiteContext, name: string, specs: Drain
         record(row, 'startRate', result.startRate);
         record(row, 'startup', result.startupMs);
         record(row, 'tail', result.tailMs);
+        record(row, 'step', result.watchStepMs);
         record(row, 'rss', result.peakRssMb);
         if (result.report.timedOut) {
           const note = `time-boxed at ${((spec.timeBoxMs ?? 180_000) / 1000).toFixed(0)} s (${n(result.finished)} jobs committed)`;
@@ -120,6 +121,7 @@ export const DRAIN_COLUMNS: Table['columns'] = [
   { metric: 'startRate', heading: 'old jobs/s (first job start → last job start)', digits: 0, ratio: true },
   { metric: 'startup', heading: 'worker start → first job start (ms)', digits: 0, ratio: false },
   { metric: 'tail', heading: 'last job start → last completion committed (ms)', digits: 0, ratio: false },
+  { metric: 'step', heading: 'watch step (ms)', digits: 1, ratio: false },
   { metric: 'rss', heading: 'peak worker RSS (MB)', digits: 0, ratio: false },
 ];
 
@@ -128,7 +130,7 @@ export const DRAIN_NOTE =
   'process (modules already loaded) until the benchmark process, polling on its own connection once the handler has started every job, ' +
   "first sees no job left unfinished by the system's own meaning (JobMaster: status no longer waiting or running, i.e. 'complete'; " +
   "graphile-worker: the row deleted; pg-boss: state 'completed'). A poll's snapshot is taken as it starts, so that start bounds the " +
-  'last commit from above, within about 1 ms. The second column is the old figure (handler view, start-up and the last completion write left out). ' +
+  "last commit from above, and the commit came after the previous poll's start: the watch step is that window (the error bound). The second column is the old figure (handler view, start-up and the last completion write left out). " +
   'Time-boxed rows divide the jobs committed when the box ends by the time since the worker started. ours/theirs > 1 means JobMaster (defaults) is faster.';
 
 /** The best median of the rows whose key starts with `prefix` (e.g. the best of pg-boss's localConcurrency rows). */
