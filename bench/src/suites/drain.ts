@@ -130,7 +130,7 @@ export const DRAIN_NOTE =
   'process (modules already loaded) until the benchmark process, polling on its own connection once the handler has started every job, ' +
   "first sees no job left unfinished by the system's own meaning (JobMaster: status no longer waiting or running, i.e. 'complete'; " +
   "graphile-worker: the row deleted; pg-boss: state 'completed'). A poll's snapshot is taken as it starts, so that start bounds the " +
-  "last commit from above, and the commit came after the previous poll's start: the watch step is that window (the error bound). The second column is the old figure (handler view, start-up and the last completion write left out). " +
+  "last commit from above, and the commit came after the previous poll's start: the watch step is that window (the error bound; n/a when the first poll already saw none, so the commit fell within the column before). The second column is the old figure (handler view, start-up and the last completion write left out). " +
   'Time-boxed rows divide the jobs committed when the box ends by the time since the worker started. ours/theirs > 1 means JobMaster (defaults) is faster.';
 
 /** The best median of the rows whose key starts with `prefix` (e.g. the best of pg-boss's localConcurrency rows). */
