@@ -8,13 +8,16 @@ import { HelpRequested, parseOptions, type BenchOptions } from './options.js';
 import { renderTable, type Table } from './results.js';
 import { ceilingSuite } from './suites/ceiling.js';
 import type { SuiteContext } from './suites/context.js';
+import { drainLongSuite } from './suites/drain-long.js';
 import { drainSuite } from './suites/drain.js';
 import { enqueueSuite } from './suites/enqueue.js';
 import { featuresSuite } from './suites/features.js';
 import { latencySuite } from './suites/latency.js';
 import { memorySuite } from './suites/memory.js';
 import { scaleSuite } from './suites/scale.js';
+import { startupSuite } from './suites/startup.js';
 import { SCHEMAS } from './systems/system.js';
+import { targetsMarkdown } from './targets.js';
 
 function version(name: string): string {
   try {
@@ -91,13 +94,15 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const ctx: SuiteContext = { options, log: (line) => process.stderr.write(`[bench] ${line}\n`) };
+  const ctx: SuiteContext = { options, log: (line) => process.stderr.write(`[bench] ${line}\n`), tables: new Map() };
   console.log(await describeMachine(options));
   await dropLeftovers(options.databaseUrl);
   const suites: Array<[string, (c: SuiteContext) => Promise<Table>]> = [
     ['enqueue', enqueueSuite],
     ['drain', drainSuite],
+    ['drain-long', drainLongSuite],
     ['latency', latencySuite],
+    ['startup', startupSuite],
     ['features', featuresSuite],
     ['memory', memorySuite],
     ['scale', scaleSuite],
@@ -108,10 +113,12 @@ async function main(): Promise<void> {
       if (!options.only.has(name)) continue;
       const started = Date.now();
       const table = await suite(ctx);
+      ctx.tables.set(name, table);
       console.log(
         `\n${renderTable(table)}\n\n_${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, load average after ${loadavg()[0]!.toFixed(2)}_`,
       );
     }
+    console.log(`\n${targetsMarkdown(ctx.tables, options)}`);
   } finally {
     await dropLeftovers(options.databaseUrl);
   }

@@ -5,26 +5,29 @@ export interface BenchOptions {
   runs: number;
   /** Jobs per drain and per batch-enqueue measurement. (Default: 20,000) */
   jobs: number;
-  /** Jobs enqueued one at a time for the latency measurement. (Default: 200) */
+  /** Jobs enqueued one at a time for the latency measurement, the p99's samples per run. (Default: 1,000) */
   latencyJobs: number;
   /** Queue sizes for the claim and status timings. (Default: 10k, 100k, 1M) */
   scaleSizes: number[];
-  /** Jobs in the long drain that checks memory stays flat. (Default: 100,000) */
+  /** Jobs in the long drains: the memory check and the second fair drain table. (Default: 100,000) */
   longDrainJobs: number;
+  /** Runs of each whole process in the start-up suite; the median is reported. (Default: 10) */
+  startupRuns: number;
   /** Suites to run. (Default: all) */
   only: Set<string>;
 }
 
-export const SUITES = ['enqueue', 'drain', 'latency', 'features', 'memory', 'scale', 'ceiling'] as const;
+export const SUITES = ['enqueue', 'drain', 'drain-long', 'latency', 'startup', 'features', 'memory', 'scale', 'ceiling'] as const;
 
 const USAGE = `usage: pnpm bench [-- options]
   --runs N             runs per row, median reported (default 3)
   --jobs N             jobs per drain / enqueue measurement (default 20000)
-  --latency-jobs N     jobs for enqueue->start latency (default 200)
+  --latency-jobs N     jobs for enqueue->start latency, p99 samples per run (default 1000)
   --scale LIST         queue sizes for claim/status timings (default 10000,100000,1000000)
-  --long-drain N       jobs in the memory-over-a-long-drain run (default 100000)
+  --long-drain N       jobs in the long drains: drain-long table and memory run (default 100000)
+  --startup-runs N     runs of each whole process in the startup suite (default 10)
   --only LIST          suites: ${SUITES.join(',')} (default all)
-  --quick              small sizes for a smoke run (jobs 4000, scale 10000,100000, long drain 20000, 1 run)
+  --quick              small sizes for a smoke run (jobs 4000, latency 200, scale 10000,100000, long drain 20000, 1 run)
   --database-url URL   PostgreSQL to use (default BENCH_DATABASE_URL, DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)`;
 
 function positive(flag: string, text: string | undefined): number {
@@ -41,9 +44,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     databaseUrl: env.BENCH_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     runs: 3,
     jobs: 20_000,
-    latencyJobs: 200,
+    latencyJobs: 1_000,
     scaleSizes: [10_000, 100_000, 1_000_000],
     longDrainJobs: 100_000,
+    startupRuns: 10,
     only: new Set(SUITES),
   };
   const args = argv.filter((a) => a !== '--');
@@ -58,6 +62,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     else if (flag === '--jobs') options.jobs = positive(flag, value());
     else if (flag === '--latency-jobs') options.latencyJobs = positive(flag, value());
     else if (flag === '--long-drain') options.longDrainJobs = positive(flag, value());
+    else if (flag === '--startup-runs') options.startupRuns = positive(flag, value());
     else if (flag === '--scale')
       options.scaleSizes = value()
         .split(',')
@@ -69,7 +74,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       if (unknown.length > 0) throw new Error(`--only: unknown suite ${unknown.join(', ')}\n${USAGE}`);
       options.only = new Set(names);
     } else if (flag === '--quick') {
-      Object.assign(options, { runs: 1, jobs: 4_000, latencyJobs: 100, scaleSizes: [10_000, 100_000], longDrainJobs: 20_000 });
+      Object.assign(options, { runs: 1, jobs: 4_000, latencyJobs: 200, scaleSizes: [10_000, 100_000], longDrainJobs: 20_000 });
     } else if (flag === '--help' || flag === '-h') {
       throw new HelpRequested(USAGE);
     } else throw new Error(`unknown option ${flag}\n${USAGE}`);

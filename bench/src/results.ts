@@ -7,6 +7,8 @@ export interface Row {
   metrics: Record<string, number[]>;
   /** Free-form notes shown beside the row (time-boxed runs, failures). */
   notes: string[];
+  /** A stable name the targets table finds the row by (labels carry settings and may change). */
+  key?: string;
 }
 
 /** A table of rows sharing metrics; `reference` names the JobMaster row the ratios compare with. */
@@ -19,8 +21,8 @@ export interface Table {
   note?: string;
 }
 
-export function newRow(label: string, system: string): Row {
-  return { label, system, metrics: {}, notes: [] };
+export function newRow(label: string, system: string, key?: string): Row {
+  return { label, system, metrics: {}, notes: [], ...(key !== undefined && { key }) };
 }
 
 export function record(row: Row, metric: string, value: number): void {

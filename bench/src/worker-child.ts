@@ -1,7 +1,9 @@
 // A worker of one system in its own process, so its memory is measured alone. Started by
 // worker-process.ts with a JSON config as argv[2]; reports over IPC:
-//   {type: 'ready'} once the worker runs, {type: 'done', ...ChildReport} after `expected` jobs
-//   (or when the parent sends {type: 'finish'}: a time-boxed run).
+//   {type: 'ready'} once the worker runs; {type: 'seen-all'} when the handler has started
+//   `expected` jobs; {type: 'done', ...ChildReport} once the worker has stopped. It stops after
+//   `expected` jobs, or, with `waitForFinish`, when the parent sends {type: 'finish'} (after it
+//   has seen the last completion commit, or at the end of a time-boxed run).
 import { nowMs } from './stats.js';
 import type { BenchPayload, SystemName, WorkerSettings, WorkerStarter } from './systems/system.js';
 
@@ -13,11 +15,15 @@ export interface ChildConfig {
   settings: WorkerSettings;
   /** Jobs to see before reporting. */
   expected: number;
+  /** Keep the worker running after `expected` jobs until the parent sends 'finish' (drains: the parent watches the completions commit). */
+  waitForFinish?: boolean;
 }
 
 /** What the child measured. */
 export interface ChildReport {
   count: number;
+  /** Wall-clock ms just before the worker was constructed and started (modules already loaded). */
+  startAt: number;
   /** Wall-clock ms when the first and the last counted job started. */
   firstAt: number;
   lastAt: number;
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
   let count = 0;
   let firstAt = 0;
   let lastAt = 0;
+  let startAt = 0;
   let finishing = false;
   const sampler = setInterval(() => samples.push({ count, rss: process.memoryUsage.rss() }), 250);
 
@@ -64,10 +71,11 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const peakSampled = Math.max(...samples.map((s) => s.rss));
     const peakRss = Math.max(peakSampled, process.resourceUsage().maxRSS * 1024);
-    const report: ChildReport = { count, firstAt, lastAt, latencies, baselineRss, peakRss, samples, stopMs, timedOut };
+    const report: ChildReport = { count, startAt, firstAt, lastAt, latencies, baselineRss, peakRss, samples, stopMs, timedOut };
     process.send?.({ type: 'done', report }, () => process.exit(0));
   };
 
+  startAt = nowMs();
   const handle = await starter.start(config.url, config.schema, config.settings, (payload: BenchPayload) => {
     const at = nowMs();
     count++;
@@ -75,11 +83,12 @@ async function main(): Promise<void> {
     if (payload.t > 0) latencies.push(at - payload.t);
     if (count === config.expected) {
       lastAt = at;
-      void finish(false);
+      send({ type: 'seen-all' });
+      if (!config.waitForFinish) void finish(false);
     }
   });
   process.on('message', (message: { type?: string }) => {
-    if (message.type === 'finish') void finish(true);
+    if (message.type === 'finish') void finish(count < config.expected);
   });
   send({ type: 'ready' });
 }

@@ -15,7 +15,9 @@ const PER_TRANSACTION = [1, 10, 100, 1000];
  */
 export async function ceilingSuite(ctx: SuiteContext): Promise<Table> {
   const pool = new pg.Pool({ connectionString: ctx.options.databaseUrl, max: CLIENTS + 1 });
-  const rows = PER_TRANSACTION.map((k) => newRow(`${k} job${k === 1 ? '' : 's'} per transaction, ${CLIENTS} clients`, 'postgresql'));
+  const rows = PER_TRANSACTION.map((k) =>
+    newRow(`${k} job${k === 1 ? '' : 's'} per transaction, ${CLIENTS} clients`, 'postgresql', `k${k}`),
+  );
   try {
     for (let run = 1; run <= ctx.options.runs; run++) {
       for (const [i, k] of PER_TRANSACTION.entries()) {

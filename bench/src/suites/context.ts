@@ -1,13 +1,16 @@
 import type { BenchOptions } from '../options.js';
+import type { Table } from '../results.js';
 import { GraphileProducer } from '../systems/graphile-worker.js';
 import { JobMasterProducer } from '../systems/jobmaster.js';
 import { PgBossProducer } from '../systems/pg-boss.js';
 import type { BenchPayload, Producer, SystemName } from '../systems/system.js';
 
-/** Shared by every suite: options, and a way to log progress to stderr. */
+/** Shared by every suite: options, a way to log progress to stderr, and the tables of the suites run so far. */
 export interface SuiteContext {
   options: BenchOptions;
   log: (line: string) => void;
+  /** Suite name -> its table, filled as the run goes (the targets table reads them). */
+  tables: Map<string, Table>;
 }
 
 export function producerFor(system: SystemName, url: string): Producer {

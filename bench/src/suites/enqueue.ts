@@ -13,7 +13,7 @@ const SYSTEMS: Array<{ system: SystemName; label: string }> = [
 /** Batch enqueue: `jobs` jobs in batches of 1,000 from one client, into a fresh schema each run. */
 export async function enqueueSuite(ctx: SuiteContext): Promise<Table> {
   const { jobs, runs, databaseUrl } = ctx.options;
-  const rows = SYSTEMS.map((s) => newRow(s.label, s.system));
+  const rows = SYSTEMS.map((s) => newRow(s.label, s.system, s.system));
   for (let run = 1; run <= runs; run++) {
     for (const [i, s] of SYSTEMS.entries()) {
       const producer = producerFor(s.system, databaseUrl);

@@ -5,7 +5,7 @@ import { runDrain } from './drain-run.js';
 /** JobMaster's worker memory over one long drain (defaults): RSS at each quarter of the drain and at its peak. */
 export async function memorySuite(ctx: SuiteContext): Promise<Table> {
   const jobs = ctx.options.longDrainJobs;
-  const row = newRow('JobMaster defaults', 'jobmaster');
+  const row = newRow('JobMaster defaults', 'jobmaster', 'jobmaster');
   const result = await runDrain(ctx, {
     label: row.label,
     system: 'jobmaster',
@@ -27,7 +27,7 @@ export async function memorySuite(ctx: SuiteContext): Promise<Table> {
   return {
     title: `Worker memory over a long drain (${jobs.toLocaleString('en-US')} no-op jobs, one run)`,
     columns: [
-      { metric: 'rate', heading: 'jobs/s', digits: 0, ratio: false },
+      { metric: 'rate', heading: 'fair jobs/s (worker start → last completion committed)', digits: 0, ratio: false },
       { metric: 'base', heading: 'RSS before start (MB)', digits: 0, ratio: false },
       { metric: 'q25', heading: 'RSS at 25% (MB)', digits: 0, ratio: false },
       { metric: 'q50', heading: 'at 50%', digits: 0, ratio: false },

@@ -8,6 +8,8 @@ const silent = new Logger(() => () => {});
 export class GraphileProducer implements Producer {
   readonly system = 'graphile-worker' as const;
   readonly schema = SCHEMAS['graphile-worker'];
+  // A completed job is deleted (batched completion deletes too).
+  readonly unfinishedSql = `select count(*)::int as left from ${this.schema}._private_jobs`;
   #utils: WorkerUtils | null = null;
 
   constructor(private readonly url: string) {}

@@ -18,6 +18,8 @@ export class JobMasterProducer implements Producer {
   readonly schema = SCHEMAS.jobmaster;
   readonly pool: pg.Pool;
   readonly client: JobMaster;
+  // Waiting or running: a job has finished once its outcome ('complete' for a no-op) committed.
+  readonly unfinishedSql = `select count(*)::int as left from ${this.schema}.jobs where status in ('waiting', 'running')`;
 
   constructor(url: string) {
     this.pool = new pg.Pool({ connectionString: url, max: 4 });

@@ -29,6 +29,8 @@ function boss(url: string, schema: string, extra: Record<string, unknown> = {}):
 export class PgBossProducer implements Producer {
   readonly system = 'pg-boss' as const;
   readonly schema = SCHEMAS['pg-boss'];
+  // created, retry or active (the states before 'completed' in pg-boss's job_state enum).
+  readonly unfinishedSql = `select count(*)::int as left from ${this.schema}.job where name = '${QUEUE}' and state < 'completed'`;
   #boss: PgBoss | null = null;
 
   constructor(private readonly url: string) {}

@@ -23,6 +23,12 @@ export interface Producer {
   enqueueBatch(jobs: BenchPayload[]): Promise<void>;
   /** Enqueues one job (for latency). */
   enqueueOne(job: BenchPayload): Promise<void>;
+  /**
+   * SQL returning one row `{left: number}`: the jobs whose completion has not committed yet, by
+   * the system's own meaning of done (JobMaster status 'complete', graphile-worker the row
+   * deleted, pg-boss state 'completed'). Read by the drain's watcher on its own connection.
+   */
+  readonly unfinishedSql: string;
   /** Drops the schema and closes connections. */
   teardown(): Promise<void>;
 }
