@@ -25,6 +25,13 @@ export function readJsonOption(value: string, flag: string, subject: string): st
  */
 export function argumentsText(subject: string, json: string | undefined, pairs: readonly string[] = []): string | undefined {
   const base = json === undefined ? undefined : readJsonOption(json, '--json', subject);
+  if (base !== undefined) {
+    try {
+      JSON.parse(base);
+    } catch (error) {
+      throw new InvalidArgumentsError(`${subject}: --json is not valid JSON (${(error as Error).message})`, { value: base });
+    }
+  }
   if (pairs.length === 0) return base;
   const members: string[] = [];
   for (const pair of pairs) {

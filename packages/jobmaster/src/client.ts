@@ -1,3 +1,4 @@
+import { InvalidArgumentsError } from './errors.js';
 import type pg from 'pg';
 import { resolveDatabaseUrl } from './config/settings.js';
 import { createPool, translateConnectionError } from './db/connect.js';
@@ -122,6 +123,12 @@ export class JobMaster {
 
 function resolveTask(task: TaskReference): { typeKey: string; taskKey: string } {
   if (typeof task === 'string') return parseTaskName(task);
+  if (typeof task !== 'function') {
+    throw new InvalidArgumentsError(
+      `task must be a name such as things1.foo or a function registered with @task or defineTask, got ${task === null ? 'null' : typeof task}`,
+      { value: task },
+    );
+  }
   const definition = registry.definitionOf(task);
   return { typeKey: definition.typeKey, taskKey: definition.taskKey };
 }

@@ -6,6 +6,8 @@ import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 
 /** Where a connection string points, for error messages (never includes the password). */
 export function describeTarget(connectionString: string): string {
+  const socket = /^(?:socket:)?(\/[^?]*)/.exec(connectionString.trim())?.[1];
+  if (socket !== undefined) return `the socket directory ${socket}`;
   try {
     const url = new URL(connectionString);
     const host = url.hostname || 'localhost';
@@ -36,6 +38,21 @@ export function isConnectionString(text: string): boolean {
 export function checkConnectionString(connectionString: string, source = 'the connection string'): string {
   if (!isConnectionString(connectionString)) {
     throw new ConfigError(`${source} is not a postgres:// connection string: expected postgres://user:password@host:5432/database`);
+  }
+  const text = connectionString.trim();
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    // pg reads URLs with the URL parser, whose TypeError ("Invalid URL") would reach the user raw.
+    const port = /^[^/]*\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(text)?.[1];
+    if (port !== undefined && port !== '' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+      throw new ConfigError(`${source} names port ${JSON.stringify(port.slice(0, 20))}: a port is a number from 1 to 65535`);
+    }
+    try {
+      new URL(text);
+    } catch {
+      throw new ConfigError(
+        `${source} is not a valid connection string (check the characters of the user, password and host: special ones must be %-encoded)`,
+      );
+    }
   }
   return connectionString;
 }
@@ -68,6 +85,8 @@ const NETWORK_CODES: Record<string, string> = {
   ETIMEDOUT: 'connection timed out: check the host, port and firewall',
   EHOSTUNREACH: 'host unreachable: check the host and network',
   ECONNRESET: 'connection reset by the server',
+  ENOENT: 'no PostgreSQL socket there: check the socket directory and port',
+  EACCES: 'permission denied on the socket: check who may use the socket directory',
 };
 
 const SERVER_CODES: Record<string, string> = {
@@ -90,7 +109,10 @@ export function translateConnectionError(error: unknown, connectionString: strin
     (err?.message?.includes('timeout exceeded when trying to connect')
       ? 'connection timed out: check the host, port and firewall'
       : undefined) ??
-    (err?.message?.includes('Connection terminated unexpectedly') ? 'the server closed the connection' : undefined);
+    (err?.message?.includes('Connection terminated unexpectedly') ? 'the server closed the connection' : undefined) ??
+    (err?.message?.includes('does not support SSL')
+      ? 'the server does not accept SSL connections: drop sslmode from the connection string or enable SSL on the server'
+      : undefined);
   if (!reason) return undefined;
   return new DatabaseUnavailableError(
     `Cannot connect to PostgreSQL at ${describeTarget(connectionString)} (${reason}); set DATABASE_URL or --database-url`,

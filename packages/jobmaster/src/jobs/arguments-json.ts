@@ -14,17 +14,21 @@ export const MAX_NESTING = 100;
  * applies), as JSON does.
  */
 export function argumentsJson(task: string, args: unknown): string {
-  if (args === undefined) return '{}';
+  checkArguments(task, args, true);
+  return args === undefined ? '{}' : JSON.stringify(args);
+}
+
+function checkArguments(task: string, args: unknown, checkNumbers: boolean): void {
+  if (args === undefined) return;
   if (!isPlainObject(args)) {
     throw new InvalidArgumentsError(`${task}: arguments must be a JSON object, got ${describe(args)}`, { task, value: args });
   }
   for (const [name, value] of Object.entries(args)) {
-    const problem = valueProblem(value, 1, new Set([args]));
+    const problem = valueProblem(value, 1, new Set([args]), checkNumbers);
     if (problem !== null) {
       throw new InvalidArgumentsError(`${task}: parameter ${JSON.stringify(name)} ${problem}`, { task, parameter: name, value });
     }
   }
-  return JSON.stringify(args);
 }
 
 /**
@@ -39,17 +43,18 @@ export function argumentsFromJsonText(task: string, text: string): string {
   } catch (error) {
     throw new InvalidArgumentsError(`${task}: arguments are not valid JSON (${(error as Error).message})`, { task, value: text });
   }
-  argumentsJson(task, parsed);
+  // Its numbers are judged by the database as written (1e400 parses to Infinity here).
+  checkArguments(task, parsed, false);
   return text;
 }
 
 /** What in a value JSON or PostgreSQL cannot hold faithfully ("holds ..."), or null. */
-function valueProblem(value: unknown, depth: number, seen: Set<object>): string | null {
+function valueProblem(value: unknown, depth: number, seen: Set<object>, checkNumbers: boolean): string | null {
   switch (typeof value) {
     case 'string':
       return stringProblem(value);
     case 'number':
-      return Number.isFinite(value) ? null : `holds ${String(value)}, which JSON cannot hold`;
+      return !checkNumbers || Number.isFinite(value) ? null : `holds ${String(value)}, which JSON cannot hold`;
     case 'boolean':
     case 'undefined':
       return null;
@@ -67,7 +72,7 @@ function valueProblem(value: unknown, depth: number, seen: Set<object>): string 
     seen.add(object);
     for (const item of object) {
       if (item === undefined) return 'holds undefined in an array, which JSON writes as null: pass null';
-      const problem = valueProblem(item, depth + 1, seen);
+      const problem = valueProblem(item, depth + 1, seen, checkNumbers);
       if (problem !== null) return problem;
     }
     seen.delete(object);
@@ -79,7 +84,7 @@ function valueProblem(value: unknown, depth: number, seen: Set<object>): string 
   }
   seen.add(object);
   for (const item of Object.values(object)) {
-    const problem = valueProblem(item, depth + 1, seen);
+    const problem = valueProblem(item, depth + 1, seen, checkNumbers);
     if (problem !== null) return problem;
   }
   seen.delete(object);

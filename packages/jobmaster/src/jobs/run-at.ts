@@ -21,10 +21,13 @@ export function isStorableTime(at: Date): boolean {
  * InvalidArgumentsError speaks the caller's language.
  */
 export function checkRunAt(task: string, at: Date, name = 'runAt', shown?: string): Date {
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new InvalidArgumentsError(`${task}: ${name} must be a valid Date`);
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+    throw new InvalidArgumentsError(`${task}: ${name} must be a valid Date`, { task, value: at });
+  }
   if (!isStorableTime(at)) {
     throw new InvalidArgumentsError(
       `${task}: ${name} must be a time in the years 1 to 9999, got ${shown ?? JSON.stringify(at.toISOString())}`,
+      { task, value: at },
     );
   }
   return at;

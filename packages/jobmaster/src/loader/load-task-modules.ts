@@ -32,8 +32,19 @@ const IGNORED = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
  * Throws TaskLoadError when nothing matches or a module throws while loading (the
  * original error as `cause`); a TaskRegistrationError from a module is rethrown as is.
  */
+/** The longest task module pattern accepted (what the glob library takes is 65,536). */
+const MAX_PATTERN_LENGTH = 4096;
+
 export async function loadTaskModules(patterns: string[], options: LoadTaskModulesOptions): Promise<LoadedTaskModules> {
   const cwd = path.resolve(options.cwd);
+  for (const pattern of patterns) {
+    // The glob library refuses longer patterns with a SyntaxError; say which pattern instead.
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+      throw new TaskLoadError(
+        `The task module pattern ${JSON.stringify(pattern.slice(0, 40))}... is ${pattern.length} characters long: at most ${MAX_PATTERN_LENGTH}`,
+      );
+    }
+  }
   const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
   const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => MODULE_EXTENSIONS.has(path.extname(f))).sort();
   if (files.length === 0) {
