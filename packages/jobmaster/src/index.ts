@@ -179,4 +179,5 @@ export {
   ScheduleExistsError,
   ScheduleNotFoundError,
   CodeScheduleError,
+  UnsupportedPostgresVersionError,
 } from './errors.js';
