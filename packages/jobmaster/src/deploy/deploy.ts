@@ -19,8 +19,8 @@ export interface DeployResult {
 }
 
 /**
- * The oldest PostgreSQL major the suite proves on every release (`pnpm test:matrix`); 13
- * reached end of life in November 2025. (Default: 14)
+ * The oldest PostgreSQL major JobMaster supports: 14. Every supported major is proven by the
+ * whole suite (`pnpm test:matrix`); 13 reached end of life in November 2025.
  */
 export const MINIMUM_POSTGRES_MAJOR = 14;
 
@@ -59,7 +59,8 @@ export interface ResetImpact {
 /**
  * Creates or upgrades the schema and syncs the registry, in one transaction under an
  * advisory lock: concurrent deploys queue behind each other and the second finds nothing
- * to do. Validate the registry (it throws `RegistryError`) before calling this.
+ * to do. Validate the registry (it throws `RegistryError`) before calling this. A server older
+ * than PostgreSQL 14 is refused with `UnsupportedPostgresVersionError` before anything is written.
  */
 export async function deploy(
   pool: pg.Pool,
