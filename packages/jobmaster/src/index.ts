@@ -108,4 +108,5 @@ export {
   ScheduleExistsError,
   ScheduleNotFoundError,
   CodeScheduleError,
+  UnsupportedPostgresVersionError,
 } from './errors.js';

@@ -3,6 +3,7 @@ import { applyFunctions } from '../db/functions.js';
 import { countJobsByStatus } from '../jobs/count-jobs-by-status.js';
 import { applyMigrations, lockSchemaForDeploy } from '../db/migrations.js';
 import { quoteSchema } from '../db/schema-name.js';
+import { UnsupportedPostgresVersionError } from '../errors.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { syncRegistry, type RegistryChanges } from './sync-registry.js';
 import { syncCodeSchedules, type ScheduleChanges } from './sync-schedules.js';
@@ -19,6 +20,35 @@ export interface DeployResult {
   schedules: ScheduleChanges;
 }
 
+/**
+ * The oldest PostgreSQL major JobMaster supports: 14. Every supported major is proven by the
+ * whole suite (`pnpm test:matrix`); 13 reached end of life in November 2025.
+ */
+export const MINIMUM_POSTGRES_MAJOR = 14;
+
+/**
+ * Reads the server's `server_version_num` and throws `UnsupportedPostgresVersionError` when
+ * its major is older than `minimumMajor`. `deploy` calls it before anything is written.
+ */
+export async function refuseUnsupportedServer(
+  client: Pick<pg.ClientBase, 'query'>,
+  minimumMajor: number = MINIMUM_POSTGRES_MAJOR,
+): Promise<void> {
+  const { rows } = await client.query<{ num: number }>(`select current_setting('server_version_num')::int as num`);
+  const num = rows[0]?.num ?? 0;
+  if (majorOf(num) < minimumMajor) throw new UnsupportedPostgresVersionError(formatVersion(num), minimumMajor);
+}
+
+// From PostgreSQL 10 on, 130023 is 13.23 (major 13); before it, 90624 was 9.6.24 (major 9.6).
+function majorOf(num: number): number {
+  return num >= 100_000 ? Math.floor(num / 10_000) : Math.floor(num / 10_000) + (Math.floor(num / 100) % 100) / 10;
+}
+
+function formatVersion(num: number): string {
+  const major = Math.floor(num / 10_000);
+  return num >= 100_000 ? `${major}.${num % 10_000}` : `${major}.${Math.floor(num / 100) % 100}.${num % 100}`;
+}
+
 /** What `deploy --reset` would destroy. */
 export interface ResetImpact {
   schema: string;
@@ -30,8 +60,10 @@ export interface ResetImpact {
 
 /**
  * Creates or upgrades the schema (pending migrations, then every function's current
- * definition) and syncs the registry, in one transaction under an advisory lock: concurrent deploys queue behind each other and the second finds nothing
- * to do. Validate the registry (it throws `RegistryError`) before calling this.
+ * definition) and syncs the registry, in one transaction under an advisory lock: concurrent
+ * deploys queue behind each other and the second finds nothing to do. Validate the registry
+ * (it throws `RegistryError`) before calling this. A server older than PostgreSQL 14 is
+ * refused with `UnsupportedPostgresVersionError` before anything is written.
  */
 export async function deploy(
   pool: pg.Pool,
@@ -41,6 +73,7 @@ export async function deploy(
   const ident = quoteSchema(schema);
   const client = await pool.connect();
   try {
+    await refuseUnsupportedServer(client);
     await client.query('begin');
     await lockSchemaForDeploy(client, schema);
     if (reset) await client.query(`drop schema if exists ${ident} cascade`);
