@@ -1,7 +1,6 @@
 import {
   ConfigError,
   JobMasterError,
-  createEmbeddedPool,
   createPool,
   loadTaskModules,
   registry,
@@ -11,6 +10,7 @@ import {
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
+import { createEmbeddedPool } from '@jobmaster/embedded';
 import { relative, sep } from 'node:path';
 import type pg from 'pg';
 

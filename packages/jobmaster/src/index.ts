@@ -95,10 +95,6 @@ export { createPool, translateConnectionError, describeTarget } from './db/conne
 export { DEFAULT_SCHEMA, validateSchemaName, notifyChannel } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
 
-// The embedded database (PGlite in a local directory, used when no DATABASE_URL is set)
-export { createEmbeddedPool, type EmbeddedPoolOptions } from './embedded/embedded-pool.js';
-export { serveEmbeddedDatabase, EMBEDDED_POSTGRES_SETTINGS, type ServeOptions } from './embedded/embedded-server.js';
-
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
 export {
   JOB_STATUSES,
@@ -171,7 +167,6 @@ export {
   DatabaseUnavailableError,
   SchemaNotDeployedError,
   JobNotFoundError,
-  EmbeddedDatabaseError,
   InvalidJobIdError,
   JobsFailedError,
   JobKeyConflictError,

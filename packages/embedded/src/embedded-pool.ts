@@ -3,7 +3,7 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { EmbeddedDatabaseError } from '../errors.js';
+import { EmbeddedDatabaseError } from './errors.js';
 import { prepareDataDir } from './data-dir.js';
 import { isAlive, readServerLock, removeStaleServerLock, type ServerLock } from './server-lock.js';
 
@@ -38,7 +38,7 @@ function describeHolder(lock: ServerLock): string {
 function startServer(dataDir: string): number {
   if (!existsSync(SERVER_MAIN)) {
     throw new EmbeddedDatabaseError(
-      `The embedded database server is missing (${SERVER_MAIN}): build the jobmaster package, or set DATABASE_URL`,
+      `The embedded database server is missing (${SERVER_MAIN}): build the @jobmaster/embedded package (pnpm build), or set DATABASE_URL`,
     );
   }
   const logFd = openSync(join(dataDir, 'server.log'), 'a');
