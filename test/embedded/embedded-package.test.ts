@@ -33,7 +33,9 @@ it('the SDK exports nothing of the embedded database; @jobmaster/embedded does',
   expect(Object.keys(embedded).sort()).toEqual([
     'EMBEDDED_POSTGRES_SETTINGS',
     'EmbeddedDatabaseError',
+    'EmbeddedServerStoppedError',
     'createEmbeddedPool',
+    'isServerLoss',
     'serveEmbeddedDatabase',
   ]);
   expect(new embedded.EmbeddedDatabaseError('x')).toBeInstanceOf(sdk.JobMasterError);

@@ -135,6 +135,13 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
   let target: Promise<Target> | undefined;
   let reportedCreation = false;
   let ended = false;
+  let current: Target | undefined;
+  const forget = (found: Target): void => {
+    if (current !== found) return;
+    current = undefined;
+    target = undefined;
+    found.keepAlive.end().catch(() => {});
+  };
   const ensure = (): Promise<Target> => {
     if (ended) return Promise.reject(new EmbeddedDatabaseError('The embedded database pool has been closed'));
     target ??= connectToServer({ ...options, dataDir }).then(
@@ -143,8 +150,9 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
           reportedCreation = true;
           options.onCreated?.(dataDir);
         }
+        current = found;
         // If the serving process goes away, the next connection finds (or starts) another.
-        found.keepAlive.on('end', () => void (target = undefined));
+        found.keepAlive.on('end', () => forget(found));
         return found;
       },
       (error: unknown) => {
@@ -164,6 +172,10 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
         const self = this as unknown as { host: string; port: number };
         self.host = found.host;
         self.port = found.port;
+        // A connection that breaks under a query means the server died: forget it at once, so
+        // that a command repeating its work connects to a new one. pg emits 'error' here
+        // before it rejects the query, while the keep-alive's own 'end' may come later.
+        this.on('error', () => forget(found));
         return await super.connect();
       });
       if (!callback) return connected;

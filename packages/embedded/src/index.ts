@@ -5,4 +5,5 @@
  */
 export { createEmbeddedPool, type EmbeddedPoolOptions } from './embedded-pool.js';
 export { serveEmbeddedDatabase, EMBEDDED_POSTGRES_SETTINGS, type ServeOptions } from './embedded-server.js';
-export { EmbeddedDatabaseError } from './errors.js';
+export { isServerLoss } from './server-loss.js';
+export { EmbeddedDatabaseError, EmbeddedServerStoppedError } from './errors.js';
