@@ -6,7 +6,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runJm } from '../support/run-jm.js';
 import { isAlive, makeEmbeddedDir, waitFor, type EmbeddedDir } from './embedded-support.js';
+
+/** `jm deploy` creating the database with PGlite (initdb in a child) rather than copying the built template. */
+const deployWithoutTemplate = (dir: EmbeddedDir) => runJm(['deploy'], { env: { JM_DATA_DIR: dir.dataDir, JM_EMBEDDED_TEMPLATE: 'off' } });
 
 /** The pid of a live process whose command line contains every one of `parts`. */
 function findProcess(parts: string[]): number | undefined {
@@ -44,7 +48,7 @@ describe('starting the embedded server', () => {
 
   it('a creation killed during the first deploy says why, leaves nothing half-made, and the next deploy creates it', async () => {
     dir = makeEmbeddedDir();
-    const first = dir.jm(['deploy']);
+    const first = deployWithoutTemplate(dir);
     let creator: number | undefined;
     await waitFor(() => (creator = findProcess(['--create', dir!.dataDir])) !== undefined, 'the creating process', 60_000);
     process.kill(creator!, 'SIGKILL');
@@ -65,7 +69,7 @@ describe('starting the embedded server', () => {
 
   it('the server killed during the first deploy: the deploy starts another and succeeds', async () => {
     dir = makeEmbeddedDir();
-    const first = dir.jm(['deploy']);
+    const first = deployWithoutTemplate(dir);
     await waitFor(() => findProcess(['--create', dir!.dataDir]) !== undefined, 'the creating process', 60_000);
     const server = dir.lock()!.pid;
     process.kill(server, 'SIGKILL');
@@ -74,6 +78,18 @@ describe('starting the embedded server', () => {
     expect(deployed.code).toBe(0);
     expect(dir.lock()?.pid).not.toBe(server);
     expect((await dir.jm(['status'])).code).toBe(0);
+  });
+
+  it('the first use copies the database built with the package: no creating process', async () => {
+    dir = makeEmbeddedDir();
+    const first = dir.jm(['deploy']);
+    let creatorSeen = false;
+    const watch = setInterval(() => (creatorSeen ||= findProcess(['--create', dir!.dataDir]) !== undefined), 20);
+    const deployed = await first;
+    clearInterval(watch);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stderr).toMatch(/^Created an embedded PostgreSQL database/);
+    expect(creatorSeen).toBe(false);
   });
 
   it('after a crash, clients starting at once converge on one live server', async () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { prepareDataDir } from './data-dir.js';
 import { readServerLock, releaseServerLock, tryCreateServerLock, updateServerLock, type ServerLock } from './server-lock.js';
+import { copyTemplate } from './template.js';
 import { EmbeddedWireServer } from './wire-server.js';
 
 /**
@@ -68,8 +69,9 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
   let server: EmbeddedWireServer | undefined;
   try {
     const created = !existsSync(pgDataPath(dataDir));
-    // Creating the database (initdb) peaks at ~750 MB, and a process keeps that memory: create
-    // it in a short-lived child so the long-lived server stays near 200 MB.
+    // A copy of the template made at build time; without one, creating the database (initdb)
+    // peaks at ~750 MB, and a process keeps that memory: it is then created in a short-lived
+    // child so the long-lived server stays near 200 MB.
     if (created) await createInChildProcess(dataDir);
     db = await openDatabase(dataDir);
     server = new EmbeddedWireServer(db);
@@ -132,6 +134,10 @@ async function createInChildProcess(dataDir: string): Promise<void> {
     if (name.startsWith(CREATING_PREFIX)) rmSync(join(dataDir, name), { recursive: true, force: true });
   }
   const creating = join(dataDir, `${CREATING_PREFIX}${process.pid}`);
+  if (copyTemplate(creating)) {
+    renameSync(creating, pgDataPath(dataDir));
+    return;
+  }
   const main = fileURLToPath(new URL('./server-main.js', import.meta.url));
   const child = spawn(process.execPath, [main, '--create', dataDir, creating], { stdio: ['ignore', 'inherit', 'pipe'] });
   let reason = '';
