@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import * as sdk from 'jobmaster';
 import * as embedded from '@jobmaster/embedded';
+import * as embeddedClient from '@jobmaster/embedded/client';
 
 // Resolved by a plain node process without the NODE_PATH that `pnpm exec` sets (it names every
 // package of the workspace's store), as an application's node would resolve it.
@@ -39,6 +40,24 @@ it('the SDK exports nothing of the embedded database; @jobmaster/embedded does',
     'serveEmbeddedDatabase',
   ]);
   expect(new embedded.EmbeddedDatabaseError('x')).toBeInstanceOf(sdk.JobMasterError);
+  expect(embeddedClient.createEmbeddedPool).toBe(embedded.createEmbeddedPool);
+});
+
+/** Every module file the given dist file imports, transitively, within the package. */
+function importGraph(file: URL, seen = new Set<string>()): Set<string> {
+  if (seen.has(file.href)) return seen;
+  seen.add(file.href);
+  for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+    if (specifier!.startsWith('.')) importGraph(new URL(specifier!, file), seen);
+    else seen.add(specifier!);
+  }
+  return seen;
+}
+
+it('the client entry, which every jm command loads, does not load PGlite; only the server does', () => {
+  const dist = new URL('../../packages/embedded/dist/', import.meta.url);
+  expect([...importGraph(new URL('client.js', dist))].filter((m) => m.includes('pglite'))).toEqual([]);
+  expect([...importGraph(new URL('server-main.js', dist))]).toContain('@electric-sql/pglite');
 });
 
 it('the CLI depends on @jobmaster/embedded', () => {

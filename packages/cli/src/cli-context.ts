@@ -10,7 +10,7 @@ import {
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
-import { createEmbeddedPool, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded';
+import { createEmbeddedPool, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded/client';
 import { relative, resolve, sep } from 'node:path';
 import type pg from 'pg';
 
