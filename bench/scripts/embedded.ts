@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createEmbeddedPool, createPool, enqueueJobs } from 'jobmaster';
+import { createEmbeddedPool } from '@jobmaster/embedded';
+import { createPool, enqueueJobs } from 'jobmaster';
 
 const args = process.argv.slice(2);
 const jobsFlag = args.indexOf('--jobs');

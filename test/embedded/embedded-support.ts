@@ -12,7 +12,7 @@ export interface EmbeddedDir {
   /** Runs the built `jm` on this directory (no DATABASE_URL). */
   jm(args: string[]): Promise<JmResult>;
   /** The serving process named by the lock, if any. */
-  lock(): { pid: number; host: string; port: number } | undefined;
+  lock(): { pid: number; host: string; port: number; ready?: boolean } | undefined;
   /** Stops the serving process (SIGTERM), waits for it to release the directory, removes it. */
   dispose(): Promise<void>;
 }
@@ -36,9 +36,9 @@ export function isAlive(pid: number): boolean {
 
 export function makeEmbeddedDir(): EmbeddedDir {
   const dataDir = mkdtempSync(join(tmpdir(), 'jm-embedded-'));
-  const lock = (): { pid: number; host: string; port: number } | undefined => {
+  const lock = (): { pid: number; host: string; port: number; ready?: boolean } | undefined => {
     try {
-      return JSON.parse(readFileSync(join(dataDir, 'server.lock'), 'utf8')) as { pid: number; host: string; port: number };
+      return JSON.parse(readFileSync(join(dataDir, 'server.lock'), 'utf8')) as { pid: number; host: string; port: number; ready?: boolean };
     } catch {
       return undefined;
     }

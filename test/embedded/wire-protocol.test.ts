@@ -3,7 +3,7 @@
  * server in front of it must still give each connection what a real server gives it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedPool } from 'jobmaster';
+import { createEmbeddedPool } from '@jobmaster/embedded';
 import type pg from 'pg';
 import { makeEmbeddedDir, waitFor, type EmbeddedDir } from './embedded-support.js';
 

@@ -1,6 +1,5 @@
 import {
   JobMasterError,
-  createEmbeddedPool,
   createPool,
   loadTaskModules,
   registry,
@@ -10,7 +9,8 @@ import {
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
-import { relative, sep } from 'node:path';
+import { createEmbeddedPool, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded/client';
+import { relative, resolve, sep } from 'node:path';
 import type pg from 'pg';
 
 /** A directory as the user would type it: relative when under the working directory. */
@@ -64,9 +64,19 @@ export class CliContext {
     return registry.definitions();
   }
 
+  /**
+   * True when `error` is the embedded database's server going away under a statement of this
+   * command (killed, crashed): what it had not committed is rolled back, so a command that is
+   * safe to repeat may simply run again on the server the next connection starts.
+   */
+  embeddedServerStopped(error: unknown): boolean {
+    return !this.settings.databaseUrl && this.#pool !== undefined && isServerLoss(error);
+  }
+
   /** Turns a connection failure into a one-line user error. */
   translate(error: unknown): unknown {
     const url = this.settings.databaseUrl;
+    if (this.embeddedServerStopped(error)) return new EmbeddedServerStoppedError(resolve(this.settings.dataDir), { cause: error });
     return (url && translateConnectionError(error, url)) || error;
   }
 

@@ -38,14 +38,16 @@ export function wantsJson(options: CommonOptions, { jsonFlag = true } = {}): boo
 /**
  * Runs one command with a context built from its options and prints its value as text or
  * JSON; the context (and its database pool) is always closed afterwards. Connection
- * failures become one-line errors.
+ * failures become one-line errors. A `repeatable` command (a read, or a write the queue's
+ * rules make idempotent) whose embedded database server dies under it runs once more, on
+ * the server its next connection starts; any other command reports the stop in one line.
  */
 export async function execute<T>(
   options: CommonOptions,
   out: Output,
   run: (ctx: CliContext) => Promise<T>,
   print: (out: Output, value: T) => void,
-  { jsonFlag = true } = {},
+  { jsonFlag = true, repeatable = false } = {},
 ): Promise<T> {
   const ctx = new CliContext({
     ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
@@ -54,7 +56,13 @@ export async function execute<T>(
     ...(options.config !== undefined && { config: options.config }),
   });
   try {
-    const value = await run(ctx);
+    let value: T;
+    try {
+      value = await run(ctx);
+    } catch (error) {
+      if (!repeatable || !ctx.embeddedServerStopped(error)) throw error;
+      value = await run(ctx);
+    }
     if (wantsJson(options, { jsonFlag })) printJson(out, value);
     else print(out, value);
     return value;

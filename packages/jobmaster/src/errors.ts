@@ -134,11 +134,6 @@ export class JobsFailedError extends JobMasterError {
   }
 }
 
-/** The embedded database (PGlite in a local directory) could not be started or reached. */
-export class EmbeddedDatabaseError extends JobMasterError {
-  override readonly code = 'JM_EMBEDDED_DATABASE';
-}
-
 /** An enqueue with a job key under `onConflict: 'raise'` found the key held by a waiting or running job. */
 export class JobKeyConflictError extends JobMasterError {
   override readonly code = 'JM_JOB_KEY_CONFLICT';

@@ -57,9 +57,6 @@ export { resolveSettings, type Settings, type SettingsInput } from './config/set
 export { createPool, translateConnectionError } from './db/connect.js';
 export type { Queryable } from './db/queryable.js';
 
-// The embedded database (PGlite in a local directory, used when no DATABASE_URL is set)
-export { createEmbeddedPool } from './embedded/embedded-pool.js';
-
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
 export {
   JOB_STATUSES,
@@ -100,7 +97,6 @@ export {
   DatabaseUnavailableError,
   SchemaNotDeployedError,
   JobNotFoundError,
-  EmbeddedDatabaseError,
   InvalidJobIdError,
   JobsFailedError,
   JobKeyConflictError,

@@ -96,6 +96,9 @@ export function registerDeployCommand(program: Command, out: Output): void {
           return await confirmOnTerminal(question);
         }),
       printDeploy,
+      // Deploying is idempotent (migrations under an advisory lock, registry upserts); a reset
+      // is not repeated, since it asked before dropping.
+      { repeatable: !options.reset },
     );
   });
 }

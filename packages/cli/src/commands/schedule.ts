@@ -107,7 +107,7 @@ export function registerScheduleCommand(program: Command, out: Output): void {
 
   withCommonOptions(schedule.command('list').description('list schedules with their last and next ticks')).action(
     async (options: CommonOptions) => {
-      await execute(options, out, scheduleListCommand, printScheduleList);
+      await execute(options, out, scheduleListCommand, printScheduleList, { repeatable: true });
     },
   );
 

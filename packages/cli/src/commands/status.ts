@@ -119,7 +119,7 @@ export function registerStatusCommand(program: Command, out: Output): void {
         throw new InvalidArgumentsError(
           `${extra.join(', ')} ${extra.length === 1 ? 'applies' : 'apply'} to the queue overview, not to one job: drop ${extra.length === 1 ? 'it' : 'them'} or the job id`,
         );
-      await execute(options, out, (ctx) => jobStatusCommand(ctx, jobId), printJobStatus);
+      await execute(options, out, (ctx) => jobStatusCommand(ctx, jobId), printJobStatus, { repeatable: true });
       return;
     }
     if (options.watch) {
@@ -142,6 +142,6 @@ export function registerStatusCommand(program: Command, out: Output): void {
       }
       return;
     }
-    await execute(options, out, (ctx) => statusCommand(ctx, filters), printStatus);
+    await execute(options, out, (ctx) => statusCommand(ctx, filters), printStatus, { repeatable: true });
   });
 }

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pg from 'pg';
-import { EmbeddedDatabaseError } from '../errors.js';
+import { EmbeddedDatabaseError } from './errors.js';
 import { prepareDataDir } from './data-dir.js';
 import { isAlive, readServerLock, removeStaleServerLock, type ServerLock } from './server-lock.js';
+import { serverLogPath, startFailureReason, startServer, type StartedServer } from './server-start.js';
 
 /** Options of `createEmbeddedPool`. */
 export interface EmbeddedPoolOptions {
@@ -28,41 +26,14 @@ interface Target {
   keepAlive: pg.Client;
 }
 
-const SERVER_MAIN = fileURLToPath(new URL('./server-main.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function describeExit(started: StartedServer): string {
+  return `its process (pid ${started.pid}) exited with code ${started.exit?.code}`;
+}
 
 function describeHolder(lock: ServerLock): string {
   return `pid ${lock.pid}${lock.command ? ` (${lock.command})` : ''}`;
-}
-
-function startServer(dataDir: string): number {
-  if (!existsSync(SERVER_MAIN)) {
-    throw new EmbeddedDatabaseError(
-      `The embedded database server is missing (${SERVER_MAIN}): build the jobmaster package, or set DATABASE_URL`,
-    );
-  }
-  const logFd = openSync(join(dataDir, 'server.log'), 'a');
-  try {
-    const child = spawn(process.execPath, [SERVER_MAIN, dataDir], { detached: true, stdio: ['ignore', logFd, logFd] });
-    child.unref();
-    return child.pid ?? 0;
-  } finally {
-    closeSync(logFd);
-  }
-}
-
-function lastLogLine(dataDir: string): string {
-  try {
-    const lines = readFileSync(join(dataDir, 'server.log'), 'utf8').trim().split('\n');
-    return (
-      lines
-        .at(-1)
-        ?.replace(/^\S+ \[\d+\] /, '')
-        .slice(0, 300) ?? ''
-    );
-  } catch {
-    return '';
-  }
 }
 
 /**
@@ -73,18 +44,26 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
   const dataDir = options.dataDir;
   prepareDataDir(dataDir);
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  let started: number | undefined;
+  let started: StartedServer | undefined;
   let lastError: unknown;
   while (Date.now() < deadline) {
     const lock = readServerLock(dataDir);
     if (!lock) {
-      if (started !== undefined && !isAlive(started)) {
-        const reason = lastLogLine(dataDir);
-        throw new EmbeddedDatabaseError(
-          `The embedded database in ${dataDir} failed to start${reason ? `: ${reason}` : ''} (see ${join(dataDir, 'server.log')})`,
-        );
+      if (started?.exit) {
+        // Exit code 0: it found the directory served by another process (which has gone
+        // since, as after a crash when several clients restart it at once) or it went idle
+        // before this process connected. Killed by a signal: it may have served others before
+        // it was killed, like any crashed server. Either way nobody serves it now: start
+        // another. Only an exit code (server-main logs why) means it could not start.
+        if (started.exit.code !== 0 && started.exit.code !== null) {
+          const reason = startFailureReason(dataDir);
+          throw new EmbeddedDatabaseError(
+            `The embedded database in ${dataDir} failed to start: ${reason || describeExit(started)} (details in ${serverLogPath(dataDir)})`,
+          );
+        }
+        started = undefined;
       }
-      if (started === undefined) started = startServer(dataDir);
+      started ??= startServer(dataDir);
       await sleep(25);
       continue;
     }
@@ -107,7 +86,7 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
     keepAlive.on('error', () => {});
     try {
       await keepAlive.connect();
-      return { host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started };
+      return { host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started?.pid };
     } catch (error) {
       // The server is closing (idle) or starting; look again.
       lastError = error;
@@ -119,7 +98,7 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
   throw new EmbeddedDatabaseError(
     `The embedded database in ${dataDir} did not answer within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s` +
       (lock ? `; it is held by ${describeHolder(lock)}` : '') +
-      `${lastError ? ` (${(lastError as Error).message})` : ''}; see ${join(dataDir, 'server.log')}, or set DATABASE_URL`,
+      `${lastError ? ` (${(lastError as Error).message})` : ''}; see ${serverLogPath(dataDir)}, or set DATABASE_URL`,
   );
 }
 
@@ -135,6 +114,13 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
   let target: Promise<Target> | undefined;
   let reportedCreation = false;
   let ended = false;
+  let current: Target | undefined;
+  const forget = (found: Target): void => {
+    if (current !== found) return;
+    current = undefined;
+    target = undefined;
+    found.keepAlive.end().catch(() => {});
+  };
   const ensure = (): Promise<Target> => {
     if (ended) return Promise.reject(new EmbeddedDatabaseError('The embedded database pool has been closed'));
     target ??= connectToServer({ ...options, dataDir }).then(
@@ -143,8 +129,9 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
           reportedCreation = true;
           options.onCreated?.(dataDir);
         }
+        current = found;
         // If the serving process goes away, the next connection finds (or starts) another.
-        found.keepAlive.on('end', () => void (target = undefined));
+        found.keepAlive.on('end', () => forget(found));
         return found;
       },
       (error: unknown) => {
@@ -164,6 +151,10 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
         const self = this as unknown as { host: string; port: number };
         self.host = found.host;
         self.port = found.port;
+        // A connection that breaks under a query means the server died: forget it at once, so
+        // that a command repeating its work connects to a new one. pg emits 'error' here
+        // before it rejects the query, while the keep-alive's own 'end' may come later.
+        this.on('error', () => forget(found));
         return await super.connect();
       });
       if (!callback) return connected;

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { prepareDataDir } from './data-dir.js';
 import { readServerLock, releaseServerLock, tryCreateServerLock, updateServerLock, type ServerLock } from './server-lock.js';
+import { copyTemplate } from './template.js';
 import { EmbeddedWireServer } from './wire-server.js';
 
 /**
@@ -67,9 +68,10 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
   let db: PGlite | undefined;
   let server: EmbeddedWireServer | undefined;
   try {
-    const created = !existsSync(join(pgDataPath(dataDir), 'PG_VERSION'));
-    // Creating the database (initdb) peaks at ~750 MB, and a process keeps that memory: create
-    // it in a short-lived child so the long-lived server stays near 200 MB.
+    const created = !existsSync(pgDataPath(dataDir));
+    // A copy of the template made at build time; without one, creating the database (initdb)
+    // peaks at ~750 MB, and a process keeps that memory: it is then created in a short-lived
+    // child so the long-lived server stays near 200 MB.
     if (created) await createInChildProcess(dataDir);
     db = await openDatabase(dataDir);
     server = new EmbeddedWireServer(db);
@@ -89,20 +91,72 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
   }
 }
 
-/** Opens (creating if needed) the PGlite database of `dataDir` with the embedded settings. */
-export async function openDatabase(dataDir: string): Promise<PGlite> {
+/**
+ * Opens (creating if needed) the PGlite database of `dataDir` with the embedded settings;
+ * `pgdata` overrides where its files are (Default: `<dataDir>/pgdata`).
+ */
+export async function openDatabase(dataDir: string, pgdata = pgDataPath(dataDir)): Promise<PGlite> {
   const settings = Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
-  return await PGlite.create({ dataDir: pgDataPath(dataDir), startParams: [...PGlite.defaultStartParams, ...settings] });
+  // PGlite's own error says only "failed to initialize properly"; PostgreSQL's log says why.
+  const recent: string[] = [];
+  const onStderr = (line: string): boolean => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    return false;
+  };
+  try {
+    return await PGlite.create({ dataDir: pgdata, startParams: [...PGlite.defaultStartParams, ...settings], onStderr });
+  } catch (error) {
+    const reason = postgresReason(recent);
+    throw reason ? new Error(`PostgreSQL cannot open ${pgdata}: ${reason}`, { cause: error }) : error;
+  }
 }
 
+/** The last FATAL or PANIC of PostgreSQL's log lines, with its DETAIL, as one line. */
+function postgresReason(lines: string[]): string | undefined {
+  const at = lines.findLastIndex((line) => /\b(FATAL|PANIC):/.test(line));
+  if (at < 0) return undefined;
+  const text = (line: string | undefined): string => line?.replace(/^.*?\b(FATAL|PANIC|DETAIL|HINT):\s*/, '') ?? '';
+  const detail = lines[at + 1] && /\bDETAIL:/.test(lines[at + 1]!) ? ` (${text(lines[at + 1])})` : '';
+  return `${text(lines[at])}${detail}`;
+}
+
+const CREATING_PREFIX = 'pgdata.creating-';
+
+/**
+ * Creates the database in a child process, in a directory of its own that is moved into
+ * place only once complete: a creation killed half-way (the server or the child) leaves no
+ * half-made `pgdata` behind, only a leftover that the next creation removes. The child's
+ * reason for failing is the error thrown, so the client can quote it.
+ */
 async function createInChildProcess(dataDir: string): Promise<void> {
+  for (const name of readdirSync(dataDir)) {
+    if (name.startsWith(CREATING_PREFIX)) rmSync(join(dataDir, name), { recursive: true, force: true });
+  }
+  const creating = join(dataDir, `${CREATING_PREFIX}${process.pid}`);
+  if (copyTemplate(creating)) {
+    renameSync(creating, pgDataPath(dataDir));
+    return;
+  }
   const main = fileURLToPath(new URL('./server-main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, '--create', dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
+  const child = spawn(process.execPath, [main, '--create', dataDir, creating], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let reason = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      const failed = / failed: (.*)$/.exec(line);
+      if (failed) reason = failed[1]!;
+    }
   });
-  if (code !== 0) throw new Error(`creating the database in ${pgDataPath(dataDir)} failed (exit code ${code})`);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+  });
+  if (code !== 0) {
+    const how = signal ? `was killed by ${signal}` : `failed: ${reason || `exit code ${code}`}`;
+    throw new Error(`creating the database in ${pgDataPath(dataDir)}: the creating process (pid ${child.pid}) ${how}`);
+  }
+  renameSync(creating, pgDataPath(dataDir));
 }
 
 function waitUntilIdle(server: EmbeddedWireServer, idleExitMs: number): Promise<void> {

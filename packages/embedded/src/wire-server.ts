@@ -1,3 +1,12 @@
+// Why a wire server of our own rather than @electric-sql/pglite-socket: pglite-socket hands
+// PGlite's output to the connection whose message produced it, so a NOTIFY comes back to the
+// connection that sent it, never to the one that LISTENs, and `jm run`'s LISTEN/NOTIFY
+// wake-ups would never fire (workers would only notice new jobs by polling). Measured
+// 2026-12-03 with `pnpm exec jiti bench/scripts/notify-routing.ts /tmp/pgsock` (pglite-socket
+// 0.2.17, PGlite 0.5.16; 20 NOTIFYs on one connection, LISTEN on another): pglite-socket
+// delivered 0/20 to the listener and 20/20 back to the sender; this server 20/20 to the
+// listener (median 0.9 ms after the NOTIFY) and 0/20 to the sender.
+
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EmbeddedDatabaseError } from '../errors.js';
+import { EmbeddedDatabaseError } from './errors.js';
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
