@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { createJiti } from 'jiti';
-import { glob } from 'tinyglobby';
 import { TaskLoadError, TaskRegistrationError } from '../errors.js';
 
 /** Options of {@link loadTaskModules}. */
@@ -45,6 +43,8 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
       );
     }
   }
+  // Loaded here, not with the package: only commands that load task modules pay for them.
+  const [{ glob }, { createJiti }] = await Promise.all([import('tinyglobby'), import('jiti')]);
   const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
   const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => MODULE_EXTENSIONS.has(path.extname(f))).sort();
   if (files.length === 0) {

@@ -1,4 +1,7 @@
-import { parse, type Function as FunctionNode, type Options } from 'acorn';
+import type { Function as FunctionNode, Options } from 'acorn';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const acorn = lazyRequire<typeof import('acorn')>('acorn');
 
 /** One parameter as written in a function's source text. */
 export interface SourceParameter {
@@ -65,7 +68,7 @@ function parseFunction(source: string): { fn: FunctionNode; text: string } | nul
     const text = before + source + after;
     let statement;
     try {
-      const program = parse(text, PARSE_OPTIONS);
+      const program = acorn().parse(text, PARSE_OPTIONS);
       if (program.body.length !== 1) continue;
       statement = program.body[0]!;
     } catch (error) {

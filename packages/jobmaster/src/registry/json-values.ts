@@ -1,4 +1,7 @@
-import { parseExpressionAt, tokenizer, tokTypes, type Expression, type SpreadElement } from 'acorn';
+import type { Expression, SpreadElement } from 'acorn';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const acorn = lazyRequire<typeof import('acorn')>('acorn');
 import type { JsonType, JsonValue } from './task-definition.js';
 
 /** The JSON types a parameter may declare, in the order they are listed to users. */
@@ -77,6 +80,7 @@ export function parseLiteral(text: string): JsonValue {
 /** The one expression `text` holds (comments around it allowed), or null. */
 function parseExpression(text: string): Expression | null {
   try {
+    const { parseExpressionAt, tokenizer, tokTypes } = acorn();
     const node = parseExpressionAt(text, 0, { ecmaVersion: 'latest', preserveParens: true });
     const rest = tokenizer(text.slice(node.end), { ecmaVersion: 'latest' }).getToken();
     return rest.type === tokTypes.eof ? node : null;

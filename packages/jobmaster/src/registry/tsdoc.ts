@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { tokenizer, tokTypes, type TokenType } from 'acorn';
+import type { TokenType } from 'acorn';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const acorn = lazyRequire<typeof import('acorn')>('acorn');
 
 /** What a TSDoc comment says about a task. */
 export interface TaskDoc {
@@ -31,7 +34,7 @@ export function readTaskDoc(file: string | null, name: string, className?: strin
   const { tokens, docComments } = scan(source);
   let from = 0;
   if (className !== undefined) {
-    const at = tokens.findIndex((t, i) => t.type === tokTypes._class && tokens[i + 1]?.value === className);
+    const at = tokens.findIndex((t, i) => t.type === acorn().tokTypes._class && tokens[i + 1]?.value === className);
     if (at >= 0) from = tokens[at]!.start;
   }
   let next = 0;
@@ -75,7 +78,7 @@ function scan(source: string): { tokens: Token[]; docComments: DocComment[] } {
         docComments.push({ text: source.slice(offset + start + 3, offset + end - 2), start: offset + start, end: offset + end });
     };
     try {
-      for (const token of tokenizer(masked.slice(offset), { ecmaVersion: 'latest', allowHashBang: true, onComment })) {
+      for (const token of acorn().tokenizer(masked.slice(offset), { ecmaVersion: 'latest', allowHashBang: true, onComment })) {
         const { type, value } = token as Token;
         tokens.push({ type, value, start: token.start + offset, end: token.end + offset });
       }
@@ -124,9 +127,9 @@ function declares(source: string, tokens: Token[], at: number, name: string): bo
       continue;
     }
     const modifier =
-      token.type === tokTypes.star ||
-      ((token.type === tokTypes.name || token.type.keyword !== undefined) && MODIFIERS.has(String(token.value)));
-    if (modifier && tokens[i + 1]?.type !== tokTypes.parenL) {
+      token.type === acorn().tokTypes.star ||
+      ((token.type === acorn().tokTypes.name || token.type.keyword !== undefined) && MODIFIERS.has(String(token.value)));
+    if (modifier && tokens[i + 1]?.type !== acorn().tokTypes.parenL) {
       i++;
       continue;
     }
@@ -136,27 +139,37 @@ function declares(source: string, tokens: Token[], at: number, name: string): bo
   return (
     tokens[i]?.value === name &&
     follower !== undefined &&
-    (follower.type === tokTypes.parenL || follower.value === '<' || follower.type === tokTypes.eq || follower.type === tokTypes.colon)
+    (follower.type === acorn().tokTypes.parenL ||
+      follower.value === '<' ||
+      follower.type === acorn().tokTypes.eq ||
+      follower.type === acorn().tokTypes.colon)
   );
 }
 
 /** Index of the first token after the decorator starting at `at` (its name, then its argument list, if any). */
 function skipDecorator(tokens: Token[], at: number): number {
   let i = at + 1;
-  while (tokens[i]?.type === tokTypes.dot && tokens[i + 1] !== undefined) i += 2;
-  if (tokens[i]?.type !== tokTypes.parenL) return i;
+  while (tokens[i]?.type === acorn().tokTypes.dot && tokens[i + 1] !== undefined) i += 2;
+  if (tokens[i]?.type !== acorn().tokTypes.parenL) return i;
   let depth = 0;
   for (; i < tokens.length; i++) {
     const type = tokens[i]!.type;
-    if (OPENERS.has(type)) depth++;
-    else if (CLOSERS.has(type) && --depth === 0) return i + 1;
+    if (bracketTypes().openers.has(type)) depth++;
+    else if (bracketTypes().closers.has(type) && --depth === 0) return i + 1;
   }
   return i;
 }
 
 // `${` opens a template substitution that a plain `}` closes.
-const OPENERS = new Set([tokTypes.parenL, tokTypes.bracketL, tokTypes.braceL, tokTypes.dollarBraceL]);
-const CLOSERS = new Set([tokTypes.parenR, tokTypes.bracketR, tokTypes.braceR]);
+let brackets: { openers: Set<TokenType>; closers: Set<TokenType> } | undefined;
+/** Acorn's bracket token types, read once acorn is loaded. */
+function bracketTypes(): { openers: Set<TokenType>; closers: Set<TokenType> } {
+  const t = acorn().tokTypes;
+  return (brackets ??= {
+    openers: new Set([t.parenL, t.bracketL, t.braceL, t.dollarBraceL]),
+    closers: new Set([t.parenR, t.bracketR, t.braceR]),
+  });
+}
 
 /** Splits a comment body into its first paragraph and its `@param` texts. */
 function parseDoc(body: string): TaskDoc {

@@ -1,4 +1,6 @@
-import { CronExpressionParser } from 'cron-parser';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const cronParser = lazyRequire<typeof import('cron-parser')>('cron-parser');
 import { InvalidScheduleError } from '../errors.js';
 import { FIRST_YEAR, LAST_YEAR, parseYearField } from './year-field.js';
 
@@ -66,7 +68,7 @@ export class CronSchedule {
       fail(`it has ${fields.length} fields; write 5 (minute hour day month weekday), 6 (with seconds first) or 7 (with a year last)`);
     }
     try {
-      CronExpressionParser.parse(base, { tz: zone, strict: false });
+      cronParser().CronExpressionParser.parse(base, { tz: zone, strict: false });
     } catch (error) {
       fail(text.startsWith('@') ? (error as Error).message : explainRejection(base, error as Error));
     }
@@ -141,7 +143,7 @@ export class CronSchedule {
   #step(from: Date, direction: 'next' | 'prev'): Date | null {
     if (from.getUTCFullYear() > LAST_YEAR + 1 || from.getUTCFullYear() < FIRST_YEAR - 1) return null;
     try {
-      const iterator = CronExpressionParser.parse(this.#base, { tz: this.timeZone, currentDate: from });
+      const iterator = cronParser().CronExpressionParser.parse(this.#base, { tz: this.timeZone, currentDate: from });
       const date = direction === 'next' ? iterator.next() : iterator.prev();
       return new Date(date.getTime());
     } catch {
@@ -156,7 +158,10 @@ export class CronSchedule {
 
   /** Midnight of 1 January of `year` in the schedule's zone. */
   #startOfYear(year: number): Date {
-    const iterator = CronExpressionParser.parse('0 0 0 1 1 *', { tz: this.timeZone, currentDate: new Date(Date.UTC(year - 1, 6, 1)) });
+    const iterator = cronParser().CronExpressionParser.parse('0 0 0 1 1 *', {
+      tz: this.timeZone,
+      currentDate: new Date(Date.UTC(year - 1, 6, 1)),
+    });
     return new Date(iterator.next().getTime());
   }
 }
@@ -175,7 +180,7 @@ function explainRejection(base: string, error: Error): string {
   const names = FIELD_NAMES.slice(FIELD_NAMES.length - fields.length);
   for (const [index, field] of fields.entries()) {
     try {
-      CronExpressionParser.parse(fields.map((f, i) => (i === index ? f : '*')).join(' '), { strict: false });
+      cronParser().CronExpressionParser.parse(fields.map((f, i) => (i === index ? f : '*')).join(' '), { strict: false });
     } catch (fieldError) {
       const message = (fieldError as Error).message;
       const range = /got (?:value|range) (\S+) expected range (\d+-\d+)/.exec(message);
