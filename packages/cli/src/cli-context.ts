@@ -4,10 +4,12 @@ import {
   createEmbeddedPool,
   createPool,
   loadTaskModules,
+  loadWorkflows,
   registry,
   resolveSettings,
   translateConnectionError,
   type Settings,
+  type ResolvedWorkflow,
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
@@ -80,6 +82,15 @@ export class CliContext {
     }
     await loadTaskModules(patterns, { cwd: this.settings.baseDir });
     return registry.definitions();
+  }
+
+  /**
+   * Loads the task modules, then the workflow files (`--workflows`, JM_WORKFLOWS, "workflows"
+   * in the config file) and the workflows declared in code, checked against the registry.
+   */
+  async workflows(): Promise<ResolvedWorkflow[]> {
+    const tasks = await this.definitions();
+    return await loadWorkflows(this.settings.workflowPatterns, { cwd: this.settings.workflowBaseDir, tasks });
   }
 
   /** Turns a connection failure into a one-line user error. */
