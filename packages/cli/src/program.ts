@@ -11,6 +11,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerScheduleCommand } from './commands/schedule.js';
 import { registerWorkflowsCommand } from './commands/workflows.js';
+import { registerWorkflowCommand } from './commands/workflow.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -36,6 +37,7 @@ export function buildProgram(out: Output): Command {
   registerSqlCommand(program, out);
   registerScheduleCommand(program, out);
   registerWorkflowsCommand(program, out);
+  registerWorkflowCommand(program, out);
 
   return program;
 }

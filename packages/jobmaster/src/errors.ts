@@ -191,3 +191,17 @@ export class WorkflowRunNotFoundError extends JobMasterError {
     super(`No workflow run ${runId} exists ("jm workflow runs" lists them)`);
   }
 }
+
+/** A run key is held by a running run of the workflow, and the start asked to raise. */
+export class WorkflowRunKeyConflictError extends JobMasterError {
+  override readonly code = 'JM_WORKFLOW_RUN_KEY_CONFLICT';
+  constructor(
+    readonly workflow: string,
+    readonly runKey: string,
+    readonly runId: string,
+  ) {
+    super(
+      `workflow ${JSON.stringify(workflow)}: a run with key ${JSON.stringify(runKey)} is already running (run ${runId}); start with onConflict 'ignore' or 'replace' to reuse it`,
+    );
+  }
+}

@@ -39,7 +39,14 @@ export {
 export { loadTaskModules, type LoadTaskModulesOptions, type LoadedTaskModules } from './loader/index.js';
 
 // Enqueueing and deploying from TypeScript
-export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
+export {
+  JobMaster,
+  type JobMasterOptions,
+  type EnqueueOptions,
+  type BatchJob,
+  type TaskReference,
+  type StartWorkflowOptions,
+} from './client.js';
 export {
   enqueueJob,
   enqueueJobs,
@@ -182,6 +189,7 @@ export {
   InvalidWorkflowError,
   UnknownWorkflowError,
   WorkflowRunNotFoundError,
+  WorkflowRunKeyConflictError,
 } from './errors.js';
 
 // Workflows: DAGs of steps declared in YAML/JSON files or with defineWorkflow
@@ -210,4 +218,20 @@ export {
   type WorkflowStepDocument,
   type ResolvedWorkflow,
   type ResolvedWorkflowStep,
+  startWorkflow,
+  declaredWorkflows,
+  listWorkflowRuns,
+  getWorkflowRun,
+  cancelWorkflowRun,
+  retryWorkflowRun,
+  countWorkflowRuns,
+  parseRunId,
+  WORKFLOW_RUN_STATUSES,
+  type WorkflowRunStatus,
+  type WorkflowRunSummary,
+  type WorkflowRunStep,
+  type WorkflowRunDetail,
+  type WorkflowStartRequest,
+  type WorkflowStartResult,
 } from './workflow/index.js';
+export { syncWorkflows, storedDefinition, type WorkflowChanges } from './deploy/sync-workflows.js';

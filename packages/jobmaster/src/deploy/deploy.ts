@@ -5,6 +5,8 @@ import { quoteSchema } from '../db/schema-name.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { syncRegistry, type RegistryChanges } from './sync-registry.js';
 import { syncCodeSchedules, type ScheduleChanges } from './sync-schedules.js';
+import { syncWorkflows, type WorkflowChanges } from './sync-workflows.js';
+import type { ResolvedWorkflow } from '../workflow/validate-workflows.js';
 
 /** What `deploy` did. */
 export interface DeployResult {
@@ -16,6 +18,8 @@ export interface DeployResult {
   tasks: RegistryChanges;
   /** Schedules declared in code, synced after the tasks (run-time schedules are left alone). */
   schedules: ScheduleChanges;
+  /** Workflows (files and `defineWorkflow`), synced after the tasks. */
+  workflows: WorkflowChanges;
 }
 
 /** What `deploy --reset` would destroy. */
@@ -29,14 +33,15 @@ export interface ResetImpact {
 
 /**
  * Creates or upgrades the schema (pending migrations, then every function's current
- * definition) and syncs the registry, in one transaction under an advisory lock: concurrent deploys queue behind each other and the second finds nothing
- * to do. Validate the registry (it throws `RegistryError`) before calling this.
+ * definition) and syncs the registry and the workflows, in one transaction under an advisory lock: concurrent deploys queue behind each other and the second finds nothing
+ * to do. Validate the registry (it throws `RegistryError`) and the workflows (`validateWorkflows`)
+ * before calling this. (Default workflows: none, so every deployed workflow is removed)
  */
 export async function deploy(
   pool: pg.Pool,
-  options: { schema: string; definitions: TaskDefinition[]; reset?: boolean },
+  options: { schema: string; definitions: TaskDefinition[]; workflows?: ResolvedWorkflow[]; reset?: boolean },
 ): Promise<DeployResult> {
-  const { schema, definitions, reset = false } = options;
+  const { schema, definitions, workflows = [], reset = false } = options;
   const ident = quoteSchema(schema);
   const client = await pool.connect();
   try {
@@ -50,8 +55,9 @@ export async function deploy(
     if (applied.length > 0) await client.query(`select ${ident}.track_completions()`);
     const tasks = await syncRegistry(client, schema, definitions);
     const schedules = await syncCodeSchedules(client, schema, definitions);
+    const workflowChanges = await syncWorkflows(client, schema, workflows);
     await client.query('commit');
-    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks, schedules };
+    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks, schedules, workflows: workflowChanges };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;

@@ -12,3 +12,18 @@ export {
   type WorkflowParam,
   type WorkflowSchedule,
 } from './workflow-definition.js';
+export { startWorkflow, type WorkflowStartRequest, type WorkflowStartResult } from './start-workflow.js';
+export { declaredWorkflows } from './define-workflow.js';
+export {
+  listWorkflowRuns,
+  getWorkflowRun,
+  cancelWorkflowRun,
+  retryWorkflowRun,
+  countWorkflowRuns,
+  parseRunId,
+  WORKFLOW_RUN_STATUSES,
+  type WorkflowRunStatus,
+  type WorkflowRunSummary,
+  type WorkflowRunStep,
+  type WorkflowRunDetail,
+} from './workflow-runs.js';
