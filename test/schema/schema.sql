@@ -66,8 +66,8 @@ create table migrations (
 create table schedules (
   name text not null,
   source text not null,
-  type_key text not null,
-  task_key text not null,
+  type_key text,
+  task_key text,
   arguments jsonb not null default '{}'::jsonb,
   cron text not null,
   time_zone text,
@@ -81,13 +81,15 @@ create table schedules (
   last_error text,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  workflow_name text,
   constraint schedules_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
   constraint schedules_backfill_limit_check CHECK (((backfill_limit >= 1) AND (backfill_limit <= 1000))),
   constraint schedules_catch_up_check CHECK ((catch_up = ANY (ARRAY['latest'::text, 'skip'::text, 'backfill'::text]))),
   constraint schedules_check CHECK (((catch_up = 'backfill'::text) = (backfill_limit IS NOT NULL))),
   constraint schedules_name_check CHECK ((name ~ '^[A-Za-z0-9_][A-Za-z0-9_.:#@/-]{0,199}$'::text)),
   constraint schedules_pkey PRIMARY KEY (name),
-  constraint schedules_source_check CHECK ((source = ANY (ARRAY['code'::text, 'runtime'::text])))
+  constraint schedules_source_check CHECK ((source = ANY (ARRAY['code'::text, 'runtime'::text]))),
+  constraint schedules_target CHECK (((workflow_name IS NULL) = ((type_key IS NOT NULL) AND (task_key IS NOT NULL))))
 );
 
 create table task_dependencies (
@@ -1207,6 +1209,16 @@ begin
     job_id := null;
     error := null;
     begin
+      -- Workflows: a workflow's schedule starts one run per tick (job_id is the run's id).
+      if v_s.workflow_name is not null then
+        select r.run_id into job_id from jobmaster.start_workflow_run(v_s.workflow_name, '{}', null, 'raise', tick) r;
+        if job_id is not null then
+          v_last := job_id;
+          v_any := true;
+        end if;
+        return next;
+        continue;
+      end if;
       v_args := jobmaster.prepare_arguments(v_s.type_key, v_s.task_key, v_s.arguments);
       insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at,
                                 schedule_name, schedule_tick)

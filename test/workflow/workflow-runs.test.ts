@@ -207,6 +207,10 @@ describe('failure, retry and cancel', () => {
       stepList: unknown[];
     };
     expect(json.stepList).toHaveLength(4);
+    const overview = JSON.parse((await runJm(['status', '--output', 'json', ...dbFlags(db)])).stdout) as {
+      workflowRuns: { workflow: string; counts: Record<string, number> }[];
+    };
+    expect(overview.workflowRuns.find((w) => w.workflow === 'etl')!.counts.cancelled).toBeGreaterThanOrEqual(1);
     const runs = await runJm(['workflow', 'runs', '--name', 'etl', '--status', 'cancelled', ...dbFlags(db)]);
     expect(runs.stdout).toContain(`${runId}`);
     expect((await runJm(['workflow', 'cancel', '999999', ...dbFlags(db)])).stderr.trim()).toBe(

@@ -12,6 +12,7 @@ import { registerSqlCommand } from './commands/sql.js';
 import { registerScheduleCommand } from './commands/schedule.js';
 import { registerWorkflowsCommand } from './commands/workflows.js';
 import { registerWorkflowCommand } from './commands/workflow.js';
+import { registerGraphCommand } from './commands/graph.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -38,6 +39,7 @@ export function buildProgram(out: Output): Command {
   registerScheduleCommand(program, out);
   registerWorkflowsCommand(program, out);
   registerWorkflowCommand(program, out);
+  registerGraphCommand(program, out);
 
   return program;
 }

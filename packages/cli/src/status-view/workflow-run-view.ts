@@ -53,3 +53,11 @@ export function renderWorkflowRuns(out: Output, runs: WorkflowRunSummary[]): str
     col === 2 ? colorStatus(out, cell) : cell,
   );
 }
+
+/** The workflow section of `jm status`: runs by workflow and status; empty when there are none. */
+export function renderWorkflowRunCounts(out: Output, counts: { workflow: string; counts: Record<string, number> }[]): string {
+  if (counts.length === 0) return '';
+  const statuses = ['running', 'complete', 'failed', 'cancelled'];
+  const rows = counts.map((c) => [c.workflow, ...statuses.map((s) => String(c.counts[s] ?? 0))]);
+  return `${out.color.bold('Workflow runs')}\n${formatTable(['workflow', ...statuses], rows)}`;
+}

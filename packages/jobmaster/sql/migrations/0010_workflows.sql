@@ -68,3 +68,10 @@ create index workflow_run_steps_job on :schema.workflow_run_steps (job_id) where
 -- it rewrites nothing; complete_jobs returns it from its UPDATE and advances runs only when a
 -- completed job has one.
 alter table :schema.jobs add column workflow_run_id bigint;
+
+-- A schedule starts either a job of a task or a run of a workflow (workflow_name, synced by
+-- `jm deploy` from the workflow's `schedule`); fire_schedule starts one run per tick.
+alter table :schema.schedules add column workflow_name text;
+alter table :schema.schedules alter column type_key drop not null, alter column task_key drop not null;
+alter table :schema.schedules add constraint schedules_target
+  check ((workflow_name is null) = (type_key is not null and task_key is not null));

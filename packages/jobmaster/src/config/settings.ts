@@ -23,7 +23,10 @@ export interface Settings {
   schema: string;
   /** Glob patterns of task modules; empty when none are configured. */
   taskPatterns: string[];
-  /** Glob patterns of workflow files (YAML or JSON); empty when none are configured. */
+  /**
+   * Glob patterns of workflow files (YAML or JSON); empty when none are configured. The config
+   * file's `workflows` apply only when its `tasks` do (not with --tasks or JM_TASKS).
+   */
   workflowPatterns: string[];
   /** Directory workflow patterns are relative to (the config file's, else the working directory). */
   workflowBaseDir: string;
@@ -107,7 +110,10 @@ export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = p
   const workflowFlags = input.workflows?.flatMap(splitPatterns) ?? [];
   const workflowEnv = env.JM_WORKFLOWS ? splitPatterns(env.JM_WORKFLOWS) : [];
   const workflowFile = file.workflows === undefined ? [] : typeof file.workflows === 'string' ? [file.workflows] : file.workflows;
-  const workflowPatterns = workflowFlags.length ? workflowFlags : workflowEnv.length ? workflowEnv : workflowFile;
+  // The config file's workflows name the config file's tasks: with tasks from elsewhere
+  // (--tasks, JM_TASKS) they are not read.
+  const tasksFromFile = !fromFlags.length && !fromEnv.length;
+  const workflowPatterns = workflowFlags.length ? workflowFlags : workflowEnv.length ? workflowEnv : tasksFromFile ? workflowFile : [];
   const workflowBaseDir = !workflowFlags.length && !workflowEnv.length && configFile ? dirname(configFile) : cwd;
   const schema = validateSchemaName(input.schema ?? env.JM_SCHEMA ?? file.schema ?? DEFAULT_SCHEMA);
   const databaseUrl = input.databaseUrl || env.DATABASE_URL || file.databaseUrl || undefined;

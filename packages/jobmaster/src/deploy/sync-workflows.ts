@@ -1,6 +1,10 @@
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
+import { notifyChannel } from '../db/schema-name.js';
+import { InvalidScheduleError } from '../errors.js';
+import { CronSchedule } from '../schedule/cron-expression.js';
 import { formatCatchUp } from '../schedule/schedule-definition.js';
+import { databaseNow } from '../schedule/schedule-store.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ResolvedWorkflow } from '../workflow/validate-workflows.js';
 
@@ -70,5 +74,73 @@ export async function syncWorkflows(db: Queryable, schema: string, workflows: Re
       changes.removed.push(row.name);
     }
   }
+  await syncWorkflowSchedules(db, schema, workflows);
   return changes;
+}
+
+/** The name of the schedule that starts a workflow's runs, as `jm schedule list` shows it. */
+export function workflowScheduleName(workflow: string): string {
+  return `workflow:${workflow}`.slice(0, 200);
+}
+
+/**
+ * Makes the schedules that start workflow runs equal the workflows' `schedule`s. A schedule
+ * keeps its state (last tick, pause) while its expression and zone are unchanged; a new or
+ * changed one starts from its next tick after now.
+ */
+async function syncWorkflowSchedules(db: Queryable, schema: string, workflows: ResolvedWorkflow[]): Promise<void> {
+  const s = quoteSchema(schema);
+  const { rows } = await db.query<{ name: string; workflow_name: string; cron: string; time_zone: string | null }>(
+    `select name, workflow_name, cron, time_zone from ${s}.schedules where workflow_name is not null`,
+  );
+  const stored = new Map(rows.map((r) => [r.workflow_name, r]));
+  const now = await databaseNow(db);
+  let changed = false;
+  for (const workflow of workflows) {
+    const schedule = workflow.schedule;
+    if (!schedule) continue;
+    const before = stored.get(workflow.name);
+    const restart = !before || before.cron !== schedule.cron || before.time_zone !== schedule.timeZone;
+    let next: Date | null = null;
+    if (restart) {
+      try {
+        next = CronSchedule.parseUpcoming(schedule.cron, schedule.timeZone, now).next(now);
+      } catch (error) {
+        throw new InvalidScheduleError(`workflow ${JSON.stringify(workflow.name)}: schedule: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      changed = true;
+    }
+    const written = await db.query(
+      `insert into ${s}.schedules (name, source, workflow_name, cron, time_zone, catch_up, backfill_limit, next_fire_at)
+       values ($1, 'code', $2, $3, $4, $5, $6, $7)
+       on conflict (name) do update
+         set workflow_name = excluded.workflow_name, type_key = null, task_key = null, arguments = '{}',
+             cron = excluded.cron, time_zone = excluded.time_zone, catch_up = excluded.catch_up,
+             backfill_limit = excluded.backfill_limit, updated_at = now(),
+             next_fire_at = case when $8 then excluded.next_fire_at else ${s}.schedules.next_fire_at end
+         where ${s}.schedules.workflow_name is not null`,
+      [
+        workflowScheduleName(workflow.name),
+        workflow.name,
+        schedule.cron,
+        schedule.timeZone,
+        schedule.catchUp.mode,
+        schedule.catchUp.mode === 'backfill' ? schedule.catchUp.limit : null,
+        next,
+        restart,
+      ],
+    );
+    if (written.rowCount === 0) {
+      throw new InvalidScheduleError(
+        `workflow ${JSON.stringify(workflow.name)}: its schedule's name ${JSON.stringify(workflowScheduleName(workflow.name))} is taken by a task's schedule: rename one`,
+      );
+    }
+  }
+  const scheduled = new Set(workflows.filter((w) => w.schedule).map((w) => w.name));
+  for (const row of rows) {
+    if (!scheduled.has(row.workflow_name)) await db.query(`delete from ${s}.schedules where name = $1`, [row.name]);
+  }
+  if (changed) await db.query('select pg_notify($1, $2)', [notifyChannel(schema), '']);
 }

@@ -27,3 +27,4 @@ export {
   type WorkflowRunStep,
   type WorkflowRunDetail,
 } from './workflow-runs.js';
+export { renderWorkflowGraph, parseGraphFormat, GRAPH_FORMATS, type GraphFormat } from './render-workflow-graph.js';
