@@ -61,7 +61,19 @@ step(
   ['enqueue', 'things1', 'foo', '--json', '{"file_path": "/tmp/x", "number": 7}'],
   { allowFailure: true },
 );
+step('the example workflow (examples/workflows/pipeline.yaml), checked against the tasks', ['workflows']);
+step('its graph, as Mermaid', ['graph', 'pipeline']);
+process.stdout.write(
+  `\n\u001b[1m$ bin/jm workflow start pipeline --json '{"day": "2026-12-03"}'\u001b[0m   # start a run: prints its id\n`,
+);
+const runId = execFileSync(process.execPath, [jm, 'workflow', 'start', 'pipeline', '--json', '{"day": "2026-12-03"}'], {
+  cwd: root,
+  encoding: 'utf8',
+  env: process.env,
+}).trim();
+process.stdout.write(`${runId}\n`);
 step('run everything that can run, then exit (as cron would)', ['run', '--until-empty']);
+step('the run: extract, then transform and profile in parallel, then load with their results', ['workflow', 'status', runId]);
 step('what happened', ['status']);
 
 process.stdout.write(`\n${sumFile} contains: ${readFileSync(sumFile, 'utf8')}\n`);

@@ -39,6 +39,7 @@ create table jobs (
   schedule_name text,
   schedule_tick timestamp with time zone,
   identity_hash uuid default (md5(((((type_key || chr(31)) || task_key) || chr(31)) || (arguments)::text)))::uuid,
+  workflow_run_id bigint,
   constraint jobs_job_key_check CHECK (((job_key IS NULL) OR ((length(job_key) >= 1) AND (length(job_key) <= 255)))),
   constraint jobs_pkey PRIMARY KEY (id),
   constraint jobs_spawned_by_fkey FOREIGN KEY (spawned_by) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
@@ -65,8 +66,8 @@ create table migrations (
 create table schedules (
   name text not null,
   source text not null,
-  type_key text not null,
-  task_key text not null,
+  type_key text,
+  task_key text,
   arguments jsonb not null default '{}'::jsonb,
   cron text not null,
   time_zone text,
@@ -80,13 +81,15 @@ create table schedules (
   last_error text,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  workflow_name text,
   constraint schedules_arguments_check CHECK ((jsonb_typeof(arguments) = 'object'::text)),
   constraint schedules_backfill_limit_check CHECK (((backfill_limit >= 1) AND (backfill_limit <= 1000))),
   constraint schedules_catch_up_check CHECK ((catch_up = ANY (ARRAY['latest'::text, 'skip'::text, 'backfill'::text]))),
   constraint schedules_check CHECK (((catch_up = 'backfill'::text) = (backfill_limit IS NOT NULL))),
   constraint schedules_name_check CHECK ((name ~ '^[A-Za-z0-9_][A-Za-z0-9_.:#@/-]{0,199}$'::text)),
   constraint schedules_pkey PRIMARY KEY (name),
-  constraint schedules_source_check CHECK ((source = ANY (ARRAY['code'::text, 'runtime'::text])))
+  constraint schedules_source_check CHECK ((source = ANY (ARRAY['code'::text, 'runtime'::text]))),
+  constraint schedules_target CHECK (((workflow_name IS NULL) = ((type_key IS NOT NULL) AND (task_key IS NOT NULL))))
 );
 
 create table task_dependencies (
@@ -143,6 +146,56 @@ create table workers (
   constraint workers_pkey PRIMARY KEY (worker_id)
 );
 
+create table workflow_run_steps (
+  run_id bigint not null,
+  step_id text not null,
+  "position" integer not null,
+  type_key text not null,
+  task_key text not null,
+  requires text[] not null default '{}'::text[],
+  args jsonb not null default '{}'::jsonb,
+  priority integer not null default 0,
+  pending integer not null,
+  status text not null default 'pending'::text,
+  job_id bigint,
+  past_job_ids bigint[] not null default '{}'::bigint[],
+  result jsonb,
+  message text,
+  constraint workflow_run_steps_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
+  constraint workflow_run_steps_pending_check CHECK ((pending >= 0)),
+  constraint workflow_run_steps_pkey PRIMARY KEY (run_id, step_id),
+  constraint workflow_run_steps_run_id_fkey FOREIGN KEY (run_id) REFERENCES jobmaster.workflow_runs(id) ON DELETE CASCADE,
+  constraint workflow_run_steps_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'started'::text, 'complete'::text, 'failed'::text, 'cancelled'::text, 'skipped'::text])))
+);
+
+create table workflow_runs (
+  id bigint generated always as identity not null,
+  workflow_name text not null,
+  definition jsonb not null,
+  params jsonb not null default '{}'::jsonb,
+  status text not null default 'running'::text,
+  run_key text,
+  schedule_tick timestamp with time zone,
+  message text,
+  created_at timestamp with time zone not null default now(),
+  finished_at timestamp with time zone,
+  constraint workflow_runs_params_check CHECK ((jsonb_typeof(params) = 'object'::text)),
+  constraint workflow_runs_pkey PRIMARY KEY (id),
+  constraint workflow_runs_run_key_check CHECK (((run_key IS NULL) OR ((length(run_key) >= 1) AND (length(run_key) <= 255)))),
+  constraint workflow_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'complete'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+create table workflows (
+  name text not null,
+  definition jsonb not null,
+  source_file text,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint workflows_definition_check CHECK ((jsonb_typeof((definition -> 'steps'::text)) = 'array'::text)),
+  constraint workflows_name_check CHECK ((name ~ '^[A-Za-z0-9_][A-Za-z0-9_.:#@/-]{0,199}$'::text)),
+  constraint workflows_pkey PRIMARY KEY (name)
+);
+
 CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
 
 CREATE UNIQUE INDEX job_events_pkey ON jobmaster.job_events USING btree (id);
@@ -190,6 +243,22 @@ CREATE UNIQUE INDEX task_parameters_pkey ON jobmaster.task_parameters USING btre
 CREATE UNIQUE INDEX tasks_pkey ON jobmaster.tasks USING btree (type_key, task_key);
 
 CREATE UNIQUE INDEX workers_pkey ON jobmaster.workers USING btree (worker_id);
+
+CREATE INDEX workflow_run_steps_job ON jobmaster.workflow_run_steps USING btree (job_id) WHERE (job_id IS NOT NULL);
+
+CREATE UNIQUE INDEX workflow_run_steps_pkey ON jobmaster.workflow_run_steps USING btree (run_id, step_id);
+
+CREATE UNIQUE INDEX workflow_runs_active_key ON jobmaster.workflow_runs USING btree (workflow_name, run_key) WHERE ((run_key IS NOT NULL) AND (status = 'running'::text));
+
+CREATE INDEX workflow_runs_by_workflow ON jobmaster.workflow_runs USING btree (workflow_name, status, id DESC);
+
+CREATE UNIQUE INDEX workflow_runs_pkey ON jobmaster.workflow_runs USING btree (id);
+
+CREATE INDEX workflow_runs_recent ON jobmaster.workflow_runs USING btree (id DESC) INCLUDE (workflow_name, status);
+
+CREATE UNIQUE INDEX workflow_runs_tick ON jobmaster.workflow_runs USING btree (workflow_name, schedule_tick) WHERE (schedule_tick IS NOT NULL);
+
+CREATE UNIQUE INDEX workflows_pkey ON jobmaster.workflows USING btree (name);
 
 CREATE OR REPLACE FUNCTION jobmaster.add_schedule(p_name text, p_source text, p_type_key text, p_task_key text, p_arguments jsonb, p_cron text, p_time_zone text, p_catch_up text, p_backfill_limit integer, p_next_fire_at timestamp with time zone)
  RETURNS SETOF jobmaster.schedules
@@ -332,6 +401,28 @@ begin
     perform jobmaster.fail_dependents(v_ids, v_node, v_pid);
   end if;
   return query select unnest(coalesce(v_ids, '{}'));
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.cancel_workflow_run(p_run_id bigint, p_node text, p_pid integer, OUT status text, OUT cancelled boolean)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_jobs bigint[];
+begin
+  perform 1 from jobmaster.workflow_runs r where r.id = p_run_id for update;
+  if not found then
+    raise exception using errcode = 'JM009', message = format('No workflow run %s exists', p_run_id), detail = p_run_id::text;
+  end if;
+  cancelled := jobmaster.workflow_fail_run(p_run_id, 'cancelled', 'cancelled by an operator');
+  select array_agg(s.job_id order by s.job_id) into v_jobs
+    from jobmaster.workflow_run_steps s join jobmaster.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and s.status = 'started' and j.status in ('waiting', 'running');
+  if v_jobs is not null then
+    perform jobmaster.cancel_jobs(v_jobs, p_node, p_pid);
+  end if;
+  select r.status into status from jobmaster.workflow_runs r where r.id = p_run_id;
 end;
 $function$;
 
@@ -619,6 +710,7 @@ AS $function$
 declare
   v_done  bigint[];
   v_tasks text[];
+  v_steps bigint[]; -- workflow steps among v_done (jobs.workflow_run_id set)
 begin
   if jsonb_typeof(p_results) is distinct from 'array' or jsonb_array_length(p_results) <> coalesce(cardinality(p_ids), 0) then
     raise exception using errcode = 'JM002', message = 'complete_jobs expects one result per job id, as a JSON array in the same order';
@@ -631,9 +723,16 @@ begin
            attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
       from unnest(p_ids) with ordinality r(id, ord)
      where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.type_key, j.task_key
+    returning j.id, j.type_key, j.task_key, j.workflow_run_id
   )
-  select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;
+  select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key),
+         array_agg(d.id) filter (where d.workflow_run_id is not null)
+    into v_done, v_tasks, v_steps from done d;
+  -- Workflows: advance the runs of completed steps, in this transaction. Plain jobs pay only
+  -- the null test above.
+  if v_steps is not null then
+    perform jobmaster.workflow_steps_completed(v_steps);
+  end if;
   -- Only jobs of tasks some task depends on are recorded, or waited for.
   if v_done is not null
      and exists (select 1 from jobmaster.task_dependencies d
@@ -661,6 +760,7 @@ declare
   v_ids     bigint[];
   v_results jsonb;
   v_done    bigint[];
+  v_steps   bigint[]; -- workflow steps among v_done
 begin
   select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
     into v_ids, v_results
@@ -670,11 +770,14 @@ begin
        set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null,
            attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
      where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id
+    returning j.id, j.workflow_run_id
   )
-  select array_agg(d.id) into v_done from done d;
+  select array_agg(d.id), array_agg(d.id) filter (where d.workflow_run_id is not null) into v_done, v_steps from done d;
   if v_done is not null then
     perform jobmaster.record_completions(v_done);
+  end if;
+  if v_steps is not null then
+    perform jobmaster.workflow_steps_completed(v_steps);
   end if;
   if v_done is not null and exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify('jm:jobmaster', '');
@@ -1020,6 +1123,8 @@ declare
   v_failed  bigint[];
   v_total   integer := 0;
 begin
+  -- Workflows: every path that ends a job without completing it comes here; a step's run fails.
+  perform jobmaster.workflow_jobs_ended(p_ids);
   loop
     with failed as (
       update jobmaster.jobs j
@@ -1034,6 +1139,7 @@ begin
     insert into jobmaster.job_events (job_id, status, node, pid, message)
     select id, 'failed', p_node, p_pid, message from jobmaster.jobs where id = any (v_failed);
     v_total := v_total + cardinality(v_failed);
+    perform jobmaster.workflow_jobs_ended(v_failed);
     p_ids := v_failed;
   end loop;
   return v_total;
@@ -1143,6 +1249,16 @@ begin
     job_id := null;
     error := null;
     begin
+      -- Workflows: a workflow's schedule starts one run per tick (job_id is the run's id).
+      if v_s.workflow_name is not null then
+        select r.run_id into job_id from jobmaster.start_workflow_run(v_s.workflow_name, '{}', null, 'raise', tick) r;
+        if job_id is not null then
+          v_last := job_id;
+          v_any := true;
+        end if;
+        return next;
+        continue;
+      end if;
       v_args := jobmaster.prepare_arguments(v_s.type_key, v_s.task_key, v_s.arguments);
       insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at,
                                 schedule_name, schedule_tick)
@@ -1598,6 +1714,57 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.retry_workflow_run(p_run_id bigint, p_from_step text DEFAULT NULL::text)
+ RETURNS SETOF text
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_status text;
+  v_rerun  text[];
+  v_added  text[];
+  v_step   record;
+begin
+  select r.status into v_status from jobmaster.workflow_runs r where r.id = p_run_id for update;
+  if not found then
+    raise exception using errcode = 'JM009', message = format('No workflow run %s exists', p_run_id), detail = p_run_id::text;
+  end if;
+  if v_status = 'running' or (v_status = 'complete' and p_from_step is null) then
+    raise exception using errcode = 'JM002',
+      message = format('workflow run %s is %s: only a failed or cancelled run can be retried%s', p_run_id, v_status,
+                       case when v_status = 'complete' then ' (or give a step to rerun it and what follows)' else '' end);
+  end if;
+  if p_from_step is not null then
+    if not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.step_id = p_from_step) then
+      raise exception using errcode = 'JM002', message = format('workflow run %s has no step %s', p_run_id, to_jsonb(p_from_step)::text);
+    end if;
+    -- The step and everything downstream of it.
+    v_rerun := array[p_from_step];
+    loop
+      select array_agg(s.step_id) into v_added from jobmaster.workflow_run_steps s
+       where s.run_id = p_run_id and s.requires && v_rerun and not s.step_id = any (v_rerun);
+      exit when v_added is null;
+      v_rerun := v_rerun || v_added;
+    end loop;
+  end if;
+  update jobmaster.workflow_run_steps s
+     set status = 'pending', past_job_ids = case when s.job_id is null then s.past_job_ids else s.past_job_ids || s.job_id end,
+         job_id = null, result = null, message = null
+   where s.run_id = p_run_id and (s.status in ('failed', 'cancelled', 'skipped') or s.step_id = any (coalesce(v_rerun, '{}')));
+  update jobmaster.workflow_run_steps s
+     set pending = (select count(*) from jobmaster.workflow_run_steps d
+                     where d.run_id = p_run_id and d.step_id = any (s.requires) and d.status <> 'complete')
+   where s.run_id = p_run_id and s.status = 'pending';
+  update jobmaster.workflow_runs r set status = 'running', finished_at = null, message = 'retried'
+   where r.id = p_run_id;
+  return query select s.step_id from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'pending' order by s.position;
+  for v_step in
+    select s.step_id from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'pending' and s.pending = 0 order by s.position
+  loop
+    exit when jobmaster.workflow_start_step(p_run_id, v_step.step_id) is null;
+  end loop;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.set_schedule_paused(p_name text, p_paused boolean, p_next_fire_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
  RETURNS SETOF jobmaster.schedules
  LANGUAGE plpgsql
@@ -1617,6 +1784,112 @@ begin
     perform pg_notify('jm:jobmaster', '');
   end if;
   return next v_row;
+end;
+$function$;
+
+CREATE OR REPLACE PROCEDURE jobmaster.start_workflow(IN name text, IN params json DEFAULT '{}'::json, INOUT run_id bigint DEFAULT NULL::bigint, IN run_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
+ LANGUAGE plpgsql
+AS $procedure$
+begin
+  select s.run_id into run_id from jobmaster.start_workflow_run(name, params::jsonb, run_key, on_conflict) s;
+end;
+$procedure$;
+
+CREATE OR REPLACE FUNCTION jobmaster.start_workflow_run(p_name text, p_params jsonb DEFAULT '{}'::jsonb, p_run_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, p_schedule_tick timestamp with time zone DEFAULT NULL::timestamp with time zone, OUT run_id bigint, OUT outcome text)
+ RETURNS SETOF record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_definition jsonb;
+  v_params     jsonb := '{}';
+  v_param      jsonb;
+  v_value      jsonb;
+  v_unknown    text;
+  v_existing   bigint;
+  v_step       record;
+begin
+  if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
+    raise exception using errcode = 'JM002',
+      message = format('workflow %s: on_conflict must be raise, ignore or replace, got %s', to_jsonb(p_name)::text,
+                       coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
+  end if;
+  if p_run_key is not null and length(p_run_key) not between 1 and 255 then
+    raise exception using errcode = 'JM002', message = format('workflow %s: a run key must be 1 to 255 characters long', to_jsonb(p_name)::text);
+  end if;
+  select w.definition into v_definition from jobmaster.workflows w where w.name = p_name;
+  if not found then
+    raise exception using errcode = 'JM008', detail = p_name,
+      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
+  end if;
+  p_params := coalesce(p_params, '{}');
+  if jsonb_typeof(p_params) <> 'object' then
+    raise exception using errcode = 'JM002', message = format('workflow %s: parameters must be a JSON object, got %s', p_name, jsonb_typeof(p_params));
+  end if;
+  select k into v_unknown from jsonb_object_keys(p_params) k
+   where not exists (select 1 from jsonb_array_elements(v_definition -> 'params') p where p ->> 'name' = k)
+   order by k limit 1;
+  if v_unknown is not null then
+    raise exception using errcode = 'JM002', message = format('workflow %s: unknown parameter %s', p_name, to_jsonb(left(v_unknown, 60))::text);
+  end if;
+  for v_param in select p from jsonb_array_elements(v_definition -> 'params') p loop
+    v_value := p_params -> (v_param ->> 'name');
+    if v_value is null then
+      if (v_param ->> 'required')::boolean then
+        raise exception using errcode = 'JM002', message = format('workflow %s: missing required parameter "%s"', p_name, v_param ->> 'name');
+      end if;
+      v_value := v_param -> 'default';
+    elsif not (case v_param ->> 'type'
+                 when 'integer' then jsonb_typeof(v_value) = 'number' and v_value::text::numeric = trunc(v_value::text::numeric)
+                 else jsonb_typeof(v_value) = v_param ->> 'type' end) then
+      raise exception using errcode = 'JM002',
+        message = format('workflow %s: parameter "%s" must be %s, got %s', p_name, v_param ->> 'name',
+                         case when v_param ->> 'type' in ('integer', 'array', 'object') then 'an ' else 'a ' end || (v_param ->> 'type'),
+                         left(v_value::text, 60));
+    end if;
+    v_params := v_params || jsonb_build_object(v_param ->> 'name', v_value);
+  end loop;
+
+  loop
+    begin
+      insert into jobmaster.workflow_runs (workflow_name, definition, params, run_key, schedule_tick)
+      values (p_name, v_definition, v_params, p_run_key, p_schedule_tick)
+      returning id into run_id;
+      exit;
+    exception when unique_violation then
+      if p_schedule_tick is not null then
+        return; -- this tick already started its run
+      end if;
+      select r.id into v_existing from jobmaster.workflow_runs r
+       where r.workflow_name = p_name and r.run_key = p_run_key and r.status = 'running' for update;
+      continue when not found; -- it ended meanwhile: the key is free again
+      if p_on_conflict = 'ignore' then
+        run_id := v_existing;
+        outcome := 'existing';
+        return next;
+        return;
+      elsif p_on_conflict = 'raise' then
+        raise exception using errcode = 'JM010',
+          message = format('workflow %s: a run with key %s is already running (run %s); start with on_conflict ignore or replace to reuse it',
+                           p_name, to_jsonb(p_run_key)::text, v_existing),
+          detail = jsonb_build_object('run_id', v_existing::text, 'run_key', p_run_key, 'workflow', p_name)::text;
+      end if;
+      perform jobmaster.cancel_workflow_run(v_existing, null, null);
+      outcome := 'replaced';
+    end;
+  end loop;
+
+  insert into jobmaster.workflow_run_steps (run_id, step_id, position, type_key, task_key, requires, args, priority, pending)
+  select run_id, s.value ->> 'id', s.ord, s.value ->> 'type_key', s.value ->> 'task_key',
+         array(select jsonb_array_elements_text(s.value -> 'requires')), coalesce(s.value -> 'args', '{}'),
+         coalesce((s.value ->> 'priority')::integer, 0), jsonb_array_length(s.value -> 'requires')
+    from jsonb_array_elements(v_definition -> 'steps') with ordinality s(value, ord);
+  for v_step in
+    select s.step_id from jobmaster.workflow_run_steps s where s.run_id = start_workflow_run.run_id and s.pending = 0 order by s.position
+  loop
+    exit when jobmaster.workflow_start_step(run_id, v_step.step_id) is null;
+  end loop;
+  outcome := coalesce(outcome, 'started');
+  return next;
 end;
 $function$;
 
@@ -1733,5 +2006,205 @@ begin
     end if;
   end loop;
   return null;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_fail_run(p_run_id bigint, p_status text, p_message text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+begin
+  update jobmaster.workflow_runs r set status = p_status, finished_at = now(), message = p_message
+   where r.id = p_run_id and r.status = 'running';
+  if not found then
+    return false;
+  end if;
+  update jobmaster.workflow_run_steps s
+     set status = 'skipped', message = format('skipped: the run %s', case when p_status = 'cancelled' then 'was cancelled' else 'failed' end)
+   where s.run_id = p_run_id and s.status = 'pending';
+  return true;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_jobs_ended(p_job_ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_step record;
+begin
+  if not exists (select 1 from jobmaster.jobs j where j.id = any (p_job_ids) and j.workflow_run_id is not null) then
+    return;
+  end if;
+  for v_step in
+    select s.run_id, s.step_id, j.status, j.message
+      from jobmaster.jobs j
+      join jobmaster.workflow_run_steps s on s.job_id = j.id and s.run_id = j.workflow_run_id
+     where j.id = any (p_job_ids) and j.workflow_run_id is not null and j.status in ('failed', 'cancelled')
+       and s.status = 'started'
+     order by s.run_id
+  loop
+    perform 1 from jobmaster.workflow_runs r where r.id = v_step.run_id for update;
+    update jobmaster.workflow_run_steps s set status = v_step.status, message = v_step.message
+     where s.run_id = v_step.run_id and s.step_id = v_step.step_id;
+    perform jobmaster.workflow_fail_run(v_step.run_id, 'failed',
+      format('step "%s" %s: %s', v_step.step_id, v_step.status, coalesce(v_step.message, 'no message')));
+  end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_reference(p_ref text, p_params jsonb, p_results jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+declare
+  v_parts text[] := string_to_array(p_ref, '.');
+  v_value jsonb;
+begin
+  if v_parts[1] = 'params' and cardinality(v_parts) >= 2 then
+    v_value := p_params #> v_parts[2:];
+  elsif v_parts[1] = 'steps' and cardinality(v_parts) >= 3 and v_parts[3] = 'result' then
+    if not (p_results ? v_parts[2]) then
+      raise exception using errcode = 'JM002', message = format('${{ %s }}: step "%s" has not completed', p_ref, v_parts[2]);
+    end if;
+    v_value := (p_results -> v_parts[2]) #> coalesce(v_parts[4:], '{}');
+  else
+    raise exception using errcode = 'JM002', message = format('${{ %s }} is not a reference', p_ref);
+  end if;
+  if v_value is null then
+    raise exception using errcode = 'JM002', message = format('${{ %s }} points at nothing: %s', p_ref,
+      case when v_parts[1] = 'params' then 'the run has no such parameter'
+           else format('the result of step "%s" has no such value', v_parts[2]) end);
+  end if;
+  return v_value;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_resolve(p_value jsonb, p_params jsonb, p_results jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+declare
+  v_whole text[];
+  v_text  text;
+  v_ref   text[];
+  v_found jsonb;
+begin
+  case jsonb_typeof(p_value)
+    when 'object' then
+      return coalesce((select jsonb_object_agg(e.key, jobmaster.workflow_resolve(e.value, p_params, p_results))
+                         from jsonb_each(p_value) e), '{}'::jsonb);
+    when 'array' then
+      return coalesce((select jsonb_agg(jobmaster.workflow_resolve(e.value, p_params, p_results) order by e.ord)
+                         from jsonb_array_elements(p_value) with ordinality e(value, ord)), '[]'::jsonb);
+    when 'string' then
+      v_text := p_value #>> '{}';
+      if position('${{' in v_text) = 0 then
+        return p_value;
+      end if;
+      v_whole := regexp_match(v_text, '^\$\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$');
+      if v_whole is not null then
+        return jobmaster.workflow_reference(v_whole[1], p_params, p_results);
+      end if;
+      for v_ref in select regexp_matches(v_text, '\$\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}', 'g') loop
+        v_found := jobmaster.workflow_reference(v_ref[1], p_params, p_results);
+        v_text := regexp_replace(v_text, '\$\{\{\s*' || replace(v_ref[1], '.', '\.') || '\s*\}\}',
+                                 replace(case when jsonb_typeof(v_found) = 'string' then v_found #>> '{}' else v_found::text end, '\', '\\'));
+      end loop;
+      return to_jsonb(v_text);
+    else
+      return p_value;
+  end case;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_start_step(p_run_id bigint, p_step_id text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_step    jobmaster.workflow_run_steps;
+  v_params  jsonb;
+  v_results jsonb;
+  v_args    jsonb;
+  v_job     bigint;
+  v_param   text;
+  v_from    text;
+  v_message text;
+begin
+  select * into v_step from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.step_id = p_step_id;
+  select r.params into v_params from jobmaster.workflow_runs r where r.id = p_run_id;
+  select coalesce(jsonb_object_agg(s.step_id, coalesce(s.result, 'null'::jsonb)), '{}') into v_results
+    from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
+  begin
+    v_args := jobmaster.workflow_resolve(v_step.args, v_params, v_results);
+    select e.job_id into v_job
+      from jobmaster.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
+                           format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;
+  exception when others then
+    -- Name the parameter and, when its value came from another step, that step.
+    v_param := substring(sqlerrm from 'parameter "([^"]+)"');
+    v_from := substring(coalesce(v_step.args ->> v_param, '') from '\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.result');
+    v_message := format('step "%s" could not start: %s%s', p_step_id,
+                        case when v_from is not null
+                             then format('parameter "%s" from step "%s" (%s) does not fit %s.%s: ', v_param, v_from,
+                                         v_step.args ->> v_param, v_step.type_key, v_step.task_key)
+                             else '' end,
+                        sqlerrm);
+    update jobmaster.workflow_run_steps s set status = 'failed', message = v_message
+     where s.run_id = p_run_id and s.step_id = p_step_id;
+    perform jobmaster.workflow_fail_run(p_run_id, 'failed', v_message);
+    return null;
+  end;
+  update jobmaster.jobs j set workflow_run_id = p_run_id where j.id = v_job;
+  update jobmaster.workflow_run_steps s set status = 'started', job_id = v_job, message = null
+   where s.run_id = p_run_id and s.step_id = p_step_id;
+  return v_job;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_steps_completed(p_job_ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_run    record;
+  v_step   record;
+  v_next   record;
+  v_status text;
+begin
+  for v_run in
+    select r.id, r.status from jobmaster.workflow_runs r
+     where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
+     order by r.id
+       for update
+  loop
+    v_status := v_run.status;
+    for v_step in
+      update jobmaster.workflow_run_steps s
+         set status = 'complete', result = j.result, message = null
+        from jobmaster.jobs j
+       where j.id = any (p_job_ids) and s.job_id = j.id and s.run_id = v_run.id and s.status = 'started'
+      returning s.step_id
+    loop
+      continue when v_status <> 'running';
+      for v_next in
+        update jobmaster.workflow_run_steps s set pending = s.pending - 1
+         where s.run_id = v_run.id and s.status = 'pending' and v_step.step_id = any (s.requires)
+        returning s.step_id, s.pending
+      loop
+        if v_next.pending = 0 and v_status = 'running'
+           and jobmaster.workflow_start_step(v_run.id, v_next.step_id) is null then
+          v_status := 'failed'; -- the step could not start, so the run failed
+        end if;
+      end loop;
+    end loop;
+    if v_status = 'running'
+       and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = v_run.id and s.status <> 'complete') then
+      update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null where r.id = v_run.id;
+    end if;
+  end loop;
 end;
 $function$;

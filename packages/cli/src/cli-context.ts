@@ -2,10 +2,12 @@ import {
   JobMasterError,
   createPool,
   loadTaskModules,
+  loadWorkflows,
   registry,
   resolveSettings,
   translateConnectionError,
   type Settings,
+  type ResolvedWorkflow,
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
@@ -62,6 +64,15 @@ export class CliContext {
     }
     await loadTaskModules(patterns, { cwd: this.settings.baseDir });
     return registry.definitions();
+  }
+
+  /**
+   * Loads the task modules, then the workflow files (`--workflows`, JM_WORKFLOWS, "workflows"
+   * in the config file) and the workflows declared in code, checked against the registry.
+   */
+  async workflows(): Promise<ResolvedWorkflow[]> {
+    const tasks = await this.definitions();
+    return await loadWorkflows(this.settings.workflowPatterns, { cwd: this.settings.workflowBaseDir, tasks });
   }
 
   /**

@@ -7,6 +7,7 @@ export interface CommonOptions {
   databaseUrl?: string;
   schema?: string;
   tasks?: string[];
+  workflows?: string[];
   config?: string;
   json?: boolean | string;
   output?: string;
@@ -24,6 +25,7 @@ export function withCommonOptions(command: Command, { jsonFlag = true } = {}): C
     .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL)')
     .option('--schema <name>', 'schema JobMaster lives in (default: $JM_SCHEMA or "jobmaster")')
     .option('--tasks <glob>', 'task modules to load, repeatable (default: $JM_TASKS or jobmaster.config.json)', collect)
+    .option('--workflows <glob>', 'workflow files to load, repeatable (default: $JM_WORKFLOWS or jobmaster.config.json)', collect)
     .option('--config <file>', 'config file (default: jobmaster.config.json in this or a parent directory)')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
   if (jsonFlag) command.option('--json', 'print one JSON document (same as --output json)');
@@ -53,6 +55,7 @@ export async function execute<T>(
     ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
     ...(options.schema !== undefined && { schema: options.schema }),
     ...(options.tasks !== undefined && { tasks: options.tasks }),
+    ...(options.workflows !== undefined && { workflows: options.workflows }),
     ...(options.config !== undefined && { config: options.config }),
   });
   try {

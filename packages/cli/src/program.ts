@@ -10,6 +10,9 @@ import { registerPruneCommand } from './commands/prune.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerScheduleCommand } from './commands/schedule.js';
+import { registerWorkflowsCommand } from './commands/workflows.js';
+import { registerWorkflowCommand } from './commands/workflow.js';
+import { registerGraphCommand } from './commands/graph.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -34,6 +37,9 @@ export function buildProgram(out: Output): Command {
   registerRunCommand(program, out);
   registerSqlCommand(program, out);
   registerScheduleCommand(program, out);
+  registerWorkflowsCommand(program, out);
+  registerWorkflowCommand(program, out);
+  registerGraphCommand(program, out);
 
   return program;
 }

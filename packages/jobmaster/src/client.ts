@@ -11,6 +11,19 @@ import type { EnqueueResult, OnConflict } from './jobs/enqueue-request.js';
 import { parseTaskName } from './jobs/task-name.js';
 import { registry } from './registry/index.js';
 import type { JsonValue } from './registry/task-definition.js';
+import { declaredWorkflows } from './workflow/define-workflow.js';
+import { startWorkflow, type WorkflowStartResult } from './workflow/start-workflow.js';
+import { validateWorkflows, type ResolvedWorkflow } from './workflow/validate-workflows.js';
+
+/** Options of {@link JobMaster.startWorkflow}. */
+export interface StartWorkflowOptions {
+  /** Your name for the run, unique among the workflow's running runs. (Default: none) */
+  runKey?: string;
+  /** When `runKey` is held by a running run: 'raise', 'ignore' or 'replace'. (Default: 'raise') */
+  onConflict?: OnConflict;
+  /** Run the start on this client, e.g. inside your own transaction. */
+  client?: Queryable;
+}
 
 /** How to reach the database. */
 export interface JobMasterOptions {
@@ -101,10 +114,39 @@ export class JobMaster {
     return results.map((r) => r.id);
   }
 
-  /** Migrates the schema and syncs the tasks registered in this process into it. */
-  async deploy(options: { reset?: boolean } = {}): Promise<DeployResult> {
+  /**
+   * Migrates the schema and syncs the tasks registered in this process into it, with the
+   * workflows given (Default: those declared with `defineWorkflow` in this process).
+   */
+  async deploy(options: { reset?: boolean; workflows?: ResolvedWorkflow[] } = {}): Promise<DeployResult> {
     const definitions = registry.definitions();
-    return await this.#translate(() => deploy(this.pool, { schema: this.schema, definitions, reset: options.reset ?? false }));
+    const workflows = options.workflows ?? validateWorkflows([...declaredWorkflows().values()], definitions);
+    return await this.#translate(() => deploy(this.pool, { schema: this.schema, definitions, workflows, reset: options.reset ?? false }));
+  }
+
+  /**
+   * Starts a run of a deployed workflow; resolves to the run's id. Its steps that require
+   * none are on the queue when this resolves (or when your transaction commits, with `client`).
+   */
+  async startWorkflow(name: string, params: Record<string, JsonValue> = {}, options: StartWorkflowOptions = {}): Promise<string> {
+    return (await this.startWorkflowDetailed(name, params, options)).runId;
+  }
+
+  /** Like `startWorkflow`, also telling what happened (`outcome`: started, existing, replaced). */
+  async startWorkflowDetailed(
+    name: string,
+    params: Record<string, JsonValue> = {},
+    options: StartWorkflowOptions = {},
+  ): Promise<WorkflowStartResult> {
+    const { client, runKey, onConflict } = options;
+    return await this.#translate(() =>
+      startWorkflow(client ?? this.pool, this.schema, {
+        name,
+        params,
+        ...(runKey !== undefined && { runKey }),
+        ...(onConflict !== undefined && { onConflict }),
+      }),
+    );
   }
 
   /** Closes the pool if JobMaster opened it. */

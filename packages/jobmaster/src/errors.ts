@@ -203,3 +203,41 @@ export class UnsupportedPostgresVersionError extends JobMasterError {
     super(`PostgreSQL ${serverVersion} is older than the oldest supported, ${minimumVersion}`);
   }
 }
+
+/** A workflow file or declaration cannot be read, or breaks the registry's rules: one line per problem. */
+export class InvalidWorkflowError extends JobMasterError {
+  override readonly code = 'JM_INVALID_WORKFLOW';
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0]! : `${problems.length} workflow problems:\n${problems.join('\n')}`);
+  }
+}
+
+/** No workflow with this name is deployed. */
+export class UnknownWorkflowError extends JobMasterError {
+  override readonly code = 'JM_UNKNOWN_WORKFLOW';
+  constructor(readonly workflow: string) {
+    super(`No workflow ${JSON.stringify(workflow)} is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)`);
+  }
+}
+
+/** A workflow run id that does not exist. */
+export class WorkflowRunNotFoundError extends JobMasterError {
+  override readonly code = 'JM_WORKFLOW_RUN_NOT_FOUND';
+  constructor(readonly runId: string) {
+    super(`No workflow run ${runId} exists ("jm workflow runs" lists them)`);
+  }
+}
+
+/** A run key is held by a running run of the workflow, and the start asked to raise. */
+export class WorkflowRunKeyConflictError extends JobMasterError {
+  override readonly code = 'JM_WORKFLOW_RUN_KEY_CONFLICT';
+  constructor(
+    readonly workflow: string,
+    readonly runKey: string,
+    readonly runId: string,
+  ) {
+    super(
+      `workflow ${JSON.stringify(workflow)}: a run with key ${JSON.stringify(runKey)} is already running (run ${runId}); start with onConflict 'ignore' or 'replace' to reuse it`,
+    );
+  }
+}

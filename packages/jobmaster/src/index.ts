@@ -27,7 +27,14 @@ export {
 export { loadTaskModules } from './loader/index.js';
 
 // Enqueueing and deploying from TypeScript
-export { JobMaster, type JobMasterOptions, type EnqueueOptions, type BatchJob, type TaskReference } from './client.js';
+export {
+  JobMaster,
+  type JobMasterOptions,
+  type EnqueueOptions,
+  type BatchJob,
+  type TaskReference,
+  type StartWorkflowOptions,
+} from './client.js';
 export {
   enqueueJob,
   enqueueJobs,
@@ -105,4 +112,56 @@ export {
   ScheduleNotFoundError,
   CodeScheduleError,
   UnsupportedPostgresVersionError,
+  InvalidWorkflowError,
+  UnknownWorkflowError,
+  WorkflowRunNotFoundError,
+  WorkflowRunKeyConflictError,
 } from './errors.js';
+
+// Workflows: DAGs of steps declared in YAML/JSON files or with defineWorkflow
+export {
+  defineWorkflow,
+  loadWorkflows,
+  loadWorkflowFiles,
+  parseWorkflowText,
+  validateWorkflows,
+  resolveTask,
+  findCycle,
+  topologicalOrder,
+  normalizeWorkflow,
+  checkWorkflowDocument,
+  WORKFLOW_SCHEMA_FILE,
+  MAX_WORKFLOW_STEPS,
+  MAX_WORKFLOW_DEPTH,
+  MAX_WORKFLOW_FILE_BYTES,
+  type WorkflowDeclaration,
+  type WorkflowStepDeclaration,
+  type WorkflowDefinition,
+  type WorkflowStep,
+  type WorkflowParam,
+  type WorkflowSchedule,
+  type WorkflowDocument,
+  type WorkflowStepDocument,
+  type ResolvedWorkflow,
+  type ResolvedWorkflowStep,
+  startWorkflow,
+  declaredWorkflows,
+  renderWorkflowGraph,
+  parseGraphFormat,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  listWorkflowRuns,
+  getWorkflowRun,
+  cancelWorkflowRun,
+  retryWorkflowRun,
+  countWorkflowRuns,
+  parseRunId,
+  WORKFLOW_RUN_STATUSES,
+  type WorkflowRunStatus,
+  type WorkflowRunSummary,
+  type WorkflowRunStep,
+  type WorkflowRunDetail,
+  type WorkflowStartRequest,
+  type WorkflowStartResult,
+} from './workflow/index.js';
+export { syncWorkflows, storedDefinition, type WorkflowChanges } from './deploy/sync-workflows.js';

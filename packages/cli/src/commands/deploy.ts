@@ -19,6 +19,7 @@ export type DeployOutcome = DeployResult | { schema: string; reset: true; cancel
 export async function deployCommand(ctx: CliContext, options: DeployOptions, confirm: Confirm): Promise<DeployOutcome> {
   // Registry errors must stop the deploy before anything is written.
   const definitions = await ctx.definitions();
+  const workflows = await ctx.workflows();
   const pool = ctx.pool();
   if (options.reset && !options.yes) {
     const impact = await describeReset(pool, ctx.schema);
@@ -26,7 +27,7 @@ export async function deployCommand(ctx: CliContext, options: DeployOptions, con
       return { schema: ctx.schema, reset: true, cancelled: true };
     }
   }
-  return await deploy(pool, { schema: ctx.schema, definitions, reset: options.reset });
+  return await deploy(pool, { schema: ctx.schema, definitions, workflows, reset: options.reset });
 }
 
 /** One sentence naming what `--reset` destroys. */
@@ -71,6 +72,20 @@ export function printDeploy(out: Output, outcome: DeployOutcome): void {
     );
   } else if (declared > 0) {
     out.write(`Schedules in code unchanged: ${declared}.`);
+  }
+  const { workflows } = outcome;
+  const workflowCount = workflows.added.length + workflows.changed.length + workflows.unchanged;
+  const workflowChanges = [
+    ...workflows.added.map((t) => `  ${out.color.green('+')} ${t}`),
+    ...workflows.changed.map((t) => `  ${out.color.yellow('~')} ${t}`),
+    ...workflows.removed.map((t) => `  ${out.color.red('-')} ${t}`),
+  ];
+  if (workflowChanges.length) {
+    out.write(
+      `Workflows: ${workflowCount} (${workflows.added.length} added, ${workflows.changed.length} changed, ${workflows.removed.length} removed)\n${workflowChanges.join('\n')}`,
+    );
+  } else if (workflowCount > 0) {
+    out.write(`Workflows unchanged: ${workflowCount}.`);
   }
 }
 

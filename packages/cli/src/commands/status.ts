@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { InvalidArgumentsError, getJobDetail, getQueueStatus, parseJobId, type JobDetail, type QueueStatus } from 'jobmaster';
+import {
+  InvalidArgumentsError,
+  countWorkflowRuns,
+  getJobDetail,
+  getQueueStatus,
+  parseJobId,
+  type JobDetail,
+  type QueueStatus,
+} from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { parseSinceFlag, parseStatusFlag, parseTaskFlag } from '../filter-flags.js';
@@ -7,6 +15,10 @@ import type { Output } from '../output.js';
 import { isDuration } from '../parse.js';
 import { renderJobDetail } from '../status-view/job-detail-view.js';
 import { renderQueueStatus } from '../status-view/queue-status-view.js';
+import { renderWorkflowRunCounts } from '../status-view/workflow-run-view.js';
+
+/** `jm status`'s value: the queue, and workflow runs by workflow and status. */
+export type StatusValue = QueueStatus & { workflowRuns: Awaited<ReturnType<typeof countWorkflowRuns>> };
 
 /** Filters of `jm status`, as typed on the command line. */
 export interface StatusOptions {
@@ -25,11 +37,12 @@ export interface StatusOptions {
 export const DEFAULT_STATUS_SINCE = '24h';
 
 /** `jm status`: the queue at a glance. Flags are checked before the database is touched. */
-export async function statusCommand(ctx: CliContext, options: StatusOptions): Promise<QueueStatus> {
+export async function statusCommand(ctx: CliContext, options: StatusOptions): Promise<StatusValue> {
   const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
   const status = options.status === undefined ? undefined : parseStatusFlag(options.status);
   const since = parseStatusSince(options.since ?? DEFAULT_STATUS_SINCE);
-  return await getQueueStatus(ctx.pool(), ctx.schema, { ...(task && { task }), ...(status && { status }), ...(since && { since }) });
+  const queue = await getQueueStatus(ctx.pool(), ctx.schema, { ...(task && { task }), ...(status && { status }), ...(since && { since }) });
+  return { ...queue, workflowRuns: await countWorkflowRuns(ctx.pool(), ctx.schema) };
 }
 
 /** `--since`: a duration, or `all` for no window (undefined). */
@@ -46,8 +59,13 @@ export async function jobStatusCommand(ctx: CliContext, jobId: string): Promise<
   return await getJobDetail(ctx.pool(), ctx.schema, parseJobId(jobId));
 }
 
-export function printStatus(out: Output, status: QueueStatus): void {
-  out.write(renderQueueStatus(out, status));
+export function printStatus(out: Output, status: StatusValue): void {
+  out.write(renderStatus(out, status));
+}
+
+function renderStatus(out: Output, status: StatusValue): string {
+  const runs = renderWorkflowRunCounts(out, status.workflowRuns);
+  return runs ? `${renderQueueStatus(out, status)}\n\n${runs}` : renderQueueStatus(out, status);
 }
 
 export function printJobStatus(out: Output, job: JobDetail): void {
@@ -78,11 +96,11 @@ export async function watchStatus(
   out: Output,
   signal: AbortSignal,
   intervalMs = 1000,
-): Promise<QueueStatus | undefined> {
-  let last: QueueStatus | undefined;
+): Promise<StatusValue | undefined> {
+  let last: StatusValue | undefined;
   while (!signal.aborted) {
     last = await statusCommand(ctx, options);
-    const text = renderQueueStatus(out, last);
+    const text = renderStatus(out, last);
     const footer = out.color.dim(`Refreshing every ${intervalMs / 1000}s; Ctrl-C to stop.`);
     out.write(`${out.isTTY ? CLEAR_SCREEN : ''}${text}\n\n${footer}\n`);
     await sleep(intervalMs, signal);

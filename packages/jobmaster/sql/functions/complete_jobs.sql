@@ -21,6 +21,7 @@ as $$
 declare
   v_done  bigint[];
   v_tasks text[];
+  v_steps bigint[]; -- workflow steps among v_done (jobs.workflow_run_id set)
 begin
   if jsonb_typeof(p_results) is distinct from 'array' or jsonb_array_length(p_results) <> coalesce(cardinality(p_ids), 0) then
     raise exception using errcode = 'JM002', message = 'complete_jobs expects one result per job id, as a JSON array in the same order';
@@ -33,9 +34,16 @@ begin
            attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
       from unnest(p_ids) with ordinality r(id, ord)
      where j.id = any (p_ids) and j.id = r.id and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.type_key, j.task_key
+    returning j.id, j.type_key, j.task_key, j.workflow_run_id
   )
-  select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key) into v_done, v_tasks from done d;
+  select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key),
+         array_agg(d.id) filter (where d.workflow_run_id is not null)
+    into v_done, v_tasks, v_steps from done d;
+  -- Workflows: advance the runs of completed steps, in this transaction. Plain jobs pay only
+  -- the null test above.
+  if v_steps is not null then
+    perform :schema.workflow_steps_completed(v_steps);
+  end if;
   -- Only jobs of tasks some task depends on are recorded, or waited for.
   if v_done is not null
      and exists (select 1 from :schema.task_dependencies d
@@ -66,6 +74,7 @@ declare
   v_ids     bigint[];
   v_results jsonb;
   v_done    bigint[];
+  v_steps   bigint[]; -- workflow steps among v_done
 begin
   select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
     into v_ids, v_results
@@ -75,11 +84,14 @@ begin
        set status = 'complete', finished_at = now(), result = v_results -> (j.id::text), lease_expires_at = null, message = null,
            attempts = j.attempts + (j.started_at is null)::integer, started_at = coalesce(j.started_at, now())
      where j.id = any (v_ids) and j.status = 'running' and j.worker_id = p_worker_id
-    returning j.id
+    returning j.id, j.workflow_run_id
   )
-  select array_agg(d.id) into v_done from done d;
+  select array_agg(d.id), array_agg(d.id) filter (where d.workflow_run_id is not null) into v_done, v_steps from done d;
   if v_done is not null then
     perform :schema.record_completions(v_done);
+  end if;
+  if v_steps is not null then
+    perform :schema.workflow_steps_completed(v_steps);
   end if;
   if v_done is not null and exists (select 1 from :schema.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
     perform pg_notify(:channel_literal, '');

@@ -1,5 +1,6 @@
 -- Fails every waiting job that waits on one of p_ids, and their dependents in turn, naming
--- the dependency that failed. Returns how many jobs it failed.
+-- the dependency that failed. Workflow steps among the ended jobs fail their runs
+-- (workflow_jobs_ended). Returns how many jobs it failed.
 create or replace function :schema.fail_dependents(p_ids bigint[], p_node text, p_pid integer)
 returns integer
 language plpgsql volatile
@@ -8,6 +9,8 @@ declare
   v_failed  bigint[];
   v_total   integer := 0;
 begin
+  -- Workflows: every path that ends a job without completing it comes here; a step's run fails.
+  perform :schema.workflow_jobs_ended(p_ids);
   loop
     with failed as (
       update :schema.jobs j
@@ -22,6 +25,7 @@ begin
     insert into :schema.job_events (job_id, status, node, pid, message)
     select id, 'failed', p_node, p_pid, message from :schema.jobs where id = any (v_failed);
     v_total := v_total + cardinality(v_failed);
+    perform :schema.workflow_jobs_ended(v_failed);
     p_ids := v_failed;
   end loop;
   return v_total;

@@ -4,6 +4,8 @@
 -- any enqueue. A tick whose job cannot be inserted (task gone, arguments no longer valid)
 -- is recorded in last_error and still counts as fired, so a broken schedule cannot storm.
 -- p_error records a failure to evaluate the expression (then p_ticks is empty).
+-- A workflow's schedule (workflow_name) starts one run of it per tick instead, at most once
+-- per tick (workflow_runs_tick); its rows carry the run's id as job_id.
 -- Returns one row per tick: its job id, or null and the error; no rows when the schedule
 -- was fired by another worker, paused, removed or changed meanwhile.
 create or replace function :schema.fire_schedule(
@@ -29,6 +31,16 @@ begin
     job_id := null;
     error := null;
     begin
+      -- Workflows: a workflow's schedule starts one run per tick (job_id is the run's id).
+      if v_s.workflow_name is not null then
+        select r.run_id into job_id from :schema.start_workflow_run(v_s.workflow_name, '{}', null, 'raise', tick) r;
+        if job_id is not null then
+          v_last := job_id;
+          v_any := true;
+        end if;
+        return next;
+        continue;
+      end if;
       v_args := :schema.prepare_arguments(v_s.type_key, v_s.task_key, v_s.arguments);
       insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at,
                                 schedule_name, schedule_tick)

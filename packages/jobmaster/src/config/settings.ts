@@ -11,6 +11,8 @@ export interface SettingsInput {
   databaseUrl?: string;
   schema?: string;
   tasks?: string[];
+  /** Glob patterns of workflow files (YAML or JSON). */
+  workflows?: string[];
   config?: string;
 }
 
@@ -23,6 +25,13 @@ export interface Settings {
   schema: string;
   /** Glob patterns of task modules; empty when none are configured. */
   taskPatterns: string[];
+  /**
+   * Glob patterns of workflow files (YAML or JSON); empty when none are configured. The config
+   * file's `workflows` apply only when its `tasks` do (not with --tasks or JM_TASKS).
+   */
+  workflowPatterns: string[];
+  /** Directory workflow patterns are relative to (the config file's, else the working directory). */
+  workflowBaseDir: string;
   /** Directory task patterns are relative to (the config file's, else the working directory). */
   baseDir: string;
   /** The config file used, if any. */
@@ -36,6 +45,7 @@ export interface Settings {
 
 interface ConfigFile {
   tasks?: string | string[];
+  workflows?: string | string[];
   schema?: string;
   databaseUrl?: string;
 }
@@ -63,13 +73,15 @@ function readConfigFile(path: string): ConfigFile {
   }
   const config = parsed as Record<string, unknown>;
   for (const key of Object.keys(config)) {
-    if (!['tasks', 'schema', 'databaseUrl', '$schema'].includes(key)) {
-      throw new ConfigError(`${path}: unknown setting "${key}" (known: tasks, schema, databaseUrl)`);
+    if (!['tasks', 'workflows', 'schema', 'databaseUrl', '$schema'].includes(key)) {
+      throw new ConfigError(`${path}: unknown setting "${key}" (known: tasks, workflows, schema, databaseUrl)`);
     }
   }
-  const tasks = config.tasks;
-  if (tasks !== undefined && typeof tasks !== 'string' && !(Array.isArray(tasks) && tasks.every((t) => typeof t === 'string'))) {
-    throw new ConfigError(`${path}: "tasks" must be a glob or a list of globs`);
+  for (const key of ['tasks', 'workflows'] as const) {
+    const globs = config[key];
+    if (globs !== undefined && typeof globs !== 'string' && !(Array.isArray(globs) && globs.every((t) => typeof t === 'string'))) {
+      throw new ConfigError(`${path}: "${key}" must be a glob or a list of globs`);
+    }
   }
   for (const key of ['schema', 'databaseUrl'] as const) {
     if (config[key] !== undefined && typeof config[key] !== 'string') throw new ConfigError(`${path}: "${key}" must be a string`);
@@ -109,7 +121,7 @@ const splitPatterns = (value: string): string[] =>
 
 /**
  * Combines settings: command-line flags first, then the environment (`DATABASE_URL`,
- * `JM_SCHEMA`, `JM_TASKS`), then `jobmaster.config.json`, then defaults.
+ * `JM_SCHEMA`, `JM_TASKS`, `JM_WORKFLOWS`), then `jobmaster.config.json`, then defaults.
  */
 export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const configFile = input.config ? resolve(cwd, input.config) : findConfigFile(cwd);
@@ -121,8 +133,26 @@ export function resolveSettings(input: SettingsInput, env: NodeJS.ProcessEnv = p
   const taskPatterns = fromFlags.length ? fromFlags : fromEnv.length ? fromEnv : fromFile;
   // Patterns from the config file are relative to it; the others to the working directory.
   const baseDir = !fromFlags.length && !fromEnv.length && configFile ? dirname(configFile) : cwd;
+  const workflowFlags = input.workflows?.flatMap(splitPatterns) ?? [];
+  const workflowEnv = env.JM_WORKFLOWS ? splitPatterns(env.JM_WORKFLOWS) : [];
+  const workflowFile = file.workflows === undefined ? [] : typeof file.workflows === 'string' ? [file.workflows] : file.workflows;
+  // The config file's workflows name the config file's tasks: with tasks from elsewhere
+  // (--tasks, JM_TASKS) they are not read.
+  const tasksFromFile = !fromFlags.length && !fromEnv.length;
+  const workflowPatterns = workflowFlags.length ? workflowFlags : workflowEnv.length ? workflowEnv : tasksFromFile ? workflowFile : [];
+  const workflowBaseDir = !workflowFlags.length && !workflowEnv.length && configFile ? dirname(configFile) : cwd;
   const schema = validateSchemaName(input.schema ?? env.JM_SCHEMA ?? file.schema ?? DEFAULT_SCHEMA);
   const database = resolveDatabaseUrl(input.databaseUrl, '--database-url', env, { path: configFile, databaseUrl: file.databaseUrl });
   const dataDir = env.JM_DATA_DIR ? resolve(cwd, env.JM_DATA_DIR) : join(configFile ? dirname(configFile) : resolve(cwd), '.jm');
-  return { databaseUrl: database?.url, databaseUrlSource: database?.source, schema, taskPatterns, baseDir, configFile, dataDir };
+  return {
+    databaseUrl: database?.url,
+    databaseUrlSource: database?.source,
+    schema,
+    taskPatterns,
+    workflowPatterns,
+    workflowBaseDir,
+    baseDir,
+    configFile,
+    dataDir,
+  };
 }

@@ -7,6 +7,9 @@ import {
   ScheduleNotFoundError,
   SchemaNotDeployedError,
   UnknownTaskError,
+  UnknownWorkflowError,
+  WorkflowRunKeyConflictError,
+  WorkflowRunNotFoundError,
 } from '../errors.js';
 
 /** "things1.foo: " when the task is known. */
@@ -90,6 +93,14 @@ export function translateDatabaseError(error: unknown, context: { schema: string
       return new ScheduleNotFoundError(detailOf(err).name ?? '?');
     case 'JM007':
       return new CodeScheduleError(detailOf(err).name ?? '?');
+    case 'JM008': // workflows (sql/functions/start_workflow_run.sql and the run operations)
+      return new UnknownWorkflowError(err.detail ?? '?');
+    case 'JM009':
+      return new WorkflowRunNotFoundError(err.detail ?? '?');
+    case 'JM010': {
+      const d = detailOf(err);
+      return new WorkflowRunKeyConflictError(d.workflow ?? '?', d.run_key ?? '?', d.run_id ?? '?');
+    }
     case '3F000': // schema does not exist
     case '42883': // function does not exist (schema present but not deployed)
     case '42P01': // relation does not exist

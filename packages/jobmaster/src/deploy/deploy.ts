@@ -7,6 +7,8 @@ import { UnsupportedPostgresVersionError } from '../errors.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { syncRegistry, type RegistryChanges } from './sync-registry.js';
 import { syncCodeSchedules, type ScheduleChanges } from './sync-schedules.js';
+import { syncWorkflows, type WorkflowChanges } from './sync-workflows.js';
+import type { ResolvedWorkflow } from '../workflow/validate-workflows.js';
 
 /** What `deploy` did. */
 export interface DeployResult {
@@ -18,6 +20,8 @@ export interface DeployResult {
   tasks: RegistryChanges;
   /** Schedules declared in code, synced after the tasks (run-time schedules are left alone). */
   schedules: ScheduleChanges;
+  /** Workflows (files and `defineWorkflow`), synced after the tasks. */
+  workflows: WorkflowChanges;
 }
 
 /**
@@ -60,16 +64,18 @@ export interface ResetImpact {
 
 /**
  * Creates or upgrades the schema (pending migrations, then every function's current
- * definition) and syncs the registry, in one transaction under an advisory lock: concurrent
- * deploys queue behind each other and the second finds nothing to do. Validate the registry
- * (it throws `RegistryError`) before calling this. A server older than PostgreSQL 14 is
- * refused with `UnsupportedPostgresVersionError` before anything is written.
+ * definition) and syncs the registry and the workflows, in one transaction under an advisory
+ * lock: concurrent deploys queue behind each other and the second finds nothing to do.
+ * Validate the registry (it throws `RegistryError`) and the workflows (`validateWorkflows`)
+ * before calling this. A server older than PostgreSQL 14 is refused with
+ * `UnsupportedPostgresVersionError` before anything is written. (Default workflows: none, so
+ * every deployed workflow is removed)
  */
 export async function deploy(
   pool: pg.Pool,
-  options: { schema: string; definitions: TaskDefinition[]; reset?: boolean },
+  options: { schema: string; definitions: TaskDefinition[]; workflows?: ResolvedWorkflow[]; reset?: boolean },
 ): Promise<DeployResult> {
-  const { schema, definitions, reset = false } = options;
+  const { schema, definitions, workflows = [], reset = false } = options;
   const ident = quoteSchema(schema);
   const client = await pool.connect();
   try {
@@ -84,8 +90,9 @@ export async function deploy(
     if (applied.length > 0) await client.query(`select ${ident}.track_completions()`);
     const tasks = await syncRegistry(client, schema, definitions);
     const schedules = await syncCodeSchedules(client, schema, definitions);
+    const workflowChanges = await syncWorkflows(client, schema, workflows);
     await client.query('commit');
-    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks, schedules };
+    return { schema, reset, migrationsApplied: applied.map((m) => m.name), tasks, schedules, workflows: workflowChanges };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;

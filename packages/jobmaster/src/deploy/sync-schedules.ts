@@ -56,7 +56,9 @@ export async function syncCodeSchedules(db: Queryable, schema: string, definitio
     }
   }
   const { rows } = await db.query<StoredRow>(
-    `select name, source, type_key, task_key, arguments, cron, time_zone, catch_up, backfill_limit from ${s}.schedules`,
+    // Workflows' schedules are synced with the workflows (sync-workflows.ts).
+    `select name, source, type_key, task_key, arguments, cron, time_zone, catch_up, backfill_limit from ${s}.schedules
+      where workflow_name is null`,
   );
   const stored = new Map(rows.map((r) => [r.name, r]));
   const now = await databaseNow(db);

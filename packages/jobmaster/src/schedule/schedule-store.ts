@@ -49,8 +49,9 @@ export interface NewSchedule {
 interface ScheduleRow {
   name: string;
   source: 'code' | 'runtime';
-  type_key: string;
-  task_key: string;
+  type_key: string | null;
+  task_key: string | null;
+  workflow_name: string | null;
   arguments: Record<string, JsonValue>;
   cron: string;
   time_zone: string | null;
@@ -64,7 +65,7 @@ interface ScheduleRow {
   last_error: string | null;
 }
 
-const COLUMNS = `name, source, type_key, task_key, arguments, cron, time_zone, catch_up, backfill_limit, paused,
+const COLUMNS = `name, source, type_key, task_key, workflow_name, arguments, cron, time_zone, catch_up, backfill_limit, paused,
   next_fire_at, last_tick_at, last_fired_at, last_job_id::text, last_error`;
 
 function toInfo(row: ScheduleRow): ScheduleInfo {
@@ -72,7 +73,8 @@ function toInfo(row: ScheduleRow): ScheduleInfo {
   return {
     name: row.name,
     source: row.source,
-    task: `${row.type_key}.${row.task_key}`,
+    // A workflow's schedule starts runs of it (sync-workflows.ts).
+    task: row.workflow_name !== null ? `workflow ${row.workflow_name}` : `${row.type_key}.${row.task_key}`,
     args: row.arguments,
     cron: row.cron,
     timeZone: row.time_zone,
