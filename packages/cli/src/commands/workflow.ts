@@ -17,6 +17,7 @@ import {
 } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
+import { readJsonOption } from '../json-input.js';
 import type { Output } from '../output.js';
 import { renderWorkflowRun, renderWorkflowRuns } from '../status-view/workflow-run-view.js';
 
@@ -27,8 +28,9 @@ export async function workflowStartCommand(
 ): Promise<WorkflowStartResult & { workflow: string }> {
   let params: Record<string, JsonValue> = {};
   if (options.json !== undefined) {
+    const text = readJsonOption(options.json, '--json', `workflow ${JSON.stringify(options.name)}`);
     try {
-      params = JSON.parse(options.json) as Record<string, JsonValue>;
+      params = JSON.parse(text) as Record<string, JsonValue>;
     } catch (error) {
       throw new InvalidArgumentsError(`workflow ${JSON.stringify(options.name)}: --json is not valid JSON (${(error as Error).message})`);
     }
@@ -89,7 +91,7 @@ export function registerWorkflowCommand(program: Command, out: Output): void {
       .command('start')
       .description('start a run of a deployed workflow; prints the run id')
       .argument('<name>', 'the workflow')
-      .option('--json <params>', 'the run parameters as a JSON object')
+      .option('--json <params>', 'the run parameters as a JSON object, or @file, or - for standard input')
       .option('--key <run_key>', "a name for the run, unique among the workflow's running runs")
       .option('--on-conflict <mode>', 'when the key is held by a running run: raise, ignore or replace'),
     { jsonFlag: false },
