@@ -139,6 +139,52 @@ export {
   type PruneResult,
 } from './status/index.js';
 
+// Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
+export {
+  listJobs,
+  countJobsUpTo,
+  MAX_PAGE_SIZE,
+  snapshotJobIds,
+  TooManyJobsError,
+  DEFAULT_BULK_CAP,
+  listRegisteredTasks,
+  getThroughput,
+  currentChangeCursor,
+  readJobChanges,
+  type JobFilter,
+  type JobSummary,
+  type JobPage,
+  type PageOptions,
+  type RegisteredTask,
+  type RegisteredParameter,
+  type ThroughputMinute,
+  type JobChange,
+  type ChangeCursor,
+} from './browse/index.js';
+
+// Access tokens for the HTTP API and dashboard (`jm token`)
+export {
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  hasActiveApiToken,
+  verifyApiToken,
+  hashApiToken,
+  TOKEN_SCOPES,
+  scopeAllows,
+  parseTokenScope,
+  validateTokenName,
+  parseTokenLifetime,
+  TokenExistsError,
+  TokenNotFoundError,
+  InvalidTokenOptionError,
+  type ApiTokenInfo,
+  type CreatedApiToken,
+  type NewApiToken,
+  type TokenCheck,
+  type TokenScope,
+} from './tokens/index.js';
+
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';
 export {

@@ -1,0 +1,85 @@
+import type { Queryable } from '../db/queryable.js';
+import { translateDatabaseError } from '../db/database-errors.js';
+import { quoteSchema } from '../db/schema-name.js';
+import type { JobStatus } from '../status/job-status.js';
+
+/** A job's state change: a new job (status waiting) or a row of its history. */
+export interface JobChange {
+  jobId: string;
+  /** `type_key.task_key` */
+  task: string;
+  status: JobStatus;
+  at: Date;
+  message: string | null;
+}
+
+/** Where a reader of changes has got to: the newest history row and the newest job it has seen. */
+export interface ChangeCursor {
+  eventId: string;
+  jobId: string;
+}
+
+/** The cursor of "now": changes after it are those that happen from here on. */
+export async function currentChangeCursor(db: Queryable, schema: string): Promise<ChangeCursor> {
+  const s = quoteSchema(schema);
+  try {
+    const { rows } = await db.query<{ event_id: string; job_id: string }>(
+      `select coalesce((select max(id) from ${s}.job_events), 0) as event_id, coalesce((select max(id) from ${s}.jobs), 0) as job_id`,
+    );
+    return { eventId: String(rows[0]!.event_id), jobId: String(rows[0]!.job_id) };
+  } catch (error) {
+    throw translateDatabaseError(error, { schema });
+  }
+}
+
+/**
+ * Job state changes after a cursor, oldest first, at most `limit` (Default: 500) of each kind:
+ * jobs created since (through the primary key) and history rows since (through theirs).
+ * Returns the changes and the cursor to read from next.
+ */
+export async function readJobChanges(
+  db: Queryable,
+  schema: string,
+  after: ChangeCursor,
+  limit = 500,
+): Promise<{ changes: JobChange[]; cursor: ChangeCursor }> {
+  const s = quoteSchema(schema);
+  try {
+    const [created, events] = await Promise.all([
+      db.query<{ id: string; type_key: string; task_key: string; created_at: Date }>(
+        `select j.id, j.type_key, j.task_key, j.created_at from ${s}.jobs j where j.id > $1::bigint order by j.id limit $2`,
+        [after.jobId, limit],
+      ),
+      db.query<{ id: string; job_id: string; type_key: string; task_key: string; status: JobStatus; at: Date; message: string | null }>(
+        `select e.id, e.job_id, j.type_key, j.task_key, e.status, e.at, e.message
+           from ${s}.job_events e join ${s}.jobs j on j.id = e.job_id
+          where e.id > $1::bigint order by e.id limit $2`,
+        [after.eventId, limit],
+      ),
+    ]);
+    const changes: JobChange[] = [
+      ...created.rows.map((r) => ({
+        jobId: String(r.id),
+        task: `${r.type_key}.${r.task_key}`,
+        status: 'waiting' as const,
+        at: r.created_at,
+        message: 'created',
+      })),
+      ...events.rows.map((r) => ({
+        jobId: String(r.job_id),
+        task: `${r.type_key}.${r.task_key}`,
+        status: r.status,
+        at: r.at,
+        message: r.message,
+      })),
+    ].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const lastJob = created.rows[created.rows.length - 1];
+    const lastEvent = events.rows[events.rows.length - 1];
+    return {
+      changes,
+      cursor: { jobId: lastJob ? String(lastJob.id) : after.jobId, eventId: lastEvent ? String(lastEvent.id) : after.eventId },
+    };
+  } catch (error) {
+    throw translateDatabaseError(error, { schema });
+  }
+}
