@@ -10,6 +10,8 @@ import { registerPruneCommand } from './commands/prune.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerScheduleCommand } from './commands/schedule.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommand } from './commands/token.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -34,6 +36,8 @@ export function buildProgram(out: Output): Command {
   registerRunCommand(program, out);
   registerSqlCommand(program, out);
   registerScheduleCommand(program, out);
+  registerServeCommand(program, out);
+  registerTokenCommand(program, out);
 
   return program;
 }
