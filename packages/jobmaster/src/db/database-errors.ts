@@ -1,6 +1,7 @@
 import {
   CodeScheduleError,
   InvalidArgumentsError,
+  isJobMasterError,
   JobKeyConflictError,
   JobMasterError,
   ScheduleExistsError,
@@ -30,6 +31,8 @@ function detailOf(err: PgError): Record<string, string> {
  * errors; anything else is returned unchanged.
  */
 export function translateDatabaseError(error: unknown, context: { schema: string; typeKey?: string; taskKey?: string }): unknown {
+  // Already typed (thrown inside the same try): its code starts with JM too, but it is no SQLSTATE.
+  if (isJobMasterError(error)) return error;
   const err = error as PgError;
   switch (err?.code) {
     case 'JM001':

@@ -67,7 +67,9 @@ export const jobEndpoints: Endpoint[] = [
     returns: '{ jobs: JobSummary[], nextCursor: string | null }',
     async handle({ c, ctx }) {
       const { filter, before, limit } = parseJobListQuery(new URL(c.req.url).searchParams);
-      return c.json(await listJobs(ctx.pool, ctx.schema, filter, { ...(before && { before }), ...(limit && { limit }) }));
+      return c.json(
+        await listJobs(ctx.pool, ctx.schema, filter, { ...(before !== undefined && { before }), ...(limit !== undefined && { limit }) }),
+      );
     },
   },
   {

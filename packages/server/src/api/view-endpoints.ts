@@ -4,10 +4,14 @@ import { eventStream } from './event-stream.js';
 import { parseTime } from './job-filter-query.js';
 import type { Endpoint } from './endpoint.js';
 
+/** Like `jm status`: finished jobs of the last 24 hours unless asked otherwise, so the summary reads the recent past, not all history. */
+const DEFAULT_SINCE_MS = 24 * 3600 * 1000;
+
 const STATUS_PARAMETERS = {
   task: 'Only this task (type_key.task_key)',
   status: 'Only this status',
-  since: 'Only finished jobs that finished at or after this ISO 8601 time',
+  since:
+    'Finished jobs count when they finished at or after this ISO 8601 time; "all" for every one kept (Default: the last 24 hours, as jm status)',
 };
 
 export const viewEndpoints: Endpoint[] = [
@@ -34,7 +38,7 @@ export const viewEndpoints: Endpoint[] = [
       const status = query.get('status');
       if (status) options.status = parseJobStatus(status);
       const since = query.get('since');
-      if (since) options.since = parseTime(since, 'since');
+      if (since !== 'all') options.since = since ? parseTime(since, 'since') : new Date(Date.now() - DEFAULT_SINCE_MS);
       return c.json(await getQueueStatus(ctx.pool, ctx.schema, options));
     },
   },

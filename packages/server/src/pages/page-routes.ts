@@ -89,7 +89,7 @@ export function registerPageRoutes(app: Hono<ServerEnv>, ctx: ServerContext): vo
     listQuery.delete('notice');
     const { filter, before, limit } = parseJobListQuery(listQuery);
     const [page, count, tasks] = await Promise.all([
-      listJobs(ctx.pool, ctx.schema, filter, { ...(before && { before }), ...(limit && { limit }) }),
+      listJobs(ctx.pool, ctx.schema, filter, { ...(before !== undefined && { before }), ...(limit !== undefined && { limit }) }),
       countJobsUpTo(ctx.pool, ctx.schema, filter),
       listRegisteredTasks(ctx.pool, ctx.schema),
     ]);
