@@ -151,6 +151,7 @@ export {
   getThroughput,
   currentChangeCursor,
   readJobChanges,
+  START_OVERLAP_MS,
   type JobFilter,
   type JobSummary,
   type JobPage,

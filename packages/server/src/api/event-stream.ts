@@ -8,7 +8,7 @@ const KEEP_ALIVE_MS = 15_000;
 /**
  * `GET /api/v1/events`: a Server-Sent Events stream. It sends `event: ready` once, then one
  * `event: job` per job state change (`{"jobId","task","status","at","message"}`: a job created
- * as waiting, then each status change from its history), oldest first, and a comment line
+ * as waiting, each start as running, each completion, and each other status change from its history), oldest first, and a comment line
  * every 15 s. Changes are read about once a second (the handler's pollIntervalMs).
  */
 export function eventStream(c: Context<ServerEnv>, ctx: ServerContext): Response {

@@ -32,10 +32,9 @@ export function throughputChart(minutes: readonly ThroughputMinute[]): Html {
           <rect x="${x}" y="${(HEIGHT - hc - hf).toFixed(1)}" width="${bar.toFixed(1)}" height="${hf.toFixed(1)}" class="bar-failed" />
         </g>`;
       })}
-      <text x="2" y="10" class="chart-label">${peak}/min</text>
     </svg>
     <figcaption>
-      Finished per minute, last ${minutes.length} minutes: ${total} jobs (<span class="legend-complete">complete</span>,
+      Finished per minute, last ${minutes.length} minutes (peak ${peak}/min): ${total} jobs (<span class="legend-complete">complete</span>,
       <span class="legend-failed">failed</span>)
     </figcaption>
   </figure>`;
