@@ -10,3 +10,5 @@ export { API_ENDPOINTS } from './api/api-routes.js';
 export type { Endpoint } from './api/endpoint.js';
 export type { Principal } from './server-env.js';
 export { listen, isLoopbackHost, type ListeningServer } from './listen.js';
+/** Turns the Fetch handler into a node:http listener (for node:http, Express, Fastify); from @hono/node-server. */
+export { getRequestListener } from '@hono/node-server';
