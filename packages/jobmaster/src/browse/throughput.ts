@@ -12,21 +12,29 @@ export interface ThroughputMinute {
 
 /**
  * Finished jobs per minute over the last `minutes` minutes (Default: 60), oldest first, one
- * entry per minute including empty ones. Reads only the window, through the finished-at index.
+ * entry per minute including empty ones. Counts the jobs of deployed tasks, reading only the
+ * window through the per-task finished-at index.
  */
 export async function getThroughput(db: Queryable, schema: string, minutes = 60): Promise<ThroughputMinute[]> {
   const span = Math.max(1, Math.min(1440, Math.floor(minutes)));
   try {
     const { rows } = await db.query<{ minute: Date; complete: string; failed: string }>(
-      `with bounds as (select date_trunc('minute', now()) - ($1::int - 1) * interval '1 minute' as first_minute),
-            finished as (
-              select date_trunc('minute', j.finished_at) as minute, j.status
-                from ${quoteSchema(schema)}.jobs j, bounds b
-               where j.finished_at >= b.first_minute and j.status in ('complete', 'failed'))
+      // Read per registered task through jobs_finished (type_key, task_key, finished_at): one
+      // index range each, so the cost follows the window's jobs, not the table. The window's
+      // start is a stable expression in the condition, not a joined value, so the range applies.
+      `with finished as (
+         select date_trunc('minute', j.finished_at) as minute, j.status
+           from ${quoteSchema(schema)}.tasks t
+           cross join lateral (
+             select j.finished_at, j.status from ${quoteSchema(schema)}.jobs j
+              where j.type_key = t.type_key and j.task_key = t.task_key
+                and j.finished_at >= date_trunc('minute', now()) - ($1::int - 1) * interval '1 minute'
+                and j.finished_at is not null) j
+          where j.status in ('complete', 'failed'))
        select m.minute,
               count(f.status) filter (where f.status = 'complete') as complete,
               count(f.status) filter (where f.status = 'failed') as failed
-         from bounds b, generate_series(b.first_minute, date_trunc('minute', now()), interval '1 minute') m(minute)
+         from generate_series(date_trunc('minute', now()) - ($1::int - 1) * interval '1 minute', date_trunc('minute', now()), interval '1 minute') m(minute)
          left join finished f on f.minute = m.minute
         group by m.minute order by m.minute`,
       [span],
