@@ -22,4 +22,19 @@ export default tseslint.config(
     files: ['**/*.mjs', 'bin/jm'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The dashboard's one browser script (served as is, no build step).
+    files: ['packages/server/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        DOMParser: 'readonly',
+        EventSource: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
 );

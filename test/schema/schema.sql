@@ -1,3 +1,18 @@
+create table api_tokens (
+  name text not null,
+  scope text not null,
+  token_hash bytea not null,
+  created_at timestamp with time zone not null default now(),
+  expires_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  last_used_at timestamp with time zone,
+  constraint api_tokens_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+  constraint api_tokens_pkey PRIMARY KEY (name),
+  constraint api_tokens_scope_check CHECK ((scope = ANY (ARRAY['read'::text, 'operate'::text, 'admin'::text]))),
+  constraint api_tokens_token_hash_check CHECK ((length(token_hash) = 32)),
+  constraint api_tokens_token_hash_key UNIQUE (token_hash)
+);
+
 create table job_events (
   id bigint generated always as identity not null,
   job_id bigint not null,
@@ -196,6 +211,10 @@ create table workflows (
   constraint workflows_pkey PRIMARY KEY (name)
 );
 
+CREATE UNIQUE INDEX api_tokens_pkey ON jobmaster.api_tokens USING btree (name);
+
+CREATE UNIQUE INDEX api_tokens_token_hash_key ON jobmaster.api_tokens USING btree (token_hash);
+
 CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
 
 CREATE UNIQUE INDEX job_events_pkey ON jobmaster.job_events USING btree (id);
@@ -217,6 +236,10 @@ CREATE UNIQUE INDEX jobs_pkey ON jobmaster.jobs USING btree (id);
 CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_name, schedule_tick) WHERE (schedule_name IS NOT NULL);
 
 CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
+
+CREATE INDEX jobs_status_id ON jobmaster.jobs USING btree (status, id);
+
+CREATE INDEX jobs_task_id ON jobmaster.jobs USING btree (type_key, task_key, id);
 
 CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_key, priority DESC, id) WHERE (status = 'waiting'::text);
 

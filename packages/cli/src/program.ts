@@ -13,6 +13,8 @@ import { registerScheduleCommand } from './commands/schedule.js';
 import { registerWorkflowsCommand } from './commands/workflows.js';
 import { registerWorkflowCommand } from './commands/workflow.js';
 import { registerGraphCommand } from './commands/graph.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommand } from './commands/token.js';
 import type { Output } from './output.js';
 
 /** Builds the `jm` command tree; commander only parses, the command functions do the work. */
@@ -40,6 +42,8 @@ export function buildProgram(out: Output): Command {
   registerWorkflowsCommand(program, out);
   registerWorkflowCommand(program, out);
   registerGraphCommand(program, out);
+  registerServeCommand(program, out);
+  registerTokenCommand(program, out);
 
   return program;
 }

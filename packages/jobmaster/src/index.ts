@@ -45,6 +45,7 @@ export {
   parseTaskName,
   type EnqueueResult,
   type OnConflict,
+  type JobRequest,
 } from './jobs/index.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 
@@ -62,6 +63,7 @@ export {
 // Configuration and database access
 export { resolveSettings, type Settings, type SettingsInput } from './config/settings.js';
 export { createPool, translateConnectionError } from './db/connect.js';
+export { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
 
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
@@ -85,6 +87,37 @@ export {
   type PruneResult,
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
+
+// Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
+export { listJobs, countJobsUpTo, MAX_PAGE_SIZE, type JobSummary, type JobPage, type PageOptions } from './jobs/list-jobs.js';
+export { snapshotJobIds, TooManyJobsError, DEFAULT_BULK_CAP } from './jobs/job-snapshot.js';
+export { listRegisteredTasks, type RegisteredTask, type RegisteredParameter } from './deploy/registered-tasks.js';
+export { getThroughput, type ThroughputMinute } from './jobs/throughput.js';
+export { currentChangeCursor, readJobChanges, START_OVERLAP_MS, type JobChange, type ChangeCursor } from './jobs/job-changes.js';
+export { type JobFilter } from './jobs/job-filter.js';
+
+// Access tokens for the HTTP API and dashboard (`jm token`)
+export {
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  hasActiveApiToken,
+  verifyApiToken,
+  hashApiToken,
+  TOKEN_SCOPES,
+  scopeAllows,
+  parseTokenScope,
+  validateTokenName,
+  parseTokenLifetime,
+  TokenExistsError,
+  TokenNotFoundError,
+  InvalidTokenOptionError,
+  type ApiTokenInfo,
+  type CreatedApiToken,
+  type NewApiToken,
+  type TokenCheck,
+  type TokenScope,
+} from './tokens/index.js';
 
 // Running jobs (`jm run`)
 export { Worker, runWorker } from './worker/worker.js';

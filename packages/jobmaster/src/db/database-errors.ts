@@ -1,6 +1,7 @@
 import {
   CodeScheduleError,
   InvalidArgumentsError,
+  isJobMasterError,
   JobKeyConflictError,
   JobMasterError,
   ScheduleExistsError,
@@ -59,6 +60,8 @@ function detailValues(err: PgError): Record<string, unknown> {
  * errors; anything else is returned unchanged.
  */
 export function translateDatabaseError(error: unknown, context: { schema: string; typeKey?: string; taskKey?: string }): unknown {
+  // Already typed (thrown inside the same try): its code starts with JM too, but it is no SQLSTATE.
+  if (isJobMasterError(error)) return error;
   const err = error as PgError;
   switch (err?.code) {
     case 'JM001':

@@ -8,11 +8,17 @@ export interface Operator {
   node?: string;
   /** (Default: this process's id) */
   pid?: number;
+  /**
+   * Who acted through this node, such as an API token (`token:ops`); recorded in the
+   * history's node column as `BY@NODE`. (Default: nobody named)
+   */
+  by?: string;
 }
 
 /** The node and pid to record for an operation. */
 export function operatorValues(operator: Operator = {}): [string, number] {
-  return [operator.node ?? hostname(), operator.pid ?? process.pid];
+  const node = operator.node ?? hostname();
+  return [operator.by ? `${operator.by}@${node}` : node, operator.pid ?? process.pid];
 }
 
 /** Turns SQLSTATE JM003 (raised by cancel_jobs / retry_jobs for a missing id) into `JobNotFoundError`. */
