@@ -237,9 +237,9 @@ CREATE UNIQUE INDEX jobs_schedule_tick ON jobmaster.jobs USING btree (schedule_n
 
 CREATE INDEX jobs_spawned_by ON jobmaster.jobs USING btree (spawned_by) WHERE (spawned_by IS NOT NULL);
 
-CREATE INDEX jobs_status_id ON jobmaster.jobs USING btree (status, id);
+CREATE INDEX jobs_status_id ON jobmaster.jobs USING btree (status, id) WHERE (finished_at IS NOT NULL);
 
-CREATE INDEX jobs_task_id ON jobmaster.jobs USING btree (type_key, task_key, id);
+CREATE INDEX jobs_task_id ON jobmaster.jobs USING btree (type_key, task_key, id) WHERE (finished_at IS NOT NULL);
 
 CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_key, priority DESC, id) WHERE (status = 'waiting'::text);
 

@@ -13,8 +13,11 @@ create table :schema.api_tokens (
   last_used_at timestamptz
 );
 
--- The API's and dashboard's job lists page by id, newest first. Filtered by status or by task,
--- a page reads only matching rows through these; without them a status or task with few rows
--- among millions would be looked for by walking the whole primary key backwards.
-create index jobs_status_id on :schema.jobs (status, id);
-create index jobs_task_id on :schema.jobs (type_key, task_key, id);
+-- The API's and dashboard's job lists page by id, newest first. Filtered by a finished status
+-- or by task, a page reads only matching rows through these; without them a status or task with
+-- few rows among millions would be looked for by walking the whole primary key backwards.
+-- Finished jobs only: an index on every job took an entry at each enqueue, claim and completion
+-- and slowed a drain's claims and completions by 40% (20,000 jobs: 1.25 s -> 1.8 s). Waiting
+-- and running jobs are found through the indexes the queue keeps for them.
+create index jobs_status_id on :schema.jobs (status, id) where finished_at is not null;
+create index jobs_task_id on :schema.jobs (type_key, task_key, id) where finished_at is not null;
