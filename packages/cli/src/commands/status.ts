@@ -1,13 +1,5 @@
 import type { Command } from 'commander';
-import {
-  InvalidArgumentsError,
-  countWorkflowRuns,
-  getJobDetail,
-  getQueueStatus,
-  parseJobId,
-  type JobDetail,
-  type QueueStatus,
-} from 'jobmaster';
+import { InvalidArgumentsError, getJobDetail, getQueueStatus, parseJobId, type JobDetail, type QueueStatus } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { parseSinceFlag, parseStatusFlag, parseTaskFlag } from '../filter-flags.js';
@@ -17,8 +9,8 @@ import { renderJobDetail } from '../status-view/job-detail-view.js';
 import { renderQueueStatus } from '../status-view/queue-status-view.js';
 import { renderWorkflowRunCounts } from '../status-view/workflow-run-view.js';
 
-/** `jm status`'s value: the queue, and workflow runs by workflow and status. */
-export type StatusValue = QueueStatus & { workflowRuns: Awaited<ReturnType<typeof countWorkflowRuns>> };
+/** `jm status`'s value: the queue, with workflow runs by workflow and status. */
+export type StatusValue = QueueStatus;
 
 /** Filters of `jm status`, as typed on the command line. */
 export interface StatusOptions {
@@ -41,8 +33,7 @@ export async function statusCommand(ctx: CliContext, options: StatusOptions): Pr
   const task = options.task === undefined ? undefined : parseTaskFlag(options.task);
   const status = options.status === undefined ? undefined : parseStatusFlag(options.status);
   const since = parseStatusSince(options.since ?? DEFAULT_STATUS_SINCE);
-  const queue = await getQueueStatus(ctx.pool(), ctx.schema, { ...(task && { task }), ...(status && { status }), ...(since && { since }) });
-  return { ...queue, workflowRuns: await countWorkflowRuns(ctx.pool(), ctx.schema) };
+  return await getQueueStatus(ctx.pool(), ctx.schema, { ...(task && { task }), ...(status && { status }), ...(since && { since }) });
 }
 
 /** `--since`: a duration, or `all` for no window (undefined). */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/queryable.js';
+import { countWorkflowRuns, type WorkflowRunCounts } from '../workflow/workflow-runs.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { countJobsByTask, totalCounts, type StatusCounts, type TaskJobCounts } from '../jobs/count-jobs-by-task.js';
 import { listNodeUnits, type NodeUnits } from '../jobs/list-node-units.js';
@@ -26,6 +27,8 @@ export interface QueueStatus {
   recentFailures: FailedJob[];
   /** Cron schedules (of the filtered task, if any) with their last and next ticks. */
   schedules: ScheduleInfo[];
+  /** Workflow runs by workflow and status. */
+  workflowRuns: WorkflowRunCounts[];
 }
 
 /** Limits for `getQueueStatus`. */
@@ -52,12 +55,13 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
     if (filters.task) await requireKnownTask(db, schema, filters.task);
     const { at } = (await db.query<{ at: Date }>('select now() as at')).rows[0]!;
     const wants = (status: string): boolean => filters.status === undefined || filters.status === status;
-    const [tasks, running, nodes, recentFailures, schedules] = await Promise.all([
+    const [tasks, running, nodes, recentFailures, schedules, workflowRuns] = await Promise.all([
       countJobsByTask(db, schema, filters),
       wants('running') ? listRunningJobs(db, schema, filters, options.runningLimit ?? 100) : [],
       listNodeUnits(db, schema),
       wants('failed') ? listRecentFailures(db, schema, filters, options.failureLimit ?? 10) : [],
       listSchedules(db, schema),
+      countWorkflowRuns(db, schema),
     ]);
     const taskName = filters.task ? `${filters.task.typeKey}.${filters.task.taskKey}` : null;
     return {
@@ -74,6 +78,7 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
       nodes,
       recentFailures,
       schedules: taskName === null ? schedules : schedules.filter((sc) => sc.task === taskName),
+      workflowRuns,
     };
   } catch (error) {
     throw translateDatabaseError(error, { schema });

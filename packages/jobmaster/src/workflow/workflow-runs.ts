@@ -210,8 +210,14 @@ export async function retryWorkflowRun(
   }
 }
 
+/** One workflow's runs by status. */
+export interface WorkflowRunCounts {
+  workflow: string;
+  counts: Record<string, number>;
+}
+
 /** Runs by workflow and status, for `jm status`. */
-export async function countWorkflowRuns(db: Queryable, schema: string): Promise<{ workflow: string; counts: Record<string, number> }[]> {
+export async function countWorkflowRuns(db: Queryable, schema: string): Promise<WorkflowRunCounts[]> {
   const s = quoteSchema(schema);
   const { rows } = await db.query<{ workflow: string; counts: Record<string, number> }>(
     `select c.workflow_name as workflow, jsonb_object_agg(c.status, c.n) as counts
