@@ -21,6 +21,15 @@ function connections(dir: EmbeddedDir): number {
   return Math.max(0, lines.filter((line) => line.endsWith(` ${path}`)).length - 1);
 }
 
+/**
+ * Waits until the connections of earlier commands are gone from the server's socket, so the
+ * next count is the next command's alone (a slow machine can leave a finished command's
+ * sockets listed for a moment, and a kill would then come before the statement started).
+ */
+async function settled(dir: EmbeddedDir): Promise<void> {
+  await waitFor(() => connections(dir) === 0, 'the earlier connections to close', 60_000);
+}
+
 /** Waits until `count` connections are open to the server, lets the statement start, then SIGKILLs it. */
 async function killServerUnder(dir: EmbeddedDir, count: number): Promise<number> {
   await waitFor(() => dir.lock()?.ready === true && connections(dir) >= count, `${count} connections to the server`, 60_000);
@@ -47,6 +56,7 @@ describe('the embedded server killed under running commands', () => {
   it('a write killed mid-statement says so in one line, exit 1, and leaves nothing behind', async () => {
     dir = makeEmbeddedDir();
     expect((await dir.jm(['deploy'])).code).toBe(0);
+    await settled(dir);
     // jm sql holds two connections: its pool's keep-alive and the one running the statement.
     const running = dir.jm(['sql', 'create table half_written as select pg_sleep(8) is null as slept']);
     const killed = await killServerUnder(dir, 2);
@@ -60,6 +70,7 @@ describe('the embedded server killed under running commands', () => {
   it('a read killed mid-statement is repeated on a new server, transparently', async () => {
     dir = makeEmbeddedDir();
     expect((await dir.jm(['deploy'])).code).toBe(0);
+    await settled(dir);
     const running = dir.jm(['sql', 'select pg_sleep(4) is not null as slept, 42 as answer', '--json']);
     const killed = await killServerUnder(dir, 2);
     const outcome = await running;
