@@ -82,6 +82,7 @@ describe('the embedded server killed under running commands', () => {
   it('enqueues from several clients: each is acknowledged or refused in one line, and exactly the acknowledged ones exist', async () => {
     dir = makeEmbeddedDir();
     expect((await dir.jm(['deploy'])).code).toBe(0);
+    await settled(dir);
     // Each enqueue takes its turn on the single session; a long statement holds them back.
     const blocker = dir.jm(['sql', 'select pg_sleep(8)']);
     const names = Array.from({ length: 5 }, (_, i) => `crash-${i}`);
