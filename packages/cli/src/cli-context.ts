@@ -84,10 +84,27 @@ export class CliContext {
     return !this.settings.databaseUrl && this.#pool !== undefined && isServerLoss(error);
   }
 
+  /**
+   * True when a command on the embedded database lost its server and could not reach the one
+   * that replaces it either (the retry of a read connecting while several clients race to
+   * start it): nothing was written, and the next command finds the live server.
+   */
+  #embeddedServerUnreachable(error: unknown): boolean {
+    const err = error as { code?: unknown; message?: unknown } | undefined;
+    return (
+      !this.settings.databaseUrl &&
+      this.#pool !== undefined &&
+      ((typeof err?.code === 'string' && ['ECONNREFUSED', 'ENOENT'].includes(err.code)) ||
+        (typeof err?.message === 'string' && /timeout exceeded when trying to connect/.test(err.message)))
+    );
+  }
+
   /** Turns a connection failure into a one-line user error. */
   translate(error: unknown): unknown {
     const url = this.settings.databaseUrl;
-    if (this.embeddedServerStopped(error)) return new EmbeddedServerStoppedError(resolve(this.settings.dataDir), { cause: error });
+    if (this.embeddedServerStopped(error) || this.#embeddedServerUnreachable(error)) {
+      return new EmbeddedServerStoppedError(resolve(this.settings.dataDir), { cause: error });
+    }
     return (url && translateConnectionError(error, url)) || error;
   }
 
