@@ -1,49 +1,40 @@
 #!/usr/bin/env node
 /**
- * The `jm` entry point: the only place that turns errors into exit codes.
- * Exit codes: 0 success; 1 a command failed (bad input, unreachable database, failed jobs);
- * 2 the command line itself was wrong; 130 `jm run` interrupted twice (see ExitRequest).
+ * The `jm` entry point. It runs the bundle (dist/bundle/jm.mjs, made by scripts/bundle.mjs)
+ * when every file the bundle was made from is unchanged since, else the same program as
+ * separate modules (cli-main.js): loading ~200 modules one by one was most of a short
+ * command's start-up. Only node:fs is loaded here; checking the inputs costs about 1 ms.
  */
-import { CommanderError } from 'commander';
-import { isJobMasterError } from 'jobmaster';
-import { ExitRequest } from './exit-request.js';
-import { buildProgram } from './program.js';
-import { terminalOutput } from './output.js';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { standInNavigator } from './navigator-stand-in.js';
 
-const out = terminalOutput();
-const program = buildProgram(out);
+const BUNDLE_DIR = fileURLToPath(new URL('./bundle/', import.meta.url));
 
-// A closed pipe (`jm status --watch | head`) is the reader leaving, not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
-function databaseMessage(error: unknown): string | undefined {
-  const err = error as { code?: unknown; severity?: unknown; message?: string };
-  // Errors raised by PostgreSQL itself carry a severity and SQLSTATE; they are not bugs in jm.
-  if (typeof err?.severity === 'string' && typeof err.code === 'string') return `database error: ${err.message}`;
-  return undefined;
+interface BundleManifest {
+  entry: string;
+  /** [path relative to the bundle directory, size, mtimeMs] of each file checked (see scripts/bundle.mjs). */
+  inputs: Array<[string, number, number]>;
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof ExitRequest) {
-    // Work may still hold the event loop open (a job ignoring its abort signal): end now.
-    if (error.message) out.error(`jm: ${error.message}`);
-    process.exit(error.exitCode);
-  } else if (isJobMasterError(error)) {
-    out.error(`jm: ${out.color.red(error.message)}`);
-    process.exitCode = 1;
-  } else if (databaseMessage(error)) {
-    out.error(`jm: ${out.color.red(databaseMessage(error)!)}`);
-    process.exitCode = 1;
-  } else {
-    // Not a user error: show everything so it can be reported.
-    out.error(`jm: internal error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exitCode = 70;
+/** The bundle's entry when the bundle is current, else undefined. */
+function currentBundle(): string | undefined {
+  if (process.env.JM_NO_BUNDLE) return undefined;
+  let manifest: BundleManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(BUNDLE_DIR, 'manifest.json'), 'utf8')) as BundleManifest;
+  } catch {
+    return undefined; // Not bundled (the bundler could not run): the modules work the same.
   }
+  for (const [file, size, mtimeMs] of manifest.inputs) {
+    const stat = statSync(join(BUNDLE_DIR, file), { throwIfNoEntry: false });
+    // Rebuilt (or removed) since bundling: the bundle would run stale code.
+    if (!stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return undefined;
+  }
+  return join(BUNDLE_DIR, manifest.entry);
 }
+
+standInNavigator();
+const bundle = currentBundle();
+await (bundle ? import(pathToFileURL(bundle).href) : import('./cli-main.js'));

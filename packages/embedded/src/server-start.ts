@@ -1,10 +1,14 @@
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedDatabaseError } from './errors.js';
 
 const SERVER_MAIN = fileURLToPath(new URL('./server-main.js', import.meta.url));
+
+// Loaded when a server is started: a command that finds one running never needs it.
+const childProcess = (): typeof ChildProcess => createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
 
 /** A serving process this process started, and how it ended once it has. */
 export interface StartedServer {
@@ -24,7 +28,7 @@ export function startServer(dataDir: string): StartedServer {
   }
   const logFd = openSync(serverLogPath(dataDir), 'a');
   try {
-    const child = spawn(process.execPath, [SERVER_MAIN, dataDir], { detached: true, stdio: ['ignore', logFd, logFd] });
+    const child = childProcess().spawn(process.execPath, [SERVER_MAIN, dataDir], { detached: true, stdio: ['ignore', logFd, logFd] });
     const started: StartedServer = { pid: child.pid ?? 0 };
     child.on('exit', (code, signal) => (started.exit = { code, signal }));
     child.on('error', () => (started.exit = { code: null, signal: null }));

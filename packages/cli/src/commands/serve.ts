@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, InvalidArgumentsError, hasActiveApiToken } from 'jobmaster';
-import { createHandler, isLoopbackHost, listen } from '@jobmaster/server';
 import type { CliContext } from '../cli-context.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
@@ -41,6 +40,8 @@ export async function serveCommand(
   onListening: (url: string, hasToken: boolean) => void,
   stops: StopRequests = processSignals,
 ): Promise<ServeResult> {
+  // Loaded here, not with the CLI: every other command would pay for the HTTP stack at start-up.
+  const { createHandler, isLoopbackHost, listen } = await import('@jobmaster/server');
   const pool = ctx.pool();
   const hasToken = await hasActiveApiToken(pool, ctx.schema);
   if (!isLoopbackHost(options.host) && !hasToken) {

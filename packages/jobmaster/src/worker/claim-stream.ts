@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { JobLogger } from '../registry/job-context.js';
 import type { ClaimedQueue } from './claimed-queue.js';
 import { retryDelayMs } from './retry-delay.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { JobLogger } from '../registry/job-context.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { runJob, type JobResult } from './run-job.js';

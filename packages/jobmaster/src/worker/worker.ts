@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { resolveDatabaseUrl } from '../config/settings.js';
 import { createPool, translateConnectionError } from '../db/connect.js';

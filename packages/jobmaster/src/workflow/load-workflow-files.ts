@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../util/lazy-require.js';
 import { InvalidWorkflowError } from '../errors.js';
 import { normalizeWorkflow } from './normalize-workflow.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
@@ -14,6 +14,9 @@ export const MAX_WORKFLOW_DEPTH = 32;
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+// Loaded when a workflow file is read: `jm enqueue` and a worker's start skip the YAML parser.
+const yaml = lazyRequire<typeof Yaml>('yaml');
+
 /**
  * Reads every workflow file matching `patterns` (globs relative to `cwd`; YAML or JSON),
  * checks each against the workflow JSON Schema and returns the workflows in their internal
@@ -22,6 +25,7 @@ const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
  */
 export async function loadWorkflowFiles(patterns: string[], options: { cwd: string }): Promise<WorkflowDefinition[]> {
   const cwd = path.resolve(options.cwd);
+  const { glob } = await import('tinyglobby');
   const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**'] });
   const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => EXTENSIONS.has(path.extname(f).toLowerCase())).sort();
   if (files.length === 0) {
@@ -79,7 +83,7 @@ export function parseWorkflowText(text: string, format: 'yaml' | 'json'): { valu
       return { problem: `not valid JSON: ${(error as Error).message}` };
     }
   } else {
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     const first = doc.errors[0];
     if (first) return { problem: `not valid YAML: ${first.message.split('\n')[0]}` };
     try {

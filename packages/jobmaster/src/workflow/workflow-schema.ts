@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { WorkflowDocument } from './normalize-workflow.js';
 
 /** The published JSON Schema of workflow files (`jobmaster/workflow.schema.json`). */
@@ -12,12 +13,14 @@ export interface WorkflowFileDocument {
   workflows?: WorkflowDocument[];
 }
 
+// Loaded on the first check: commands that never read a workflow file (`jm enqueue`) skip ajv.
+const ajv = lazyRequire<{ Ajv: typeof AjvClass }>('ajv');
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(WORKFLOW_SCHEMA_FILE, 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    compiled = new (ajv().Ajv)({ allErrors: true, strict: false }).compile(schema);
   }
   return compiled;
 }
