@@ -1,11 +1,15 @@
 import {
+  CommitOutcomeUnknownError,
   JobMasterError,
   createPool,
   loadTaskModules,
   loadWorkflows,
   registry,
   resolveSettings,
+  trackedTransaction,
+  transactionStatus,
   translateConnectionError,
+  type Queryable,
   type Settings,
   type ResolvedWorkflow,
   type SettingsInput,
@@ -25,6 +29,8 @@ function displayPath(dir: string): string {
 export class CliContext {
   readonly settings: Settings;
   #pool: pg.Pool | undefined;
+  /** Server losses under a write known not to have committed (see {@link CliContext.writeOnce}). */
+  readonly #rolledBack = new WeakSet<object>();
 
   constructor(input: SettingsInput) {
     this.settings = resolveSettings(input);
@@ -52,6 +58,66 @@ export class CliContext {
           });
     }
     return this.#pool;
+  }
+
+  /**
+   * After the embedded server died: drops the pool (its connections and the address of the
+   * dead server) so that the next query waits for the server that replaces it, started by
+   * this command or another one (bounded by the pool's start timeout, 60 s).
+   */
+  reopen(): void {
+    const dead = this.#pool;
+    this.#pool = undefined;
+    // Not awaited: ending connections to a dead server has nothing to wait for.
+    void dead?.end().catch(() => {});
+  }
+
+  /**
+   * Runs a write so that losing the embedded server under it never leaves the command unsure
+   * whether it took effect, and repeats it exactly when it did not. The write runs inside a
+   * transaction whose id is known (`trackedTransaction`). Lost before its COMMIT was sent, it
+   * did not commit. Lost during the COMMIT, the replacing server is asked (`pg_xact_status`):
+   * committed, the write's result stands and is returned; aborted, it did not commit. A write
+   * that did not commit runs once more, once the replacing server is up; losing that one too
+   * is reported in one line. On a configured server the write runs as is (one round trip): a
+   * lost connection there is reported, not repeated.
+   */
+  async writeOnce<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+    if (this.settings.databaseUrl) return await work(this.pool());
+    try {
+      return await this.#trackedWrite(work);
+    } catch (error) {
+      if (!this.#rolledBack.has(error as object)) throw error;
+    }
+    this.reopen();
+    return await this.#trackedWrite(work);
+  }
+
+  async #trackedWrite<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await trackedTransaction(this.pool(), work);
+    } catch (error) {
+      if (error instanceof CommitOutcomeUnknownError && isServerLoss(error.cause)) {
+        const status = await this.#statusAfterLoss(error.xid);
+        if (status === 'committed') return error.value as T;
+        if (status !== 'aborted') throw error;
+        this.#rolledBack.add(error.cause as object);
+        throw error.cause;
+      }
+      if (this.embeddedServerStopped(error)) this.#rolledBack.add(error as object);
+      throw error;
+    }
+  }
+
+  /** The status of `xid` as the replacing server knows it, once it is no longer in progress (at most ~5 s). */
+  async #statusAfterLoss(xid: string): Promise<string | null> {
+    this.reopen();
+    for (let attempt = 0; ; attempt++) {
+      const status = await transactionStatus(this.pool(), xid);
+      // In progress only while a live server has not yet noticed the lost connection.
+      if (status !== 'in progress' || attempt >= 50) return status;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Loads the task modules and returns the validated registry. */

@@ -41,8 +41,9 @@ export function wantsJson(options: CommonOptions, { jsonFlag = true } = {}): boo
  * Runs one command with a context built from its options and prints its value as text or
  * JSON; the context (and its database pool) is always closed afterwards. Connection
  * failures become one-line errors. A `repeatable` command (a read, or a write the queue's
- * rules make idempotent) whose embedded database server dies under it runs once more, on
- * the server its next connection starts; any other command reports the stop in one line.
+ * rules make idempotent) whose embedded database server dies under it runs once more, once
+ * the server that replaces it is up; any other command reports the stop in one line (a write
+ * made with `ctx.writeOnce` repeats itself when it did not commit).
  */
 export async function execute<T>(
   options: CommonOptions,
@@ -64,6 +65,7 @@ export async function execute<T>(
       value = await run(ctx);
     } catch (error) {
       if (!repeatable || !ctx.embeddedServerStopped(error)) throw error;
+      ctx.reopen();
       value = await run(ctx);
     }
     if (wantsJson(options, { jsonFlag })) printJson(out, value);

@@ -20,6 +20,8 @@ export interface EmbeddedPoolOptions {
 }
 
 interface Target {
+  /** The serving process. */
+  pid: number;
   host: string;
   port: number;
   /** Held open while the pool lives so the server does not exit between connections. */
@@ -70,6 +72,8 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
     if (!isAlive(lock.pid)) {
       removeStaleServerLock(dataDir, lock);
       started = undefined;
+      // Another client may be taking the lock over at this moment: let it finish.
+      if (readServerLock(dataDir)?.pid === lock.pid) await sleep(10);
       continue;
     }
     if (!lock.ready) {
@@ -86,7 +90,7 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
     keepAlive.on('error', () => {});
     try {
       await keepAlive.connect();
-      return { host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started?.pid };
+      return { pid: lock.pid, host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started?.pid };
     } catch (error) {
       // The server is closing (idle) or starting; look again.
       lastError = error;
@@ -123,6 +127,8 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
   };
   const ensure = (): Promise<Target> => {
     if (ended) return Promise.reject(new EmbeddedDatabaseError('The embedded database pool has been closed'));
+    // A server known to have died (its keep-alive's end may not have arrived yet): find the next.
+    if (current && !isAlive(current.pid)) forget(current);
     target ??= connectToServer({ ...options, dataDir }).then(
       (found) => {
         if (found.created && !reportedCreation) {

@@ -241,3 +241,23 @@ export class WorkflowRunKeyConflictError extends JobMasterError {
     );
   }
 }
+
+/**
+ * The connection broke while a transaction was committing, so whether it committed is not
+ * known from this side; `transactionStatus(xid)` on a new connection tells (see
+ * `trackedTransaction`). `value` is what the transaction's work returned before the commit.
+ */
+export class CommitOutcomeUnknownError extends JobMasterError {
+  override readonly code = 'JM_COMMIT_OUTCOME_UNKNOWN';
+  constructor(
+    /** The transaction's id (xid8, as text). */
+    readonly xid: string,
+    readonly value: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The database connection was lost while transaction ${xid} committed, and whether it committed could not be checked: look before repeating the command (jm status)`,
+      options,
+    );
+  }
+}

@@ -65,6 +65,7 @@ export { resolveSettings, type Settings, type SettingsInput } from './config/set
 export { createPool, translateConnectionError } from './db/connect.js';
 export { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
 export type { Queryable } from './db/queryable.js';
+export { trackedTransaction, transactionStatus, type TransactionStatus } from './db/tracked-transaction.js';
 
 // Seeing what happens and operating on jobs (`jm status`, `jm cancel`, `jm retry`, `jm prune`)
 export {
@@ -145,6 +146,7 @@ export {
   ScheduleNotFoundError,
   CodeScheduleError,
   UnsupportedPostgresVersionError,
+  CommitOutcomeUnknownError,
   InvalidWorkflowError,
   UnknownWorkflowError,
   WorkflowRunNotFoundError,

@@ -82,15 +82,18 @@ export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): 
   const priority = parsePriority(task, options.priority);
   const runAt = parseRunAt(task, options);
   const onConflict = parseOnConflict(task, options);
-  const result = await enqueueJob(ctx.pool(), ctx.schema, {
-    typeKey: options.typeKey,
-    taskKey: options.taskKey,
-    ...(argumentsJson === undefined ? {} : { argumentsJson }),
-    ...(priority === undefined ? {} : { priority }),
-    ...(runAt === undefined ? {} : { runAt }),
-    ...(options.key === undefined ? {} : { jobKey: options.key }),
-    ...(onConflict === undefined ? {} : { onConflict }),
-  });
+  // On the embedded database, a server lost under the insert repeats it only if it did not commit.
+  const result = await ctx.writeOnce((db) =>
+    enqueueJob(db, ctx.schema, {
+      typeKey: options.typeKey,
+      taskKey: options.taskKey,
+      ...(argumentsJson === undefined ? {} : { argumentsJson }),
+      ...(priority === undefined ? {} : { priority }),
+      ...(runAt === undefined ? {} : { runAt }),
+      ...(options.key === undefined ? {} : { jobKey: options.key }),
+      ...(onConflict === undefined ? {} : { onConflict }),
+    }),
+  );
   return { task, ...result };
 }
 

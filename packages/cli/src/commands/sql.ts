@@ -56,6 +56,7 @@ export async function sqlCommand(ctx: CliContext, statement: string): Promise<Sq
     raw = (await ctx.pool().query(statement)) as pg.QueryResult | pg.QueryResult[];
   } catch (error) {
     if (!ctx.embeddedServerStopped(error) || TRANSACTION_CONTROL.test(statement)) throw error;
+    ctx.reopen();
     raw = await repeatIfReadOnly(ctx.pool(), statement, error);
   }
   const result = Array.isArray(raw) ? raw.at(-1) : raw;
