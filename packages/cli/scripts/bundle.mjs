@@ -20,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 const cliRoot = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(cliRoot, 'dist', 'cli-main.js');
+// jobmaster's own entry too, sharing the CLI's modules: task modules loaded by `jm run` import
+// it (see main.ts) instead of loading the package a second time, module by module.
+const sdkEntry = fileURLToPath(import.meta.resolve('jobmaster'));
 const outDir = join(cliRoot, 'dist', 'bundle');
 
 // Loaded at run time from their own packages (each a dependency of the CLI, so the bundle can
@@ -81,7 +84,7 @@ export async function bundle() {
   const { rolldown } = await import('rolldown');
   rmSync(outDir, { recursive: true, force: true });
   const build = await rolldown({
-    input: entry,
+    input: { jm: entry, jobmaster: sdkEntry },
     platform: 'node',
     external: EXTERNAL,
     plugins: [moduleUrlPlugin],
@@ -90,7 +93,7 @@ export async function bundle() {
   const { output } = await build.write({
     dir: outDir,
     format: 'esm',
-    entryFileNames: 'jm.mjs',
+    entryFileNames: '[name].mjs',
     chunkFileNames: '[name]-[hash].mjs',
     banner: BANNER,
   });
@@ -110,7 +113,8 @@ export async function bundle() {
     const stat = statSync(file);
     return [relative(outDir, file).split(sep).join('/'), stat.size, stat.mtimeMs];
   });
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ entry: 'jm.mjs', inputs: files }));
+  const sdk = { module: 'jobmaster.mjs', replaces: relative(outDir, sdkEntry).split(sep).join('/') };
+  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ entry: 'jm.mjs', sdk, inputs: files }));
   return { files: files.length, ms: Date.now() - started };
 }
 

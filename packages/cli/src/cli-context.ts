@@ -17,6 +17,7 @@ import {
 } from 'jobmaster';
 import { createEmbeddedPool, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded/client';
 import { relative, resolve, sep } from 'node:path';
+import { bundledSdkSubstitute } from './bundled-sdk.js';
 import type pg from 'pg';
 
 /** A directory as the user would type it: relative when under the working directory. */
@@ -128,7 +129,8 @@ export class CliContext {
         'No task modules configured: pass --tasks "src/tasks/**/*.ts", set JM_TASKS, or add {"tasks": ...} to jobmaster.config.json',
       );
     }
-    await loadTaskModules(patterns, { cwd: this.settings.baseDir });
+    const substitute = bundledSdkSubstitute();
+    await loadTaskModules(patterns, { cwd: this.settings.baseDir, ...(substitute && { substitute }) });
     return registry.definitions();
   }
 

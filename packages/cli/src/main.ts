@@ -8,18 +8,21 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { offerBundledSdk } from './bundled-sdk.js';
 import { standInNavigator } from './navigator-stand-in.js';
 
 const BUNDLE_DIR = fileURLToPath(new URL('./bundle/', import.meta.url));
 
 interface BundleManifest {
   entry: string;
+  /** jobmaster's entry in the bundle, and the file of the package it was made from (see bundled-sdk.ts). */
+  sdk?: { module: string; replaces: string };
   /** [path relative to the bundle directory, size, mtimeMs] of each file checked (see scripts/bundle.mjs). */
   inputs: Array<[string, number, number]>;
 }
 
-/** The bundle's entry when the bundle is current, else undefined. */
-function currentBundle(): string | undefined {
+/** The bundle's manifest when the bundle is current, else undefined. */
+function currentBundle(): BundleManifest | undefined {
   if (process.env.JM_NO_BUNDLE) return undefined;
   let manifest: BundleManifest;
   try {
@@ -32,9 +35,10 @@ function currentBundle(): string | undefined {
     // Rebuilt (or removed) since bundling: the bundle would run stale code.
     if (!stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return undefined;
   }
-  return join(BUNDLE_DIR, manifest.entry);
+  return manifest;
 }
 
 standInNavigator();
 const bundle = currentBundle();
-await (bundle ? import(pathToFileURL(bundle).href) : import('./cli-main.js'));
+if (bundle?.sdk) offerBundledSdk(join(BUNDLE_DIR, bundle.sdk.module), join(BUNDLE_DIR, bundle.sdk.replaces));
+await (bundle ? import(pathToFileURL(join(BUNDLE_DIR, bundle.entry)).href) : import('./cli-main.js'));

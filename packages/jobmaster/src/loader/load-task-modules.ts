@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TaskLoadError, TaskRegistrationError } from '../errors.js';
 
@@ -10,6 +12,12 @@ export interface LoadTaskModulesOptions {
    * mode); re-registering from the same file replaces its tasks. (Default: false)
    */
   reload?: boolean;
+  /**
+   * A module task modules get instead of the one they would load: where `specifier` resolves
+   * from every task module's directory to the file `replaces`, they get `module` (the `jm`
+   * bundle passes its own copy of jobmaster, already loaded). (Default: none)
+   */
+  substitute?: { specifier: string; replaces: string; module: string };
 }
 
 /** Result of {@link loadTaskModules}. */
@@ -53,6 +61,8 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
   const jiti = createJiti(import.meta.url, {
     moduleCache: !options.reload,
     interopDefault: true,
+    ...(options.substitute &&
+      substitutes(options.substitute, files) && { alias: { [options.substitute.specifier]: options.substitute.module } }),
   });
   for (const file of files) {
     try {
@@ -66,6 +76,19 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
     }
   }
   return { files };
+}
+
+/** True when `specifier` resolves to the file `replaces` from the directory of every file. */
+function substitutes(substitute: { specifier: string; replaces: string }, files: string[]): boolean {
+  try {
+    const replaced = realpathSync(substitute.replaces);
+    for (const dir of new Set(files.map((file) => path.dirname(file)))) {
+      if (realpathSync(createRequire(path.join(dir, 'task-module.js')).resolve(substitute.specifier)) !== replaced) return false;
+    }
+    return true;
+  } catch {
+    return false; // Not resolvable from some file: each loads what it finds, as without a substitute.
+  }
 }
 
 function hint(message: string): string {

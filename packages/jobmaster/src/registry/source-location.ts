@@ -16,10 +16,16 @@ export function callerFile(): string | null {
   Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = previousLimit;
-  for (const line of stack.split('\n').slice(1)) {
+  const lines = stack.split('\n').slice(1);
+  // This very function's file: inside the package, or inside a bundle made of it (the `jm`
+  // CLI's), whose directory then holds nothing but the bundle's own code.
+  const ownFile = lines[0] === undefined ? null : frameFile(lines[0]);
+  const bundleDir = ownFile !== null && !OWN_DIRS.some((dir) => ownFile.startsWith(dir)) ? path.dirname(ownFile) + path.sep : null;
+  for (const line of lines) {
     const file = frameFile(line);
     if (file === null) continue;
     if (OWN_DIRS.some((dir) => file.startsWith(dir))) continue;
+    if (bundleDir !== null && file.startsWith(bundleDir)) continue;
     if (file.split(/[\\/]/).includes('node_modules')) continue;
     return file;
   }
