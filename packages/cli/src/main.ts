@@ -6,6 +6,7 @@
  * command's start-up. Only node:fs is loaded here; checking the inputs costs about 1 ms.
  */
 import { readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { offerBundledSdk } from './bundled-sdk.js';
@@ -38,6 +39,9 @@ function currentBundle(): BundleManifest | undefined {
   return manifest;
 }
 
+// Node 22.1+ keeps the compiled code of the modules it loads (the bundle above all) on disk
+// for the next start (NODE_DISABLE_COMPILE_CACHE=1 turns it off); Node 20 has no such cache.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 standInNavigator();
 const bundle = currentBundle();
 if (bundle?.sdk) offerBundledSdk(join(BUNDLE_DIR, bundle.sdk.module), join(BUNDLE_DIR, bundle.sdk.replaces));
