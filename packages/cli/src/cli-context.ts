@@ -99,7 +99,8 @@ export class CliContext {
       return await trackedTransaction(this.pool(), work);
     } catch (error) {
       if (error instanceof CommitOutcomeUnknownError && isServerLoss(error.cause)) {
-        const status = await this.#statusAfterLoss(error.xid);
+        // If even asking fails, the outcome stays unknown: say so, never "nothing was written".
+        const status = await this.#statusAfterLoss(error.xid).catch(() => null);
         if (status === 'committed') return error.value as T;
         if (status !== 'aborted') throw error;
         this.#rolledBack.add(error.cause as object);
