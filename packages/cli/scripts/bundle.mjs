@@ -27,8 +27,9 @@ const outDir = join(cliRoot, 'dist', 'bundle');
 
 // Loaded at run time from their own packages (each a dependency of the CLI, so the bundle can
 // import it): jiti compiles task modules and tinyglobby finds them (both only when a command
-// loads tasks), the HTTP server is only for `jm serve`, pg-native is optional.
-const EXTERNAL = [/^node:/, /^jiti($|\/)/, /^tinyglobby$/, /^@jobmaster\/server($|\/)/, /^pg-native$/];
+// loads tasks), pg-native is optional. The HTTP server (`jm serve`) is bundled as a chunk of
+// its own, loaded only by that command, so that it shares the CLI's copy of jobmaster.
+const EXTERNAL = [/^node:/, /^jiti($|\/)/, /^tinyglobby$/, /^pg-native$/];
 const cliPackage = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8'));
 const RESOLVABLE = new Set([cliPackage.name, ...Object.keys(cliPackage.dependencies ?? {})]);
 
