@@ -146,32 +146,20 @@ export class CliContext {
 
   /**
    * True when `error` is the embedded database's server going away under a statement of this
-   * command (killed, crashed): what it had not committed is rolled back, so a command that is
-   * safe to repeat may simply run again on the server the next connection starts.
+   * command (killed, crashed), or gone when the command connected (its socket refuses): what
+   * it had not committed is rolled back, and a connection refused sent nothing, so a command
+   * that is safe to repeat may run again once the server that replaces it is up (`reopen`).
    */
   embeddedServerStopped(error: unknown): boolean {
-    return !this.settings.databaseUrl && this.#pool !== undefined && isServerLoss(error);
-  }
-
-  /**
-   * True when a command on the embedded database lost its server and could not reach the one
-   * that replaces it either (the retry of a read connecting while several clients race to
-   * start it): nothing was written, and the next command finds the live server.
-   */
-  #embeddedServerUnreachable(error: unknown): boolean {
-    const err = error as { code?: unknown; message?: unknown } | undefined;
-    return (
-      !this.settings.databaseUrl &&
-      this.#pool !== undefined &&
-      ((typeof err?.code === 'string' && ['ECONNREFUSED', 'ENOENT'].includes(err.code)) ||
-        (typeof err?.message === 'string' && /timeout exceeded when trying to connect/.test(err.message)))
-    );
+    if (this.settings.databaseUrl || this.#pool === undefined) return false;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return isServerLoss(error) || code === 'ECONNREFUSED' || code === 'ENOENT';
   }
 
   /** Turns a connection failure into a one-line user error. */
   translate(error: unknown): unknown {
     const url = this.settings.databaseUrl;
-    if (this.embeddedServerStopped(error) || this.#embeddedServerUnreachable(error)) {
+    if (this.embeddedServerStopped(error)) {
       return new EmbeddedServerStoppedError(resolve(this.settings.dataDir), { cause: error });
     }
     return (url && translateConnectionError(error, url)) || error;
