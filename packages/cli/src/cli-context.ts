@@ -152,8 +152,8 @@ export class CliContext {
    */
   embeddedServerStopped(error: unknown): boolean {
     if (this.settings.databaseUrl || this.#pool === undefined) return false;
-    const code = (error as { code?: unknown } | undefined)?.code;
-    return isServerLoss(error) || code === 'ECONNREFUSED' || code === 'ENOENT';
+    const err = error as { code?: unknown; syscall?: unknown } | undefined;
+    return isServerLoss(error) || (err?.syscall === 'connect' && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT'));
   }
 
   /** Turns a connection failure into a one-line user error. */
