@@ -17,6 +17,13 @@ export type TransactionStatus = 'committed' | 'aborted' | 'in progress';
  */
 export async function trackedTransaction<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection that breaks emits 'error' on the client too; the failing query reports it.
+  const ignore = (): void => {};
+  client.on('error', ignore);
+  const release = (broken: boolean): void => {
+    client.off('error', ignore);
+    client.release(broken);
+  };
   let broken = false;
   let xid: string | undefined;
   let value: T;
@@ -27,7 +34,7 @@ export async function trackedTransaction<T>(pool: pg.Pool, work: (db: Queryable)
   } catch (error) {
     if (xid !== undefined) await client.query('rollback').catch(() => (broken = true));
     else broken = true;
-    client.release(broken);
+    release(broken);
     throw error;
   }
   try {
@@ -38,7 +45,7 @@ export async function trackedTransaction<T>(pool: pg.Pool, work: (db: Queryable)
     broken = true;
     throw new CommitOutcomeUnknownError(xid!, value, { cause: error });
   } finally {
-    client.release(broken);
+    release(broken);
   }
   return value;
 }
