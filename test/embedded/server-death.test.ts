@@ -31,10 +31,10 @@ async function settled(dir: EmbeddedDir): Promise<void> {
   await waitFor(() => connections(dir) === 0, 'the earlier connections to close', 60_000);
 }
 
-/** Waits until `count` connections are open to the server, lets the statement start, then SIGKILLs it. */
-async function killServerUnder(dir: EmbeddedDir, count: number): Promise<number> {
+/** Waits until `count` connections are open to the server, lets the statement start (`afterMs`), then SIGKILLs it. */
+async function killServerUnder(dir: EmbeddedDir, count: number, afterMs = 500): Promise<number> {
   await waitFor(() => dir.lock()?.ready === true && connections(dir) >= count, `${count} connections to the server`, 60_000);
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, afterMs));
   const pid = dir.lock()!.pid;
   process.kill(pid, 'SIGKILL');
   await waitFor(() => !isAlive(pid), 'the server to die');
@@ -77,6 +77,27 @@ describe('the embedded server killed under running commands', () => {
     const outcome = await running;
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(outcome.stdout).rows).toEqual([{ slept: true, answer: 42 }]);
+    expect(dir.lock()?.pid).not.toBe(killed);
+  });
+
+  it('an enqueue whose COMMIT is cut by the server dying is found not committed and repeated: one job', async () => {
+    dir = makeEmbeddedDir();
+    expect((await dir.jm(['deploy'])).code).toBe(0);
+    // A deferred trigger makes every COMMIT of a new job take 4 s, so the kill lands inside it.
+    const slow = await dir.jm([
+      'sql',
+      `create function public.slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(4); return null; end $$;
+       create constraint trigger slow_commit after insert on jobmaster.jobs
+         deferrable initially deferred for each row execute function public.slow_commit()`,
+    ]);
+    expect(slow.code, slow.stderr).toBe(0);
+    await settled(dir);
+    const running = dir.jm(['enqueue', 'greetings', 'greet', '--arg', 'name=cut-at-commit', '--key', 'cut']);
+    const killed = await killServerUnder(dir, 2, 2_000);
+    const outcome = await running;
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    const rows = await sqlRows(dir, "select id::text as id from jobmaster.jobs where arguments->>'name' = 'cut-at-commit'");
+    expect(rows).toEqual([{ id: outcome.stdout.trim() }]);
     expect(dir.lock()?.pid).not.toBe(killed);
   });
 

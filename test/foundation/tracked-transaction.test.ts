@@ -96,6 +96,11 @@ describe('a transaction whose connection is lost', () => {
     expect(rows).toEqual([]);
   });
 
+  it('an id the server never reached (its record lost with a crash) reads as aborted', async () => {
+    const { rows } = await db.pool.query<{ next: string }>('select (pg_current_xact_id()::text::bigint + 1000000)::text as next');
+    expect(await transactionStatus(db.pool, rows[0]!.next)).toBe('aborted');
+  });
+
   it('a COMMIT the server refuses is its own error, not an unknown outcome', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     try {

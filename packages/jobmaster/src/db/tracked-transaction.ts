@@ -50,8 +50,19 @@ export async function trackedTransaction<T>(pool: pg.Pool, work: (db: Queryable)
   return value;
 }
 
-/** Whether transaction `xid` committed, aborted (or died with its server) or still runs; null if too old to know. */
+/**
+ * Whether transaction `xid` of this database committed, aborted (or died with its server) or
+ * still runs; null if too old to know. An id the server calls "in the future" is one that no
+ * record of survived a crash (its server restarted from a point before it): it did not
+ * commit, so it reads as aborted.
+ */
 export async function transactionStatus(db: Queryable, xid: string): Promise<TransactionStatus | null> {
-  const { rows } = await db.query<{ status: TransactionStatus | null }>('select pg_xact_status($1::xid8) as status', [xid]);
-  return rows[0]?.status ?? null;
+  try {
+    const { rows } = await db.query<{ status: TransactionStatus | null }>('select pg_xact_status($1::xid8) as status', [xid]);
+    return rows[0]?.status ?? null;
+  } catch (error) {
+    const err = error as { code?: unknown; message?: unknown };
+    if (err?.code === '22023' && typeof err.message === 'string' && /is in the future/.test(err.message)) return 'aborted';
+    throw error;
+  }
 }
