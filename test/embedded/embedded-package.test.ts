@@ -36,6 +36,7 @@ it('the SDK exports nothing of the embedded database; @jobmaster/embedded does',
     'EmbeddedDatabaseError',
     'EmbeddedServerStoppedError',
     'createEmbeddedPool',
+    'embeddedServerFirstXid',
     'isServerLoss',
     'serveEmbeddedDatabase',
   ]);

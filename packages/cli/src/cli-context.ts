@@ -15,7 +15,7 @@ import {
   type SettingsInput,
   type TaskDefinition,
 } from 'jobmaster';
-import { createEmbeddedPool, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded/client';
+import { createEmbeddedPool, embeddedServerFirstXid, EmbeddedServerStoppedError, isServerLoss } from '@jobmaster/embedded/client';
 import { relative, resolve, sep } from 'node:path';
 import { bundledSdkSubstitute } from './bundled-sdk.js';
 import type pg from 'pg';
@@ -111,9 +111,16 @@ export class CliContext {
     }
   }
 
-  /** The status of `xid` as the replacing server knows it, once it is no longer in progress (at most ~5 s). */
+  /**
+   * The status of `xid`, a transaction of the server that died, as the replacing server knows
+   * it, once it is no longer in progress (at most ~5 s). An id at or above the first one the
+   * replacing server hands out was lost with the dead server (and may name a new transaction
+   * now): it did not commit.
+   */
   async #statusAfterLoss(xid: string): Promise<string | null> {
     this.reopen();
+    const firstXid = await embeddedServerFirstXid(this.pool());
+    if (firstXid !== undefined && BigInt(xid) >= BigInt(firstXid)) return 'aborted';
     for (let attempt = 0; ; attempt++) {
       const status = await transactionStatus(this.pool(), xid);
       // In progress only while a live server has not yet noticed the lost connection.

@@ -22,6 +22,8 @@ export interface EmbeddedPoolOptions {
 interface Target {
   /** The serving process. */
   pid: number;
+  /** The first transaction id it hands out (absent from servers started by an older version). */
+  firstXid: string | undefined;
   host: string;
   port: number;
   /** Held open while the pool lives so the server does not exit between connections. */
@@ -90,7 +92,14 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
     keepAlive.on('error', () => {});
     try {
       await keepAlive.connect();
-      return { pid: lock.pid, host: lock.host, port: lock.port, keepAlive, created: Boolean(lock.created) && lock.pid === started?.pid };
+      return {
+        pid: lock.pid,
+        firstXid: lock.firstXid,
+        host: lock.host,
+        port: lock.port,
+        keepAlive,
+        created: Boolean(lock.created) && lock.pid === started?.pid,
+      };
     } catch (error) {
       // The server is closing (idle) or starting; look again.
       lastError = error;
@@ -104,6 +113,19 @@ async function connectToServer(options: EmbeddedPoolOptions): Promise<Target & {
       (lock ? `; it is held by ${describeHolder(lock)}` : '') +
       `${lastError ? ` (${(lastError as Error).message})` : ''}; see ${serverLogPath(dataDir)}, or set DATABASE_URL`,
   );
+}
+
+const servers = new WeakMap<pg.Pool, () => Promise<Target>>();
+
+/**
+ * The first transaction id (xid8, as text) handed out by the server `pool` is connected to
+ * (finding or starting one first), or undefined for a pool that is not an embedded one. A
+ * server dying loses the transactions whose records it had not written yet, and the next one
+ * hands their ids out again: an id at or above this one, from a transaction of the dead
+ * server, names no transaction of that server that survived.
+ */
+export async function embeddedServerFirstXid(pool: pg.Pool): Promise<string | undefined> {
+  return (await servers.get(pool)?.())?.firstXid;
 }
 
 /**
@@ -176,6 +198,7 @@ export function createEmbeddedPool(options: EmbeddedPoolOptions): pg.Pool {
     application_name: options.applicationName ?? 'jobmaster',
   });
   pool.on('error', () => {});
+  servers.set(pool, ensure);
   const endPool = pool.end.bind(pool);
   pool.end = (async () => {
     ended = true;

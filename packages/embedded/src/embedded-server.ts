@@ -74,10 +74,15 @@ export async function serveEmbeddedDatabase(dataDir: string, options: ServeOptio
     // child so the long-lived server stays near 200 MB.
     if (created) await createInChildProcess(dataDir);
     db = await openDatabase(dataDir);
+    // The first transaction id this server hands out: ids from before it that did not survive
+    // its crash recovery are handed out again, so a client asking about one of its
+    // transactions lost with the previous server must know where this server's began.
+    const { rows } = await db.query<{ next: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as next');
+    const firstXid = rows[0]!.next;
     server = new EmbeddedWireServer(db);
     if (socketDir) rmSync(join(socketDir, '.s.PGSQL.5432'), { force: true });
     const address = await server.listen(socketDir && join(socketDir, '.s.PGSQL.5432'));
-    updateServerLock(dataDir, { ...lock, port: typeof address === 'number' ? address : lock.port, ready: true, created });
+    updateServerLock(dataDir, { ...lock, port: typeof address === 'number' ? address : lock.port, ready: true, created, firstXid });
     log(`serving ${dataDir} on ${socketDir ?? `127.0.0.1:${address}`}${created ? ' (created)' : ''}`);
     await waitUntilIdle(server, idleExitMs);
     log('idle: closing');

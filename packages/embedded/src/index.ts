@@ -3,7 +3,7 @@
  * directory, served by one background process per directory over a local socket, so that
  * several processes can use the directory at once through ordinary `pg` pools.
  */
-export { createEmbeddedPool, type EmbeddedPoolOptions } from './embedded-pool.js';
+export { createEmbeddedPool, embeddedServerFirstXid, type EmbeddedPoolOptions } from './embedded-pool.js';
 export { serveEmbeddedDatabase, EMBEDDED_POSTGRES_SETTINGS, type ServeOptions } from './embedded-server.js';
 export { isServerLoss } from './server-loss.js';
 export { EmbeddedDatabaseError, EmbeddedServerStoppedError } from './errors.js';

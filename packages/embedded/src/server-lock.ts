@@ -19,6 +19,8 @@ export interface ServerLock {
   ready?: boolean;
   /** True when this server created the database (its directory was empty). */
   created?: boolean;
+  /** The first transaction id (xid8, as text) this server hands out; see `embeddedServerFirstXid`. */
+  firstXid?: string;
 }
 
 export const LOCK_FILE = 'server.lock';
