@@ -144,7 +144,11 @@ create table tasks (
   max_attempts integer not null default 3,
   retry_delay_seconds double precision not null default 5,
   description text,
+  next_type_key text,
+  next_task_key text,
   constraint tasks_max_attempts_check CHECK ((max_attempts >= 1)),
+  constraint tasks_next_check CHECK (((next_type_key IS NULL) = (next_task_key IS NULL))),
+  constraint tasks_next_fkey FOREIGN KEY (next_type_key, next_task_key) REFERENCES jobmaster.tasks(type_key, task_key) DEFERRABLE INITIALLY DEFERRED,
   constraint tasks_pkey PRIMARY KEY (type_key, task_key),
   constraint tasks_process_units_check CHECK ((process_units >= 0)),
   constraint tasks_retry_delay_seconds_check CHECK ((retry_delay_seconds >= (0)::double precision))
@@ -434,6 +438,10 @@ AS $function$
 declare
   v_jobs bigint[];
 begin
+  -- The run's unfinished jobs are locked before the run, as a completion locks its jobs before
+  -- their run (complete_jobs, then workflow_steps_completed): the other order could deadlock.
+  perform 1 from jobmaster.workflow_run_steps s join jobmaster.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and j.status in ('waiting', 'running') order by j.id for update of j;
   perform 1 from jobmaster.workflow_runs r where r.id = p_run_id for update;
   if not found then
     raise exception using errcode = 'JM009', message = format('No workflow run %s exists', p_run_id), detail = p_run_id::text;
@@ -446,6 +454,50 @@ begin
     perform jobmaster.cancel_jobs(v_jobs, p_node, p_pid);
   end if;
   select r.status into status from jobmaster.workflow_runs r where r.id = p_run_id;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.chain_next_jobs(p_job_ids bigint[])
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_job     record;
+  v_args    jsonb;
+  v_refused bigint[];
+  v_message text;
+begin
+  for v_job in
+    select j.id, j.priority, j.result, j.node, j.pid, t.next_type_key, t.next_task_key
+      from jobmaster.jobs j
+      join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+     where j.id = any (p_job_ids) and t.next_task_key is not null
+     order by j.id
+  loop
+    begin
+      v_args := case when v_job.result is null or jsonb_typeof(v_job.result) = 'null' then '{}'::jsonb
+                     when jsonb_typeof(v_job.result) = 'object' then v_job.result end;
+      if v_args is null then
+        raise exception using errcode = 'JM002',
+          message = format('its result is %s %s, not an object of arguments',
+                           case when jsonb_typeof(v_job.result) in ('array', 'object') then 'an' else 'a' end,
+                           jsonb_typeof(v_job.result));
+      end if;
+      perform jobmaster.enqueue(v_job.next_type_key, v_job.next_task_key, v_job.priority, v_args, null, v_job.id, null, 'raise');
+    exception when sqlstate 'JM001' or sqlstate 'JM002' or data_exception then
+      -- enqueue's messages start with the task's name, which this one already gives.
+      v_message := format('completed, but next task %s.%s refused its result: %s', v_job.next_type_key, v_job.next_task_key,
+                          left(regexp_replace(sqlerrm, '^' || v_job.next_type_key || '\.' || v_job.next_task_key || ': ', ''), 500));
+      update jobmaster.jobs j
+         set status = 'failed', message = v_message,
+             error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
+       where j.id = v_job.id;
+      insert into jobmaster.job_events (job_id, status, node, pid, message)
+      values (v_job.id, 'failed', v_job.node, v_job.pid, v_message);
+      v_refused := v_refused || v_job.id;
+    end;
+  end loop;
+  return v_refused;
 end;
 $function$;
 
@@ -734,6 +786,8 @@ declare
   v_done  bigint[];
   v_tasks text[];
   v_steps bigint[]; -- workflow steps among v_done (jobs.workflow_run_id set)
+  v_ok      bigint[]; -- v_done less the jobs whose next task refused their result
+  v_refused bigint[];
 begin
   if jsonb_typeof(p_results) is distinct from 'array' or jsonb_array_length(p_results) <> coalesce(cardinality(p_ids), 0) then
     raise exception using errcode = 'JM002', message = 'complete_jobs expects one result per job id, as a JSON array in the same order';
@@ -751,23 +805,37 @@ begin
   select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key),
          array_agg(d.id) filter (where d.workflow_run_id is not null)
     into v_done, v_tasks, v_steps from done d;
+  v_ok := v_done;
+  -- Chains (`@task({ next })`): each completed job of a task with a next task enqueues its next
+  -- job; a result the next task refuses fails the completed job instead. Plain jobs pay one
+  -- look at the tasks table.
+  if v_done is not null
+     and exists (select 1 from jobmaster.tasks t
+                  where t.next_task_key is not null and (t.type_key || '.' || t.task_key) = any (v_tasks)) then
+    v_refused := jobmaster.chain_next_jobs(v_done);
+    if v_refused is not null then
+      v_ok := nullif(array(select unnest(v_done) except select unnest(v_refused)), '{}');
+      v_steps := nullif(array(select unnest(v_steps) except select unnest(v_refused)), '{}');
+      perform jobmaster.fail_dependents(v_refused, null, null);
+    end if;
+  end if;
   -- Workflows: advance the runs of completed steps, in this transaction. Plain jobs pay only
   -- the null test above.
   if v_steps is not null then
     perform jobmaster.workflow_steps_completed(v_steps);
   end if;
   -- Only jobs of tasks some task depends on are recorded, or waited for.
-  if v_done is not null
+  if v_ok is not null
      and exists (select 1 from jobmaster.task_dependencies d
                   where (d.depends_on_type_key || '.' || d.depends_on_task_key) = any (v_tasks)) then
-    perform jobmaster.record_completions(v_done);
+    perform jobmaster.record_completions(v_ok);
     -- Dependents of these jobs may now be claimable: wake idle workers.
-    if exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
+    if exists (select 1 from jobmaster.jobs w where w.waiting_for && v_ok and w.waiting_for is not null) then
       perform pg_notify('jm:jobmaster', '');
     end if;
   end if;
-  if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
-    return query select unnest(p_ids) except select unnest(v_done);
+  if coalesce(cardinality(v_ok), 0) < cardinality(p_ids) then
+    return query select unnest(p_ids) except select unnest(v_ok);
   end if;
 end;
 $function$;
@@ -784,6 +852,7 @@ declare
   v_results jsonb;
   v_done    bigint[];
   v_steps   bigint[]; -- workflow steps among v_done
+  v_refused bigint[]; -- jobs whose next task refused their result (chain_next_jobs)
 begin
   select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
     into v_ids, v_results
@@ -796,6 +865,14 @@ begin
     returning j.id, j.workflow_run_id
   )
   select array_agg(d.id), array_agg(d.id) filter (where d.workflow_run_id is not null) into v_done, v_steps from done d;
+  if v_done is not null then
+    v_refused := jobmaster.chain_next_jobs(v_done);
+    if v_refused is not null then
+      v_done := nullif(array(select unnest(v_done) except select unnest(v_refused)), '{}');
+      v_steps := nullif(array(select unnest(v_steps) except select unnest(v_refused)), '{}');
+      perform jobmaster.fail_dependents(v_refused, null, null);
+    end if;
+  end if;
   if v_done is not null then
     perform jobmaster.record_completions(v_done);
   end if;
@@ -1769,6 +1846,17 @@ begin
       v_rerun := v_rerun || v_added;
     end loop;
   end if;
+  -- A step to rerun whose job has not ended would meet that job's key: refuse until it ends.
+  select s.step_id, s.job_id into v_step
+    from jobmaster.workflow_run_steps s join jobmaster.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and s.status = 'started' and j.status in ('waiting', 'running')
+     and s.step_id = any (coalesce(v_rerun, '{}'))
+   order by s.position limit 1;
+  if found then
+    raise exception using errcode = 'JM002',
+      message = format('workflow run %s: step %s is still running (job %s); rerun it when it has ended, or cancel the run first',
+                       p_run_id, to_jsonb(v_step.step_id)::text, v_step.job_id);
+  end if;
   update jobmaster.workflow_run_steps s
      set status = 'pending', past_job_ids = case when s.job_id is null then s.past_job_ids else s.past_job_ids || s.job_id end,
          job_id = null, result = null, message = null
@@ -2163,6 +2251,18 @@ begin
     from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
   begin
     v_args := jobmaster.workflow_resolve(v_step.args, v_params, v_results);
+    -- A fan-out job completes when it has spawned its children, so its run would go on without
+    -- them (the same words as validate-workflows.ts, for "ALL" given by a parameter or result).
+    select a.key into v_param
+      from jobmaster.tasks t, jsonb_each(v_args) a
+     where t.type_key = v_step.type_key and t.task_key = v_step.task_key
+       and a.key = any (t.write_all) and a.value = '"ALL"'::jsonb
+     limit 1;
+    if v_param is not null then
+      raise exception using errcode = 'JM002',
+        message = format('%s.%s: parameter "%s" is "ALL": a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value',
+                         v_step.type_key, v_step.task_key, v_param);
+    end if;
     select e.job_id into v_job
       from jobmaster.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
                            format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;

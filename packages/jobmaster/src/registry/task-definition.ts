@@ -70,6 +70,8 @@ export interface TaskDefinition {
   sourceFile: string | null;
   /** Cron schedules declared in code (the `schedule` option), synced by `jm deploy`. (Default: []) */
   schedules: ScheduleDefinition[];
+  /** The task a completed job's result is passed to (the `next` option). (Default: none) */
+  next?: { typeKey: string; taskKey: string } | null;
   /** Calls the task's function with named arguments mapped to its positional signature. */
   invoke(args: Record<string, JsonValue>, context: unknown): unknown;
 }

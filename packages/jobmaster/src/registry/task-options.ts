@@ -1,5 +1,5 @@
 import type { ScheduleDeclaration } from '../schedule/schedule-definition.js';
-import type { DependencyDeclaration } from './dependency.js';
+import type { DependencyDeclaration, TaskReference } from './dependency.js';
 import type { JsonType, JsonValue } from './task-definition.js';
 
 /**
@@ -58,6 +58,15 @@ export interface TaskOptions {
    * first, year last). Checked at registration; args are validated at deploy. (Default: none)
    */
   schedule?: ScheduleDeclaration;
+  /**
+   * The task that runs next (NUTS `next`): when a job of this task completes, a job of the next
+   * task is enqueued with this job's result as its arguments, in the completion's transaction.
+   * The result must be an object of the next task's arguments (or nothing, for none); one the
+   * next task refuses fails this job, naming the next task and the reason. Named as
+   * dependencies are: a task function, a thunk `() => Other.run`, or `'typeKey.taskKey'` /
+   * `'taskKey'`. A chain that comes back to a task it passed is refused. (Default: none)
+   */
+  next?: TaskReference;
 }
 
 /** Option defaults, as documented on {@link TaskOptions}. */

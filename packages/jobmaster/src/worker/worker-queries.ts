@@ -2,7 +2,7 @@ import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { cancelRunningJobs } from '../jobs/cancel-running-jobs.js';
 import { claimJobs, type ClaimResult, type ClaimerIdentity } from '../jobs/claim-jobs.js';
-import { completeJobs } from '../jobs/complete-jobs.js';
+import { completeJobs, type NotCompleted } from '../jobs/complete-jobs.js';
 import { failJobs, type FailedAttempt } from '../jobs/fail-jobs.js';
 import { findTooLargeJobs, type TooLargeJob } from '../jobs/find-too-large-jobs.js';
 import { heartbeatJobs } from '../jobs/heartbeat-jobs.js';
@@ -45,7 +45,7 @@ export class WorkerQueries {
     return claimJobs(this.db, this.schema, who, limit, start, started);
   }
 
-  complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
+  complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<NotCompleted> {
     return completeJobs(this.db, this.schema, workerId, results);
   }
 
