@@ -2293,36 +2293,47 @@ CREATE OR REPLACE FUNCTION jobmaster.workflow_steps_completed(p_job_ids bigint[]
  LANGUAGE plpgsql
 AS $function$
 declare
-  v_run    record;
-  v_step   record;
-  v_next   record;
-  v_status text;
+  v_run_ids  bigint[];
+  v_step_ids text[];
+  v_run      record;
+  v_next     record;
+  v_status   text;
 begin
+  perform 1 from jobmaster.workflow_runs r
+   where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
+   order by r.id
+     for update;
+  with done as (
+    update jobmaster.workflow_run_steps s
+       set status = 'complete', result = j.result, message = null
+      from jobmaster.jobs j
+     where j.id = any (p_job_ids) and s.run_id = j.workflow_run_id and s.job_id = j.id and s.status = 'started'
+    returning s.run_id, s.step_id
+  )
+  select array_agg(d.run_id), array_agg(d.step_id) into v_run_ids, v_step_ids from done d;
+  if v_run_ids is null then
+    return;
+  end if;
   for v_run in
-    select r.id, r.status from jobmaster.workflow_runs r
-     where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
+    select r.id, r.status, array_agg(u.step_id) as steps
+      from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
+      join jobmaster.workflow_runs r on r.id = u.run_id
+     group by r.id, r.status
      order by r.id
-       for update
   loop
     v_status := v_run.status;
-    for v_step in
+    continue when v_status <> 'running';
+    -- Each dependent waits for as many fewer requirements as it has among the steps completed.
+    for v_next in
       update jobmaster.workflow_run_steps s
-         set status = 'complete', result = j.result, message = null
-        from jobmaster.jobs j
-       where j.id = any (p_job_ids) and s.job_id = j.id and s.run_id = v_run.id and s.status = 'started'
-      returning s.step_id
+         set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (v_run.steps))
+       where s.run_id = v_run.id and s.status = 'pending' and s.requires && v_run.steps
+      returning s.step_id, s.pending
     loop
-      continue when v_status <> 'running';
-      for v_next in
-        update jobmaster.workflow_run_steps s set pending = s.pending - 1
-         where s.run_id = v_run.id and s.status = 'pending' and v_step.step_id = any (s.requires)
-        returning s.step_id, s.pending
-      loop
-        if v_next.pending = 0 and v_status = 'running'
-           and jobmaster.workflow_start_step(v_run.id, v_next.step_id) is null then
-          v_status := 'failed'; -- the step could not start, so the run failed
-        end if;
-      end loop;
+      if v_next.pending = 0 and v_status = 'running'
+         and jobmaster.workflow_start_step(v_run.id, v_next.step_id) is null then
+        v_status := 'failed'; -- the step could not start, so the run failed
+      end if;
     end loop;
     if v_status = 'running'
        and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = v_run.id and s.status <> 'complete') then
