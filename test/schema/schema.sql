@@ -534,7 +534,7 @@ declare
   v_heads     text;
 begin
   if cardinality(p_started) > 0 then
-    perform jobmaster.mark_started(p_worker_id, p_started);
+    perform jobmaster.mark_started(p_worker_id, p_started, true);
   end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
@@ -1397,14 +1397,30 @@ CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[],
 AS $function$
 begin
   if cardinality(p_started) > 0 then
-    perform jobmaster.mark_started(p_worker_id, p_started);
+    perform jobmaster.mark_started(p_worker_id, p_started, true);
   end if;
   update jobmaster.workers set last_seen_at = now() where worker_id = p_worker_id;
+  -- Rows another transaction holds are left alone (the worker's own completion or failure of
+  -- them may be in flight on another connection: waiting could deadlock with it, see
+  -- mark_started) and reported as still held from their last committed state; their leases
+  -- are renewed by the next heartbeat if they still run.
   return query
-    update jobmaster.jobs j
-       set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
-     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.cancel_requested;
+    with locked as (
+      select l.id from jobmaster.jobs l
+       where l.id = any (p_ids) and (l.status = 'running') is true and l.worker_id = p_worker_id
+         for update skip locked
+    ), renewed as (
+      update jobmaster.jobs j
+         set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+        from locked l
+       where j.id = l.id
+      returning j.id, j.cancel_requested
+    )
+    select r.id, r.cancel_requested from renewed r
+    union all
+    select b.id, b.cancel_requested from jobmaster.jobs b
+     where b.id = any (p_ids) and (b.status = 'running') is true and b.worker_id = p_worker_id
+       and b.id not in (select l.id from locked l);
 end;
 $function$;
 
@@ -1451,14 +1467,26 @@ AS $function$
    order by h.at, h.id nulls last, h.status = 'complete';
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.mark_started(p_worker_id text, p_ids bigint[])
+CREATE OR REPLACE FUNCTION jobmaster.mark_started(p_worker_id text, p_ids bigint[], p_skip_locked boolean DEFAULT false)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET enable_seqscan TO 'off'
 AS $function$
-  update jobmaster.jobs j
-     set attempts = j.attempts + 1, started_at = now()
-   where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id and j.started_at is null;
+begin
+  if p_skip_locked then
+    update jobmaster.jobs j
+       set attempts = j.attempts + 1, started_at = now()
+     where j.id in (select l.id from jobmaster.jobs l
+                     where l.id = any (p_ids) and (l.status = 'running') is true and l.worker_id = p_worker_id
+                       and l.started_at is null
+                       for update skip locked)
+       and j.started_at is null;
+  else
+    update jobmaster.jobs j
+       set attempts = j.attempts + 1, started_at = now()
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id and j.started_at is null;
+  end if;
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])

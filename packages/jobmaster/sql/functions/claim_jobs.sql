@@ -69,7 +69,7 @@ declare
   v_heads     text;
 begin
   if cardinality(p_started) > 0 then
-    perform :schema.mark_started(p_worker_id, p_started);
+    perform :schema.mark_started(p_worker_id, p_started, true);
   end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
