@@ -2316,16 +2316,74 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.workflow_start_steps(p_run_ids bigint[], p_step_ids text[])
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_count  integer;
+  v_failed bigint[];
+  v_step   record;
+begin
+  begin
+    -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
+    with wanted as materialized (
+      select s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+             (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
+                from jobmaster.workflow_run_steps c where c.run_id = s.run_id and c.status = 'complete') as results
+        from unnest(p_run_ids, p_step_ids) u(run_id, step_id)
+        join jobmaster.workflow_run_steps s on s.run_id = u.run_id and s.step_id = u.step_id
+        join jobmaster.workflow_runs r on r.id = s.run_id
+    ), prepared as materialized (
+      select w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+             jobmaster.prepare_arguments(w.type_key, w.task_key, jobmaster.workflow_resolve(w.args, w.params, w.results)) as args
+        from wanted w
+    ), inserted as (
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
+      select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
+             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
+        from prepared p
+        join jobmaster.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
+       -- A step cannot fan out (workflow_start_step says why).
+       where not exists (select 1 from jsonb_each(p.args) a where a.key = any (t.write_all) and a.value = '"ALL"'::jsonb)
+      on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+      returning id, workflow_run_id, job_key
+    ), started as (
+      update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, message = null
+        from inserted i
+       where s.run_id = i.workflow_run_id and i.job_key = format('workflow:%s:%s', s.run_id, s.step_id)
+      returning 1
+    )
+    select count(*) into v_count from started;
+    if v_count < cardinality(p_step_ids) then
+      raise exception using errcode = 'JM002', message = 'a step could not start in the set';
+    end if;
+    perform pg_notify('jm:jobmaster', '');
+    return null;
+  exception when others then
+    -- Undone: start each step alone, so each failure is named.
+    null;
+  end;
+  for v_step in select u.run_id, u.step_id from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord) order by u.ord loop
+    -- A run that failed on an earlier step has skipped the rest.
+    continue when v_step.run_id = any (coalesce(v_failed, '{}'));
+    if jobmaster.workflow_start_step(v_step.run_id, v_step.step_id) is null then
+      v_failed := v_failed || v_step.run_id;
+    end if;
+  end loop;
+  return v_failed;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.workflow_steps_completed(p_job_ids bigint[])
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
 declare
-  v_run_ids  bigint[];
-  v_step_ids text[];
-  v_run      record;
-  v_next     record;
-  v_status   text;
+  v_run_ids     bigint[];
+  v_step_ids    text[];
+  v_ready_runs  bigint[];
+  v_ready_steps text[];
 begin
   perform 1 from jobmaster.workflow_runs r
    where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
@@ -2342,31 +2400,29 @@ begin
   if v_run_ids is null then
     return;
   end if;
-  for v_run in
-    select r.id, r.status, array_agg(u.step_id) as steps
+  -- In running runs, each dependent waits for as many fewer requirements as it has among the
+  -- steps just completed; those left waiting for none start.
+  with done as (
+    select u.run_id, array_agg(u.step_id) as steps
       from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
-      join jobmaster.workflow_runs r on r.id = u.run_id
-     group by r.id, r.status
-     order by r.id
-  loop
-    v_status := v_run.status;
-    continue when v_status <> 'running';
-    -- Each dependent waits for as many fewer requirements as it has among the steps completed.
-    for v_next in
-      update jobmaster.workflow_run_steps s
-         set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (v_run.steps))
-       where s.run_id = v_run.id and s.status = 'pending' and s.requires && v_run.steps
-      returning s.step_id, s.pending
-    loop
-      if v_next.pending = 0 and v_status = 'running'
-         and jobmaster.workflow_start_step(v_run.id, v_next.step_id) is null then
-        v_status := 'failed'; -- the step could not start, so the run failed
-      end if;
-    end loop;
-    if v_status = 'running'
-       and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = v_run.id and s.status <> 'complete') then
-      update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null where r.id = v_run.id;
-    end if;
-  end loop;
+      join jobmaster.workflow_runs r on r.id = u.run_id and r.status = 'running'
+     group by u.run_id
+  ), counted as (
+    update jobmaster.workflow_run_steps s
+       set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps))
+      from done d
+     where s.run_id = d.run_id and s.status = 'pending' and s.requires && d.steps
+    returning s.run_id, s.step_id, s.pending, s.position
+  )
+  select array_agg(c.run_id order by c.run_id, c.position), array_agg(c.step_id order by c.run_id, c.position)
+    into v_ready_runs, v_ready_steps
+    from counted c where c.pending = 0;
+  if v_ready_runs is not null then
+    perform jobmaster.workflow_start_steps(v_ready_runs, v_ready_steps);
+  end if;
+  -- Runs still running whose every step is complete are complete.
+  update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null
+   where r.id = any (v_run_ids) and r.status = 'running'
+     and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
 end;
 $function$;
