@@ -25,16 +25,14 @@ export class WorkerQueries {
     this.#s = quoteSchema(schema);
   }
 
-  /** Announces the worker (for `jm status`) and forgets workers not seen for a day. */
+  /** Announces the worker (for `jm status` and `jm explain`) and forgets workers not seen for a day. */
   async register(who: ClaimerIdentity, concurrency: number): Promise<void> {
     await this.db.query(`delete from ${this.#s}.workers where last_seen_at < now() - interval '1 day'`);
-    await this.db.query(`insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency) values ($1, $2, $3, $4, $5)`, [
-      who.workerId,
-      who.node,
-      who.pid,
-      who.budget,
-      concurrency,
-    ]);
+    // Its tasks too, as it passes them to claim_jobs: `jm explain` tells when no live worker runs a job's task.
+    await this.db.query(
+      `insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency, tasks) values ($1, $2, $3, $4, $5, $6)`,
+      [who.workerId, who.node, who.pid, who.budget, concurrency, who.tasks],
+    );
   }
 
   async unregister(workerId: string): Promise<void> {
