@@ -47,6 +47,18 @@ export {
   type OnConflict,
   type JobRequest,
 } from './jobs/index.js';
+
+// Seeing ahead and asking why: `jm enqueue --plan`, `jm workflow start --plan`, `jm explain`
+export {
+  planEnqueue,
+  explainJob,
+  type EnqueuePlan,
+  type PlannedJob,
+  type PlannedDependency,
+  type JobExplanation,
+  type ExplainReason,
+  type ExplainCode,
+} from './jobs/index.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 
 // Cron schedules added at run time (`jm schedule`); schedules in code are the task option `schedule`
@@ -178,6 +190,9 @@ export {
   type ResolvedWorkflow,
   type ResolvedWorkflowStep,
   startWorkflow,
+  planWorkflowRun,
+  type WorkflowRunPlan,
+  type PlannedStep,
   declaredWorkflows,
   renderWorkflowGraph,
   parseGraphFormat,
