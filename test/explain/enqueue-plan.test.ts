@@ -1,6 +1,6 @@
 // `jm enqueue --plan` and `jm workflow start --plan`: what the enqueue or start would do now,
 // by the real code run in a transaction that is rolled back, so nothing is ever written.
-import { planEnqueue } from 'jobmaster';
+import { InvalidArgumentsError, InvalidJobIdError, JobMaster, JobNotFoundError, planEnqueue } from 'jobmaster';
 import { beforeAll, expect, test } from 'vitest';
 import { dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -218,4 +218,23 @@ test('SQL users get the same plan from plan_enqueue', async () => {
   const [row] = await sql(db, `select S.plan_enqueue('explain_tasks', 'needy', 0, '{"n": 77}') as plan`);
   expect(row!.plan).toMatchObject({ outcome: 'inserted', job: { task: 'explain_tasks.needy', arguments: { n: 77 } } });
   expect(row!.plan.dependencies).toEqual([expect.objectContaining({ task: 'explain_tasks.base', arguments: { n: 77 }, new: true })]);
+});
+
+test('the JobMaster client plans an enqueue and a start, and explains a job, without writing', async () => {
+  const jm = new JobMaster({ pool: db.pool, schema: db.schema });
+  const before = await rowCounts();
+  const p = await jm.planEnqueue('explain_tasks.needy', { n: 88 }, { priority: 2 });
+  expect(p.dependencies).toEqual([expect.objectContaining({ task: 'explain_tasks.base', arguments: { n: 88 }, priority: 3, isNew: true })]);
+  const run = await jm.planWorkflow('flow', { n: 1 });
+  expect(run.steps.map((s) => [s.step, s.status])).toEqual([
+    ['first', 'started'],
+    ['second', 'pending'],
+  ]);
+  await expect(jm.planEnqueue('explain_tasks.base', { n: 'x' })).rejects.toBeInstanceOf(InvalidArgumentsError);
+  const [waiting] = await sql(db, `select id::text from S.jobs where job_key = 'nightly'`);
+  const e = await jm.explain(waiting!.id);
+  expect(e.reasons[0]!.code).toBe('run_at_future');
+  await expect(jm.explain('nope')).rejects.toBeInstanceOf(InvalidJobIdError);
+  await expect(jm.explain(987654321)).rejects.toBeInstanceOf(JobNotFoundError);
+  expect(await rowCounts()).toEqual(before);
 });

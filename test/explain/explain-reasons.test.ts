@@ -215,6 +215,9 @@ describe('with a live worker busy on an 8-unit job (node n1, budget 10)', () => 
     const e = await explain(db, ids.hog!);
     expect(codes(e)).toEqual(['lease_expired']);
     expect(reason(e, 'lease_expired').message).toContain('the next claim puts it back to waiting');
+    // The claim returns the lapsed job first, so its units no longer hold the wide job back.
+    const wide = await expectClaimAgrees(db, ids.wide!);
+    expect(codes(wide)).toEqual(['claimable']);
   });
 });
 

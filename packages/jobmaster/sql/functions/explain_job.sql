@@ -130,6 +130,7 @@ begin
 
     -- The live workers (seen within a minute, as jm status counts them), and for each that
     -- runs the task what its claim would find free: its budget minus its node's running units.
+    -- (A worker killed less than a minute ago still counts: its heartbeat is that recent.)
     with live as (
       select w.worker_id, w.node, w.process_units as budget, w.tasks is null or v_name = any (w.tasks) as loads
         from :schema.workers w where w.last_seen_at > now() - interval '60 seconds'
@@ -139,6 +140,8 @@ begin
                                           'process_units', j.process_units) order by j.id) as jobs
         from :schema.jobs j
        where j.status = 'running' and j.node in (select l.node from live l where l.loads)
+         -- A claim first returns jobs whose lease lapsed (recover_expired_leases): not in use.
+         and not coalesce(j.lease_expires_at < now(), false)
        group by j.node
     ), judged as (
       select l.*, coalesce(u.in_use, 0) as in_use, coalesce(u.jobs, '[]') as jobs,

@@ -76,8 +76,11 @@ export async function explainJob(db: Queryable, schema: string, id: JobIdInput):
       task: string;
       status: JobStatus;
     }>(
-      `select e.code, e.message, e.facts, j.type_key || '.' || j.task_key as task, j.status
-         from ${s}.explain_job($1::bigint) e, ${s}.jobs j where j.id = $1::bigint`,
+      // explain_job in FROM alone: it raises for an unknown id (a join could skip calling it).
+      `select e.code, e.message, e.facts,
+              (select j.type_key || '.' || j.task_key from ${s}.jobs j where j.id = $1::bigint) as task,
+              (select j.status from ${s}.jobs j where j.id = $1::bigint) as status
+         from ${s}.explain_job($1::bigint) e`,
       [jobId],
     );
     const first = rows[0]!;
