@@ -162,6 +162,7 @@ create table workers (
   concurrency integer not null,
   started_at timestamp with time zone not null default now(),
   last_seen_at timestamp with time zone not null default now(),
+  tasks text[],
   constraint workers_pkey PRIMARY KEY (worker_id)
 );
 
@@ -1215,6 +1216,255 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.explain_job(p_id bigint)
+ RETURNS TABLE(code text, message text, facts jsonb)
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_job      jobmaster.jobs;
+  v_name     text;
+  v_t        text;
+  v_known    boolean;
+  v_blocked  boolean := false;
+  v_row      record;
+  v_live     integer;
+  v_loading  integer;
+  v_large    jsonb;
+  v_full     jsonb;
+  v_fit      jsonb;
+  v_ahead    integer;
+  v_write    text[];
+  v_fan      jsonb;
+  v_deps     jsonb;
+  v_worker   jobmaster.workers;
+  v_twin     bigint;
+  v_twin_status text;
+begin
+  perform jobmaster.require_jobs(array[p_id]);
+  select * into v_job from jobmaster.jobs j where j.id = p_id;
+  v_name := v_job.type_key || '.' || v_job.task_key;
+  select true, t.write_all into v_known, v_write from jobmaster.tasks t
+   where t.type_key = v_job.type_key and t.task_key = v_job.task_key;
+
+  if v_job.status in ('complete', 'failed', 'cancelled') then
+    code := case v_job.status when 'complete' then 'completed' else v_job.status end;
+    v_t := jobmaster.shown_time(v_job.finished_at);
+    message := case v_job.status
+      when 'complete' then format('completed at %s after %s attempt%s%s%s', v_t, v_job.attempts,
+                                  case when v_job.attempts = 1 then '' else 's' end,
+                                  coalesce(' on node ' || v_job.node, ''), coalesce(': ' || v_job.message, ''))
+      when 'failed' then format('failed for good at %s after %s of %s attempts: %s', v_t, v_job.attempts, v_job.max_attempts,
+                                coalesce(v_job.message, v_job.error ->> 'message', 'no message'))
+      else format('cancelled at %s%s', v_t, coalesce(': ' || v_job.message, '')) end;
+    facts := jsonb_build_object('finished_at', v_job.finished_at, 'attempts', v_job.attempts, 'max_attempts', v_job.max_attempts,
+                                'node', v_job.node, 'message', v_job.message, 'error', v_job.error -> 'message');
+    return next;
+    -- Only one job of a task and arguments (or key) may wait or run: a retry of this one meets it.
+    if v_job.job_key is not null then
+      select t.id, t.status into v_twin, v_twin_status from jobmaster.jobs t
+       where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.job_key = v_job.job_key
+         and t.status in ('waiting', 'running');
+    elsif v_job.schedule_name is null then
+      select t.id, t.status into v_twin, v_twin_status from jobmaster.jobs t
+       where t.identity_hash = v_job.identity_hash and t.job_key is null and t.schedule_name is null
+         and t.status in ('waiting', 'running');
+    end if;
+    if v_twin is not null then
+      code := case when v_job.job_key is null then 'identical_twin' else 'keyed_twin' end;
+      message := format('%s job %s is %s: a retry of this job is refused while it waits or runs, and an enqueue returns it',
+                        case when v_job.job_key is null then 'an identical' else format('job key %s is held: its', to_jsonb(v_job.job_key)) end,
+                        v_twin, v_twin_status);
+      facts := jsonb_build_object('job_id', v_twin::text, 'status', v_twin_status, 'job_key', v_job.job_key);
+      return next;
+    end if;
+  elsif v_job.status = 'running' then
+    select * into v_worker from jobmaster.workers w where w.worker_id = v_job.worker_id;
+    v_t := coalesce(jobmaster.shown_time(v_worker.last_seen_at), 'never (its worker is gone)');
+    facts := jsonb_build_object('worker_id', v_job.worker_id, 'node', v_job.node, 'pid', v_job.pid,
+                                'lease_expires_at', v_job.lease_expires_at, 'last_heartbeat_at', v_worker.last_seen_at,
+                                'started_at', v_job.started_at, 'attempt', v_job.attempts + (v_job.started_at is null)::integer,
+                                'max_attempts', v_job.max_attempts, 'held_ahead', v_job.started_at is null,
+                                'cancel_requested', v_job.cancel_requested);
+    if v_job.lease_expires_at < now() then
+      code := 'lease_expired';
+      message := format('its lease, held by worker %s on node %s, expired at %s (last heartbeat %s): the next claim puts it back to waiting',
+                        v_job.worker_id, v_job.node, jobmaster.shown_time(v_job.lease_expires_at), v_t);
+    else
+      code := 'leased';
+      message := format('%s by worker %s on node %s (pid %s)%s; leased until %s, last heartbeat %s%s',
+                        case when v_job.started_at is null then 'claimed ahead, not started yet,'
+                             else format('running attempt %s of %s since %s', v_job.attempts, v_job.max_attempts,
+                                         jobmaster.shown_time(v_job.started_at)) end,
+                        v_job.worker_id, v_job.node, v_job.pid, '', jobmaster.shown_time(v_job.lease_expires_at), v_t,
+                        case when v_job.cancel_requested then '; cancellation requested' else '' end);
+    end if;
+    return next;
+  else
+    -- Waiting: each rule of claim_jobs' candidate statement that holds it back.
+    if v_known is null then
+      v_blocked := true;
+      return query select 'task_not_deployed', format('task %s is not deployed: no worker claims its jobs ("jm deploy" syncs the tasks in code)', v_name),
+                          jsonb_build_object('task', v_name);
+    end if;
+    if v_job.run_at > now() then
+      v_blocked := true;
+      if v_job.attempts > 0 and v_job.error is not null then
+        return query select 'retry_backoff',
+          format('attempt %s of %s failed (%s); it retries at %s (in %s)', v_job.attempts, v_job.max_attempts,
+                 coalesce(v_job.error ->> 'message', 'no message'), jobmaster.shown_time(v_job.run_at), date_trunc('second', v_job.run_at - now())),
+          jsonb_build_object('run_at', v_job.run_at, 'attempts', v_job.attempts, 'max_attempts', v_job.max_attempts,
+                             'error', v_job.error -> 'message');
+      else
+        return query select 'run_at_future',
+          format('it is not to run before %s (in %s)', jobmaster.shown_time(v_job.run_at), date_trunc('second', v_job.run_at - now())),
+          jsonb_build_object('run_at', v_job.run_at);
+      end if;
+    end if;
+    if v_job.waiting_for is not null then
+      for v_row in
+        select w.id, w.type_key || '.' || w.task_key as task, w.status,
+               case when w.status = 'running' then coalesce(w.started_at, w.created_at) else w.created_at end as since
+          from jobmaster.jobs w where w.id = any (v_job.waiting_for) and w.status in ('waiting', 'running') order by w.id
+      loop
+        v_blocked := true;
+        return query select 'waiting_for_dependency',
+          format('waiting for dependency job %s (%s, %s since %s)', v_row.id, v_row.task, v_row.status, jobmaster.shown_time(v_row.since)),
+          jsonb_build_object('job_id', v_row.id::text, 'task', v_row.task, 'status', v_row.status, 'since', v_row.since);
+      end loop;
+    end if;
+
+    -- The live workers (seen within a minute, as jm status counts them), and for each that
+    -- runs the task what its claim would find free: its budget minus its node's running units.
+    -- (A worker killed less than a minute ago still counts: its heartbeat is that recent.)
+    with live as (
+      select w.worker_id, w.node, w.process_units as budget, w.tasks is null or v_name = any (w.tasks) as loads
+        from jobmaster.workers w where w.last_seen_at > now() - interval '60 seconds'
+    ), used as (
+      select j.node, sum(j.process_units)::integer as in_use,
+             jsonb_agg(jsonb_build_object('job_id', j.id::text, 'task', j.type_key || '.' || j.task_key,
+                                          'process_units', j.process_units) order by j.id) as jobs
+        from jobmaster.jobs j
+       where j.status = 'running' and j.node in (select l.node from live l where l.loads)
+         -- A claim first returns jobs whose lease lapsed (recover_expired_leases): not in use.
+         and not coalesce(j.lease_expires_at < now(), false)
+       group by j.node
+    ), judged as (
+      select l.*, coalesce(u.in_use, 0) as in_use, coalesce(u.jobs, '[]') as jobs,
+             l.budget - coalesce(u.in_use, 0) as available
+        from live l left join used u on u.node = l.node where l.loads
+    )
+    select (select count(*) from live),
+           (select count(*) from judged),
+           (select jsonb_agg(distinct jsonb_build_object('node', j.node, 'budget', j.budget)) from judged j),
+           (select jsonb_agg(distinct jsonb_build_object('node', j.node, 'budget', j.budget, 'in_use', j.in_use,
+                                                         'jobs', jsonb_path_query_array(j.jobs, '$[0 to 9]')))
+              from judged j where j.budget >= v_job.process_units),
+           (select jsonb_agg(jsonb_build_object('worker_id', j.worker_id, 'node', j.node, 'available', j.available) order by j.available desc)
+              from judged j where v_job.process_units <= j.available)
+      into v_live, v_loading, v_large, v_full, v_fit;
+    if v_live = 0 then
+      v_blocked := true;
+      return query select 'no_live_worker', 'no worker is running (none has been seen in the last minute)', '{}'::jsonb;
+    elsif v_loading = 0 then
+      v_blocked := true;
+      return query select 'task_not_loaded',
+        format('none of the %s live worker%s has loaded task %s (start one whose --tasks include it)', v_live,
+               case when v_live = 1 then '' else 's' end, v_name),
+        jsonb_build_object('task', v_name, 'live_workers', v_live);
+    elsif v_full is null then
+      v_blocked := true;
+      return query select 'too_large',
+        format('it needs %s process units, more than the budget of every live node that runs %s (%s)', v_job.process_units, v_name,
+               (select string_agg(format('%s: %s', e ->> 'node', e ->> 'budget'), ', ' order by e ->> 'node') from jsonb_array_elements(v_large) e)),
+        jsonb_build_object('process_units', v_job.process_units, 'nodes', v_large);
+    elsif v_fit is null then
+      v_blocked := true;
+      return query select 'budget_full',
+        format('it needs %s process units and no node has them free: %s', v_job.process_units,
+               (select string_agg(format('%s has %s of %s in use (jobs %s)', e ->> 'node', e ->> 'in_use', e ->> 'budget',
+                                         (select string_agg(format('%s %s', x ->> 'job_id', x ->> 'task'), ', ')
+                                            from jsonb_array_elements(e -> 'jobs') x)), '; ' order by e ->> 'node')
+                  from jsonb_array_elements(v_full) e)),
+        jsonb_build_object('process_units', v_job.process_units, 'nodes', v_full);
+    end if;
+
+    if not v_blocked then
+      select count(*) into v_ahead from (
+        select 1 from jobmaster.jobs a
+         where a.status = 'waiting' and a.run_at <= now()
+           and (a.priority > v_job.priority or (a.priority = v_job.priority and a.id < v_job.id))
+         limit 1000) a;
+      return query select 'claimable',
+        format('claimable now: a worker on node %s (%s units free) can take it%s', v_fit -> 0 ->> 'node', v_fit -> 0 ->> 'available',
+               case when v_ahead = 0 then '; it is first in claim order'
+                    else format('; %s%s waiting job%s come first in claim order', v_ahead, case when v_ahead = 1000 then ' or more' else '' end,
+                                case when v_ahead = 1 then '' else 's' end) end),
+        jsonb_build_object('workers', v_fit, 'ahead', v_ahead);
+    end if;
+
+    -- What the claim will do with it instead of running it, found by running that code and
+    -- rolling it back.
+    if v_known and (v_job.waiting_for is null
+                    or not exists (select 1 from jobmaster.jobs w where w.id = any (v_job.waiting_for) and w.status in ('waiting', 'running'))) then
+      begin
+        if cardinality(v_write) > 0 and exists (select 1 from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb) then
+          v_fan := jobmaster.fan_out(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_write);
+        else
+          v_deps := jobmaster.plan_dependencies(array[v_job.id], array['job']);
+        end if;
+        raise exception using errcode = 'JMRBK';
+      exception
+        when sqlstate 'JMRBK' then null;
+        when read_only_sql_transaction then
+          return query select 'not_checked', 'dependencies and fan-out were not checked: the transaction is read-only', '{}'::jsonb;
+        when others then
+          -- The claim runs the same code in a subtransaction and fails the job alone.
+          return query select 'prepare_fails', format('the claim will fail it: could not prepare job: %s', sqlerrm),
+                              jsonb_build_object('error', sqlerrm);
+      end;
+      if v_fan is not null then
+        return query select 'fans_out',
+          format('when claimed it fans out into %s jobs of %s (%s of them new; the others are waiting or running already) and completes',
+                 v_fan ->> 'total', v_name, v_fan ->> 'inserted'),
+          jsonb_build_object('total', (v_fan ->> 'total')::integer, 'new', (v_fan ->> 'inserted')::integer);
+      end if;
+      for v_row in select e from jsonb_array_elements(jobmaster.settle_plan(v_deps)) e loop
+        return query select 'dependency_unmet',
+          case when (v_row.e ->> 'new')::boolean
+               then format('%s: dependency %s %s has not completed within its window; the claim inserts it (priority %s, %s units) and waits for it',
+                           v_row.e ->> 'needed_by', v_row.e ->> 'task', v_row.e -> 'arguments', v_row.e ->> 'priority', v_row.e ->> 'process_units')
+               else format('%s: dependency %s %s has not completed within its window; the claim waits for %s (%s)',
+                           v_row.e ->> 'needed_by', v_row.e ->> 'task', v_row.e -> 'arguments', v_row.e ->> 'ref', v_row.e ->> 'status') end,
+          v_row.e;
+      end loop;
+    end if;
+  end if;
+
+  if v_job.workflow_run_id is not null then
+    select r.id, r.workflow_name, r.status, s.step_id,
+           (select array_agg(p.step_id order by p.position) from jobmaster.workflow_run_steps p
+             where p.run_id = r.id and p.status = 'pending' and s.step_id = any (p.requires)) as dependents,
+           (select count(*) from jobmaster.workflow_run_steps p where p.run_id = r.id and p.status in ('pending', 'started')) as open_steps
+      into v_row
+      from jobmaster.workflow_runs r
+      left join jobmaster.workflow_run_steps s on s.run_id = r.id and s.job_id = p_id
+     where r.id = v_job.workflow_run_id;
+    if v_row.id is not null then
+      return query select 'workflow_step',
+        format('step %s of workflow %s, run %s (%s, %s step%s open)%s', coalesce(to_jsonb(v_row.step_id)::text, '?'),
+               to_jsonb(v_row.workflow_name), v_row.id, v_row.status, v_row.open_steps, case when v_row.open_steps = 1 then '' else 's' end,
+               case when v_row.dependents is null then ''
+                    else format('; step%s %s wait%s for it', case when cardinality(v_row.dependents) = 1 then '' else 's' end,
+                                array_to_string(v_row.dependents, ', '), case when cardinality(v_row.dependents) = 1 then 's' else '' end) end),
+        jsonb_build_object('run_id', v_row.id::text, 'workflow', v_row.workflow_name, 'run_status', v_row.status,
+                           'step', v_row.step_id, 'waiting_steps', to_jsonb(coalesce(v_row.dependents, '{}')),
+                           'open_steps', v_row.open_steps);
+    end if;
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.fail_dependents(p_ids bigint[], p_node text, p_pid integer)
  RETURNS integer
  LANGUAGE plpgsql
@@ -1499,6 +1749,162 @@ AS $function$
              and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))),
          (select min(s.next_fire_at) from jobmaster.schedules s where not s.paused),
          now();
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_dependencies(p_ids bigint[], p_refs text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_queue  bigint[] := p_ids;
+  v_refs   text[] := p_refs;
+  v_depth  integer[] := array_fill(0, array[cardinality(p_ids)]);
+  v_i      integer := 1;
+  v_job    jobmaster.jobs;
+  v_dep    jobmaster.jobs;
+  v_wait   bigint[];
+  v_id     bigint;
+  v_ref    text;
+  v_again  boolean;
+  v_new    integer := 0;
+  v_out    jsonb := '[]';
+begin
+  while v_i <= cardinality(v_queue) and v_i <= 1000 loop
+    select * into v_job from jobmaster.jobs j where j.id = v_queue[v_i];
+    select u.wait_for into v_wait
+      from jobmaster.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments) u;
+    foreach v_id in array coalesce(v_wait, '{}') loop
+      select * into v_dep from jobmaster.jobs j where j.id = v_id;
+      v_ref := null;
+      v_again := v_id = any (v_queue);
+      if v_again then
+        v_ref := v_refs[array_position(v_queue, v_id)];
+      elsif v_dep.spawned_by = v_job.id and v_dep.created_at = now() then
+        -- Inserted just now for this job: plan what its own claim will need too.
+        v_new := v_new + 1;
+        v_ref := format('dependency %s', v_new);
+        v_queue := v_queue || v_id;
+        v_refs := v_refs || v_ref;
+        v_depth := v_depth || (v_depth[v_i] + 1);
+      end if;
+      v_out := v_out || jsonb_build_array(jsonb_build_object(
+        'needed_by', v_refs[v_i], 'ref', coalesce(v_ref, format('job %s', v_id)), 'job_id', v_id::text,
+        'task', v_dep.type_key || '.' || v_dep.task_key, 'arguments', v_dep.arguments,
+        'priority', v_dep.priority, 'process_units', v_dep.process_units, 'status', v_dep.status,
+        'depth', v_depth[v_i] + 1, 'again', v_again));
+    end loop;
+    v_i := v_i + 1;
+  end loop;
+  return v_out;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_result  jsonb;
+  v_id      bigint;
+  v_outcome text;
+  v_job     jobmaster.jobs;
+  v_write   text[];
+  v_fan     jsonb;
+  v_roots   bigint[];
+  v_refs    text[];
+  v_deps    jsonb;
+  v_holder  jsonb;
+begin
+  if p_job_key is not null then
+    select jsonb_build_object('job_id', j.id::text, 'status', j.status, 'job_key', j.job_key) into v_holder
+      from jobmaster.jobs j
+     where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key = p_job_key and j.status in ('waiting', 'running');
+  end if;
+  begin
+    select e.job_id, e.outcome into v_id, v_outcome
+      from jobmaster.enqueue(p_type_key, p_task_key, p_priority, p_arguments, p_run_at, null, p_job_key, p_on_conflict) e;
+    select * into v_job from jobmaster.jobs j where j.id = v_id;
+    select t.write_all into v_write from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+    -- A job that is already there is what it is: the plan shows it, and what happens to it is
+    -- for `jm explain`.
+    if v_outcome in ('inserted', 'superseded', 'replaced') and v_job.status = 'waiting' then
+      v_roots := array[v_id];
+      v_refs := array['job'];
+      if cardinality(v_write) > 0 and exists (select 1 from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb) then
+        v_fan := jobmaster.fan_out(v_id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_write);
+        select coalesce(array_agg(c.id order by c.id), '{}'),
+               coalesce(array_agg('combination ' || row_number order by c.id), '{}'),
+               v_fan || jsonb_build_object('parameters', (select jsonb_agg(w) from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb),
+                                           'combinations', coalesce(jsonb_agg(c.arguments order by c.id), '[]'))
+          into v_roots, v_refs, v_fan
+          from (select j.id, j.arguments, row_number() over (order by j.id)
+                  from jobmaster.jobs j where j.spawned_by = v_id) c;
+      end if;
+      v_deps := jobmaster.plan_dependencies(v_roots, v_refs);
+    end if;
+    raise exception using errcode = 'JMRBK';
+  exception when sqlstate 'JMRBK' then
+    null;
+  end;
+  v_result := jsonb_build_object(
+    'outcome', v_outcome,
+    'job', jsonb_build_object('task', v_job.type_key || '.' || v_job.task_key, 'type_key', v_job.type_key, 'task_key', v_job.task_key,
+                              'arguments', v_job.arguments, 'priority', v_job.priority, 'process_units', v_job.process_units,
+                              'max_attempts', v_job.max_attempts, 'run_at', v_job.run_at, 'job_key', v_job.job_key)
+           || case when v_outcome = 'inserted' or v_outcome = 'superseded' then '{}'::jsonb
+                   else jsonb_build_object('job_id', v_id::text,
+                                           'status', (select j.status from jobmaster.jobs j where j.id = v_id)) end,
+    'key_holder', v_holder,
+    'fan_out', case when v_fan is null then null
+                    else jsonb_build_object('parameters', v_fan -> 'parameters', 'total', (v_fan ->> 'total')::integer,
+                                            'new', (v_fan ->> 'inserted')::integer, 'combinations', v_fan -> 'combinations') end,
+    'dependencies', jobmaster.settle_plan(v_deps));
+  return v_result;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_workflow_run(p_name text, p_params jsonb DEFAULT '{}'::jsonb, p_run_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_run     bigint;
+  v_outcome text;
+  v_params  jsonb;
+  v_steps   jsonb;
+  v_ids     bigint[];
+  v_refs    text[];
+  v_deps    jsonb;
+begin
+  begin
+    select s.run_id, s.outcome into v_run, v_outcome from jobmaster.start_workflow_run(p_name, p_params, p_run_key, p_on_conflict) s;
+    select r.params into v_params from jobmaster.workflow_runs r where r.id = v_run;
+    if v_outcome <> 'existing' then
+      select coalesce(jsonb_agg(jsonb_build_object(
+               'step', s.step_id, 'task', s.type_key || '.' || s.task_key, 'requires', to_jsonb(s.requires),
+               'priority', coalesce(j.priority, s.priority), 'status', s.status,
+               'arguments', coalesce(j.arguments, s.args), 'process_units', coalesce(j.process_units, t.process_units),
+               'message', s.message) order by s.position), '[]'),
+             array_agg(s.job_id order by s.position) filter (where s.job_id is not null),
+             array_agg('step ' || s.step_id order by s.position) filter (where s.job_id is not null)
+        into v_steps, v_ids, v_refs
+        from jobmaster.workflow_run_steps s
+        left join jobmaster.jobs j on j.id = s.job_id
+        left join jobmaster.tasks t on t.type_key = s.type_key and t.task_key = s.task_key
+       where s.run_id = v_run;
+      if v_ids is not null then
+        v_deps := jobmaster.plan_dependencies(v_ids, v_refs);
+      end if;
+    end if;
+    raise exception using errcode = 'JMRBK';
+  exception when sqlstate 'JMRBK' then
+    null;
+  end;
+  return jsonb_build_object('outcome', v_outcome, 'workflow', p_name,
+                            'run_id', case when v_outcome = 'existing' then v_run::text end,
+                            'params', v_params, 'steps', coalesce(v_steps, '[]'),
+                            'dependencies', jobmaster.settle_plan(v_deps));
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.prepare_arguments(p_type_key text, p_task_key text, p_arguments jsonb)
@@ -1924,6 +2330,27 @@ begin
   end if;
   return next v_row;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.settle_plan(p_plan jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(jsonb_agg(
+           case when exists (select 1 from jobmaster.jobs j where j.id = (e ->> 'job_id')::bigint)
+                then (e - 'again') || '{"new": false}'
+                else (e - 'again' - 'job_id') || jsonb_build_object('new', not (e ->> 'again')::boolean, 'status', 'to insert')
+           end order by x.ord), '[]')
+    from jsonb_array_elements(coalesce(p_plan, '[]')) with ordinality x(e, ord);
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.shown_time(p_at timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"');
 $function$;
 
 CREATE OR REPLACE PROCEDURE jobmaster.start_workflow(IN name text, IN params json DEFAULT '{}'::json, INOUT run_id bigint DEFAULT NULL::bigint, IN run_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
