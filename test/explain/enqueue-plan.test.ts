@@ -88,8 +88,8 @@ test('the plan shows the job with its defaults filled in, and its dependencies r
   ]);
   const text = await plan(['explain_tasks', 'top', '--json', '{"n": 4}', '--priority', '3']);
   expect(text.stdout).toContain('plan: would insert a new job (nothing was written)');
-  expect(text.stdout).toContain('  dependency 1: insert explain_tasks.needy {"n":4}, priority 4, 1 units  (needed by job)');
-  expect(text.stdout).toContain('    dependency 2: insert explain_tasks.base {"n":4}, priority 5, 1 units  (needed by dependency 1)');
+  expect(text.stdout).toContain('  dependency 1: insert explain_tasks.needy {"n":4}, priority 4, 1 unit  (needed by job)');
+  expect(text.stdout).toContain('    dependency 2: insert explain_tasks.base {"n":4}, priority 5, 1 unit  (needed by dependency 1)');
 });
 
 test("a dependency that completed within its window is not planned again (today's completions count)", async () => {
@@ -197,8 +197,8 @@ test('jm workflow start --plan shows the steps it would create with their resolv
   ]);
   const text = await runJm(['workflow', 'start', ...dbFlags(db), 'flow', '--plan']);
   expect(text.stdout).toContain('plan: would start a run of flow (nothing was written)');
-  expect(text.stdout).toContain('  first: explain_tasks.needy {"n":7}, priority 0, 1 units; starts now');
-  expect(text.stdout).toContain('  second: explain_tasks.base {"n":"${{ steps.first.result }}"}, priority 0, 1 units; after first');
+  expect(text.stdout).toContain('  first: explain_tasks.needy {"n":7}, priority 0, 1 unit; starts now');
+  expect(text.stdout).toContain('  second: explain_tasks.base {"n":"${{ steps.first.result }}"}, priority 0, 1 unit; after first');
 });
 
 test.each([

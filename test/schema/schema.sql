@@ -1375,13 +1375,15 @@ begin
     elsif v_full is null then
       v_blocked := true;
       return query select 'too_large',
-        format('it needs %s process units, more than the budget of every live node that runs %s (%s)', v_job.process_units, v_name,
+        format('it needs %s process unit%s, more than the budget of every live node that runs %s (%s)', v_job.process_units,
+               case when v_job.process_units = 1 then '' else 's' end, v_name,
                (select string_agg(format('%s: %s', e ->> 'node', e ->> 'budget'), ', ' order by e ->> 'node') from jsonb_array_elements(v_large) e)),
         jsonb_build_object('process_units', v_job.process_units, 'nodes', v_large);
     elsif v_fit is null then
       v_blocked := true;
       return query select 'budget_full',
-        format('it needs %s process units and no node has them free: %s', v_job.process_units,
+        format('it needs %s process unit%s and no node has %s free: %s', v_job.process_units,
+               case when v_job.process_units = 1 then '' else 's' end, case when v_job.process_units = 1 then 'it' else 'them' end,
                (select string_agg(format('%s has %s of %s in use (jobs %s)', e ->> 'node', e ->> 'in_use', e ->> 'budget',
                                          (select string_agg(format('%s %s', x ->> 'job_id', x ->> 'task'), ', ')
                                             from jsonb_array_elements(e -> 'jobs') x)), '; ' order by e ->> 'node')
@@ -1396,10 +1398,11 @@ begin
            and (a.priority > v_job.priority or (a.priority = v_job.priority and a.id < v_job.id))
          limit 1000) a;
       return query select 'claimable',
-        format('claimable now: a worker on node %s (%s units free) can take it%s', v_fit -> 0 ->> 'node', v_fit -> 0 ->> 'available',
+        format('a worker on node %s (%s unit%s free) can claim it now%s', v_fit -> 0 ->> 'node', v_fit -> 0 ->> 'available',
+               case when v_fit -> 0 ->> 'available' = '1' then '' else 's' end,
                case when v_ahead = 0 then '; it is first in claim order'
-                    else format('; %s%s waiting job%s come first in claim order', v_ahead, case when v_ahead = 1000 then ' or more' else '' end,
-                                case when v_ahead = 1 then '' else 's' end) end),
+                    else format('; %s%s waiting job%s ahead of it in claim order', v_ahead, case when v_ahead = 1000 then ' or more' else '' end,
+                                case when v_ahead = 1 then ' is' else 's are' end) end),
         jsonb_build_object('workers', v_fit, 'ahead', v_ahead);
     end if;
 
@@ -1431,11 +1434,14 @@ begin
       end if;
       for v_row in select e from jsonb_array_elements(jobmaster.settle_plan(v_deps)) e loop
         return query select 'dependency_unmet',
-          case when (v_row.e ->> 'new')::boolean
-               then format('%s: dependency %s %s has not completed within its window; the claim inserts it (priority %s, %s units) and waits for it',
-                           v_row.e ->> 'needed_by', v_row.e ->> 'task', v_row.e -> 'arguments', v_row.e ->> 'priority', v_row.e ->> 'process_units')
-               else format('%s: dependency %s %s has not completed within its window; the claim waits for %s (%s)',
-                           v_row.e ->> 'needed_by', v_row.e ->> 'task', v_row.e -> 'arguments', v_row.e ->> 'ref', v_row.e ->> 'status') end,
+          format('%s %s %s, not completed within its window: the claim %s',
+                 case when v_row.e ->> 'needed_by' = 'job' then 'it needs' else (v_row.e ->> 'needed_by') || ' needs' end,
+                 v_row.e ->> 'task', v_row.e -> 'arguments',
+                 case when (v_row.e ->> 'new')::boolean
+                      then format('inserts it (%s: priority %s, %s unit%s) and waits for it', v_row.e ->> 'ref', v_row.e ->> 'priority',
+                                  v_row.e ->> 'process_units', case when v_row.e ->> 'process_units' = '1' then '' else 's' end)
+                      when v_row.e ->> 'job_id' is null then format('waits for %s, inserted above', v_row.e ->> 'ref')
+                      else format('waits for %s (%s)', v_row.e ->> 'ref', v_row.e ->> 'status') end),
           v_row.e;
       end loop;
     end if;

@@ -2,6 +2,7 @@ import type { EnqueuePlan, PlannedDependency, WorkflowRunPlan } from 'jobmaster'
 import type { Output } from '../output.js';
 
 const json = (value: unknown): string => JSON.stringify(value);
+const units = (n: number): string => `${n} unit${n === 1 ? '' : 's'}`;
 
 function dependencyLines(dependencies: PlannedDependency[]): string[] {
   if (dependencies.length === 0) return ['dependencies: none to insert or wait for (all met, or none declared)'];
@@ -9,7 +10,7 @@ function dependencyLines(dependencies: PlannedDependency[]): string[] {
     'dependencies (given the completions recorded now):',
     ...dependencies.map((d) => {
       const indent = '  '.repeat(d.depth);
-      const what = `${d.task} ${json(d.arguments)}, priority ${d.priority}, ${d.processUnits} units`;
+      const what = `${d.task} ${json(d.arguments)}, priority ${d.priority}, ${units(d.processUnits)}`;
       if (d.isNew) return `${indent}${d.ref}: insert ${what}  (needed by ${d.neededBy})`;
       if (d.jobId === null) return `${indent}${d.ref} again  (needed by ${d.neededBy})`;
       return `${indent}wait for job ${d.jobId} (${d.status}): ${what}  (needed by ${d.neededBy})`;
@@ -30,13 +31,12 @@ export function renderEnqueuePlan(out: Output, plan: EnqueuePlan): string {
   const lines = [
     out.color.bold(`plan: ${head[plan.outcome]} (nothing was written)`),
     `job: ${j.task} ${json(j.arguments)}`,
-    `  priority ${j.priority}, ${j.processUnits} process units, up to ${j.maxAttempts} attempts, run at ${j.runAt}${j.jobKey === null ? '' : `, key ${json(j.jobKey)}`}`,
+    `  priority ${j.priority}, ${units(j.processUnits)}, up to ${j.maxAttempts} attempts, run at ${j.runAt}${j.jobKey === null ? '' : `, key ${json(j.jobKey)}`}`,
   ];
   if (plan.fanOut) {
     const f = plan.fanOut;
-    lines.push(
-      `fan-out over ${f.parameters.join(', ')}: ${f.total} combinations, ${f.new} new jobs (the rest are waiting or running already)`,
-    );
+    const rest = f.new < f.total ? ` (the other ${f.total - f.new} are waiting or running already)` : '';
+    lines.push(`fan-out over ${f.parameters.join(', ')} when claimed: ${f.total} combinations, ${f.new} new jobs${rest}`);
     for (const [i, args] of f.combinations.entries()) lines.push(`  combination ${i + 1}: ${json(args)}`);
   }
   lines.push(...dependencyLines(plan.dependencies));
@@ -59,8 +59,8 @@ export function renderWorkflowRunPlan(out: Output, plan: WorkflowRunPlan): strin
     ...plan.steps.map((s) => {
       const when =
         s.status === 'started' ? 'starts now' : s.status === 'pending' ? `after ${s.requires.join(', ')}` : `fails: ${s.message ?? ''}`;
-      const units = s.processUnits === null ? '' : `, ${s.processUnits} units`;
-      return `  ${s.step}: ${s.task} ${json(s.arguments)}, priority ${s.priority}${units}; ${when}`;
+      const size = s.processUnits === null ? '' : `, ${units(s.processUnits)}`;
+      return `  ${s.step}: ${s.task} ${json(s.arguments)}, priority ${s.priority}${size}; ${when}`;
     }),
     ...dependencyLines(plan.dependencies),
   ];
