@@ -67,8 +67,12 @@ describe('with a live worker busy on an 8-unit job (node n1, budget 10)', () => 
     const e = await expectClaimAgrees(db, ids.small!);
     expect(codes(e)).toEqual(['claimable']);
     expect(e.claimable).toBe(true);
-    expect(reason(e, 'claimable').facts.workers).toEqual([expect.objectContaining({ node: 'n1', available: 2 })]);
+    expect(reason(e, 'claimable').facts.workers).toEqual([expect.objectContaining({ node: 'n1', available: 2, free_slots: 0 })]);
     expect(reason(e, 'claimable').message).toContain('node n1 (2 units free)');
+    // Not a claim rule, but why it still waits: the worker claims only for a free slot.
+    expect(reason(e, 'claimable').message).toMatch(
+      /that worker is running as many jobs as its --concurrency allows, and claims when one ends$/,
+    );
   });
 
   test('a job whose units exceed what the node has free names the units in use and the jobs holding them', async () => {

@@ -1338,7 +1338,7 @@ begin
     -- runs the task what its claim would find free: its budget minus its node's running units.
     -- (A worker killed less than a minute ago still counts: its heartbeat is that recent.)
     with live as (
-      select w.worker_id, w.node, w.process_units as budget, w.tasks is null or v_name = any (w.tasks) as loads
+      select w.worker_id, w.node, w.process_units as budget, w.concurrency, w.tasks is null or v_name = any (w.tasks) as loads
         from jobmaster.workers w where w.last_seen_at > now() - interval '60 seconds'
     ), used as (
       select j.node, sum(j.process_units)::integer as in_use,
@@ -1360,7 +1360,11 @@ begin
            (select jsonb_agg(distinct jsonb_build_object('node', j.node, 'budget', j.budget, 'in_use', j.in_use,
                                                          'jobs', jsonb_path_query_array(j.jobs, '$[0 to 9]')))
               from judged j where j.budget >= v_job.process_units),
-           (select jsonb_agg(jsonb_build_object('worker_id', j.worker_id, 'node', j.node, 'available', j.available) order by j.available desc)
+           -- Not a claim rule, but why a claimable job can still wait: a worker claims only for free slots.
+           (select jsonb_agg(jsonb_build_object('worker_id', j.worker_id, 'node', j.node, 'available', j.available,
+                                                'free_slots', greatest(j.concurrency - (select count(*) from jobmaster.jobs r
+                                                                                        where r.status = 'running' and r.worker_id = j.worker_id), 0))
+                             order by j.available desc)
               from judged j where v_job.process_units <= j.available)
       into v_live, v_loading, v_large, v_full, v_fit;
     if v_live = 0 then
@@ -1402,7 +1406,11 @@ begin
                case when v_fit -> 0 ->> 'available' = '1' then '' else 's' end,
                case when v_ahead = 0 then '; it is first in claim order'
                     else format('; %s%s waiting job%s ahead of it in claim order', v_ahead, case when v_ahead = 1000 then ' or more' else '' end,
-                                case when v_ahead = 1 then ' is' else 's are' end) end),
+                                case when v_ahead = 1 then ' is' else 's are' end) end)
+          || case when exists (select 1 from jsonb_array_elements(v_fit) f where (f ->> 'free_slots')::integer > 0) then ''
+                  else format('; %s running as many jobs as %s --concurrency allows, and claims when one ends',
+                              case when jsonb_array_length(v_fit) = 1 then 'that worker is' else 'each such worker is' end,
+                              case when jsonb_array_length(v_fit) = 1 then 'its' else 'their' end) end,
         jsonb_build_object('workers', v_fit, 'ahead', v_ahead);
     end if;
 
