@@ -144,6 +144,11 @@ test('a plan with a held key shows what the key policy would do', async () => {
   expect(replace).toMatchObject({ outcome: 'replaced', job: { jobId: holder!.id, arguments: { n: 51 } } });
   const [still] = await sql(db, `select arguments from S.jobs where id = $1`, [holder!.id]);
   expect(still!.arguments).toEqual({ n: 50 });
+  const text = await plan(['explain_tasks', 'base', '--json', '{"n": 51}', '--key', 'nightly', '--on-conflict', 'replace']);
+  expect(text.stdout.split('\n').slice(0, 2)).toEqual([
+    `plan: would replace waiting job ${holder!.id} (it holds the key): new arguments, priority and run-at (nothing was written)`,
+    'job: explain_tasks.base {"n":51}',
+  ]);
 });
 
 test.each([
