@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { JobLogger } from '../registry/job-context.js';
 import { WakeSignal } from '../worker/wake-signal.js';
 import type { AlertDestination } from './alert-destinations.js';
@@ -45,6 +46,7 @@ export class AlertDelivery {
   /** While flushing: stop once nothing is left for this worker, or at this time (epoch ms). */
   #flushUntil: number | null = null;
   #pendingLeft = 0;
+  #waitMs = 30_000;
   readonly #summary: AlertSummary = { delivered: 0, failedAttempts: 0, pending: 0, lastError: null };
   #logged = new Map<string, { at: number; suppressed: number }>();
 
@@ -70,12 +72,14 @@ export class AlertDelivery {
   }
 
   /**
-   * Stops claiming and resolves once the deliveries in flight have ended and their outcomes
+   * Stops claiming and resolves once the deliveries in flight have ended (or `waitMs` has
+   * passed: those still out are delivered again once their claims lapse) and the outcomes
    * are recorded. With `flushMs`, first keeps delivering until nothing this worker would
    * deliver is left, retries included, or `flushMs` milliseconds have passed.
    */
-  async stop(flushMs = 0): Promise<AlertSummary> {
+  async stop(flushMs = 0, waitMs = 30_000): Promise<AlertSummary> {
     this.start();
+    this.#waitMs = waitMs;
     if (flushMs > 0 && !this.#stopping) this.#flushUntil = Date.now() + flushMs;
     else this.#stopping = true;
     this.#wake.wake();
@@ -103,7 +107,9 @@ export class AlertDelivery {
       if (this.#flushUntil !== null && (await this.#flushDone())) break;
       await this.#wake.wait(this.#nextLookMs(free));
     }
-    if (!this.#abandoned) await Promise.all([...this.#inFlight]);
+    if (!this.#abandoned && this.#inFlight.size > 0) {
+      await Promise.race([Promise.all([...this.#inFlight]), delay(this.#waitMs, undefined, { ref: false })]);
+    }
     await this.#settle();
     if (!this.#abandoned)
       this.#summary.pending = await this.store.pending().then(

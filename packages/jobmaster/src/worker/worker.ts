@@ -378,7 +378,7 @@ export class Worker {
     }
     await Promise.race([this.#writer.idle(), delay(15_000, undefined, { ref: false })]);
     // A drain delivers its alerts (retries included) within the grace period before it exits.
-    if (this.#alerts) this.#summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0);
+    if (this.#alerts) this.#summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
     await this.#heartbeat.stop();
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
