@@ -55,7 +55,9 @@ try {
   const { rows } = await pool.query<{ id: string }>(`select id::text from "${schema}".jobs order by id`);
   const batches: string[] = [];
   for (let i = 0; i < rows.length; i += BATCH) {
-    batches.push(JSON.stringify(rows.slice(i, i + BATCH).map((r) => ({ id: Number(r.id), message: 'boom', stack: 'Error: boom\n    at x' }))));
+    batches.push(
+      JSON.stringify(rows.slice(i, i + BATCH).map((r) => ({ id: Number(r.id), message: 'boom', stack: 'Error: boom\n    at x' }))),
+    );
   }
 
   const times: Record<keyof typeof definitions, number[]> = { before: [], after: [] };
@@ -81,7 +83,9 @@ try {
   console.log(`Failing ${JOBS} jobs (${RETRY ? 'retries' : 'final failures'}) in batches of ${BATCH}, median of ${ROUNDS}:`);
   for (const variant of ['before', 'after'] as const) {
     const m = median(times[variant]);
-    console.log(`  ${variant.padEnd(7)}${m.toFixed(0).padStart(6)} ms  (${((m / JOBS) * 1000).toFixed(1)} µs/job; runs ${times[variant].map((t) => t.toFixed(0)).join(', ')})`);
+    console.log(
+      `  ${variant.padEnd(7)}${m.toFixed(0).padStart(6)} ms  (${((m / JOBS) * 1000).toFixed(1)} µs/job; runs ${times[variant].map((t) => t.toFixed(0)).join(', ')})`,
+    );
   }
 } finally {
   await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => {});

@@ -43,10 +43,13 @@ test.each([
   expect(await state()).toEqual(before);
 });
 
-test('an alert flag without its value is a command-line error: one line, exit 2', async () => {
+test('an alert flag without its value is a command-line error: one line and the usage hint, exit 2', async () => {
   const result = await runJm(['run', '--until-empty', ...dbFlags(db), ...FIXTURES, '--alert-webhook']);
   expect(result.code).toBe(2);
-  expect(result.stderr.trim().split('\n')).toEqual(["error: option '--alert-webhook <url>' argument missing"]);
+  expect(result.stderr.trim().split('\n')).toEqual([
+    "error: option '--alert-webhook <url>' argument missing",
+    '(run "jm <command> --help" for usage)',
+  ]);
 });
 
 test('jm prune deletes the alerts raised before the cutoff, delivered or not, with the old jobs', async () => {

@@ -23,7 +23,7 @@ test('jobs keep running while a slow receiver holds the alerts, and every alert 
   await hook.listen();
   hook.hold();
   const batch = (task: string, from: number, count: number): Promise<unknown> =>
-    sql(db, `select S.enqueue('failing', $1, 0, jsonb_build_object('n', g)::json) from generate_series($2::int, $3::int) g`, [
+    sql(db, `select S.enqueue('failing', $1::text, 0, jsonb_build_object('n', g)) from generate_series($2::int, $3::int) g`, [
       task,
       from,
       from + count - 1,

@@ -126,7 +126,7 @@ export class AlertDelivery {
       for (const row of rows) this.#launch(row);
       return rows.length;
     } catch (error) {
-      this.#log(`could not claim alerts, retrying: ${(error as Error).message}`);
+      if (!this.#stopping) this.#log(`could not claim alerts, retrying: ${(error as Error).message}`);
       return -1;
     }
   }
