@@ -15,15 +15,15 @@ export function alertsSection(out: Output, alerts: AlertStatus, now: Date, cap: 
   const c = out.color;
   const title = c.bold('Failure alerts');
   const lines: string[] = [];
-  if (alerts.undelivered === 0) lines.push('All delivered.');
+  if (alerts.undelivered === 0) lines.push(alerts.undeliveredAttempts === 0 ? 'All delivered.' : 'Every final-failure alert delivered.');
   else {
     const n = count(alerts.undelivered, alerts.capped, cap);
     lines.push(c.red(`${n} undelivered`) + ` (oldest raised ${formatAgo(alerts.oldestAt, now)})`);
   }
   if (alerts.undeliveredAttempts > 0) {
     const n = count(alerts.undeliveredAttempts, alerts.capped, cap);
-    const who = alerts.deliverers.attempt > 0 ? '' : ' (delivered by workers run with --alert-on attempt; none is live)';
-    lines.push(`${n} failed-attempt alert${alerts.undeliveredAttempts === 1 ? '' : 's'} undelivered${who}`);
+    const who = alerts.deliverers.attempt > 0 ? 'undelivered' : 'kept for workers run with --alert-on attempt (none is live)';
+    lines.push(`${n} failed-attempt alert${alerts.undeliveredAttempts === 1 ? '' : 's'} ${who}`);
   }
   if (alerts.lastError) {
     const e = alerts.lastError;
