@@ -13,6 +13,32 @@ create table api_tokens (
   constraint api_tokens_token_hash_key UNIQUE (token_hash)
 );
 
+create table job_alerts (
+  id bigint generated always as identity not null,
+  job_id bigint not null,
+  type_key text not null,
+  task_key text not null,
+  final boolean not null,
+  attempt integer not null,
+  max_attempts integer not null,
+  cause text not null,
+  message text not null,
+  stack text,
+  node text,
+  worker_id text,
+  failed_at timestamp with time zone not null default now(),
+  next_attempt_at timestamp with time zone not null default now(),
+  deliveries integer not null default 0,
+  claimed_by text,
+  attempted_at timestamp with time zone,
+  delivered_to text[] not null default '{}'::text[],
+  last_error text,
+  delivered_at timestamp with time zone,
+  delivered_by text,
+  constraint job_alerts_cause_check CHECK ((cause = ANY (ARRAY['error'::text, 'lease'::text, 'dependency'::text, 'claim'::text, 'next'::text]))),
+  constraint job_alerts_pkey PRIMARY KEY (id)
+);
+
 create table job_events (
   id bigint generated always as identity not null,
   job_id bigint not null,
@@ -162,7 +188,9 @@ create table workers (
   concurrency integer not null,
   started_at timestamp with time zone not null default now(),
   last_seen_at timestamp with time zone not null default now(),
+  alerts text,
   tasks text[],
+  constraint workers_alerts_check CHECK ((alerts = ANY (ARRAY['final'::text, 'attempt'::text]))),
   constraint workers_pkey PRIMARY KEY (worker_id)
 );
 
@@ -219,6 +247,10 @@ create table workflows (
 CREATE UNIQUE INDEX api_tokens_pkey ON jobmaster.api_tokens USING btree (name);
 
 CREATE UNIQUE INDEX api_tokens_token_hash_key ON jobmaster.api_tokens USING btree (token_hash);
+
+CREATE INDEX job_alerts_pending ON jobmaster.job_alerts USING btree (final DESC, id) WHERE (delivered_at IS NULL);
+
+CREATE UNIQUE INDEX job_alerts_pkey ON jobmaster.job_alerts USING btree (id);
 
 CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
 
@@ -489,10 +521,16 @@ begin
       -- enqueue's messages start with the task's name, which this one already gives.
       v_message := format('completed, but next task %s.%s refused its result: %s', v_job.next_type_key, v_job.next_task_key,
                           left(regexp_replace(sqlerrm, '^' || v_job.next_type_key || '\.' || v_job.next_task_key || ': ', ''), 500));
-      update jobmaster.jobs j
-         set status = 'failed', message = v_message,
-             error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
-       where j.id = v_job.id;
+      -- The failure alert (job_alerts, cause 'next') is written by the statement that fails the job.
+      with failed as (
+        update jobmaster.jobs j
+           set status = 'failed', message = v_message,
+               error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
+         where j.id = v_job.id
+        returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts, j.node
+      )
+      insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+      select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'next', v_message, f.node from failed f;
       insert into jobmaster.job_events (job_id, status, node, pid, message)
       values (v_job.id, 'failed', v_job.node, v_job.pid, v_message);
       v_refused := v_refused || v_job.id;
@@ -500,6 +538,35 @@ begin
   end loop;
   return v_refused;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.claim_alerts(p_worker_id text, p_limit integer, p_lock_seconds double precision, p_attempts boolean, p_tasks text[])
+ RETURNS TABLE(id bigint, job_id bigint, type_key text, task_key text, final boolean, attempt integer, max_attempts integer, cause text, message text, stack text, node text, failed_at timestamp with time zone, deliveries integer, delivered_to text[], arguments jsonb)
+ LANGUAGE sql
+ SET jit TO 'off'
+AS $function$
+  with due as (
+    -- `final >= not p_attempts` keeps to the index's final-failure half when attempts are not wanted.
+    select a.id from jobmaster.job_alerts a
+     where a.delivered_at is null and a.final >= not p_attempts and a.next_attempt_at <= now()
+       and (p_tasks is null or a.type_key || '.' || a.task_key = any (p_tasks))
+     order by a.final desc, a.id
+     limit p_limit
+       for update skip locked
+  ), claimed as (
+    update jobmaster.job_alerts a
+       set next_attempt_at = now() + make_interval(secs => p_lock_seconds), deliveries = a.deliveries + 1,
+           claimed_by = p_worker_id, attempted_at = now()
+      from due
+     where a.id = due.id
+    returning a.id, a.job_id, a.type_key, a.task_key, a.final, a.attempt, a.max_attempts, a.cause, a.message,
+              a.stack, a.node, a.failed_at, a.deliveries, a.delivered_to
+  )
+  select c.id, c.job_id, c.type_key, c.task_key, c.final, c.attempt, c.max_attempts, c.cause, c.message,
+         c.stack, c.node, c.failed_at, c.deliveries, c.delivered_to, j.arguments
+    from claimed c
+    left join jobmaster.jobs j on j.id = c.job_id
+   order by c.final desc, c.id;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20, p_start integer DEFAULT NULL::integer, p_started bigint[] DEFAULT NULL::bigint[])
@@ -719,8 +786,13 @@ begin
         v_message := format('could not prepare job: %s', sqlerrm);
       end;
       if v_action = 'failed' then
-        update jobmaster.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
-               message = v_message where j.id = v_job.id;
+        with failed as (
+          update jobmaster.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+                 message = v_message where j.id = v_job.id
+          returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts
+        )
+        insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node, worker_id)
+        select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'claim', v_message, p_node, p_worker_id from failed f;
         perform jobmaster.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
         perform jobmaster.fail_dependents(array[v_job.id], p_node, p_pid);
       end if;
@@ -1496,7 +1568,10 @@ begin
              message = format('dependency %s.%s #%s did not complete (%s)', d.type_key, d.task_key, d.id, d.status)
         from jobmaster.jobs d
        where j.status = 'waiting' and j.waiting_for && p_ids and d.id = any (p_ids) and d.id = any (j.waiting_for)
-      returning j.id, j.message
+      returning j.id, j.message, j.type_key, j.task_key, j.attempts, j.max_attempts, j.node
+    ), alerts as (
+      insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+      select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'dependency', f.message, f.node from failed f
     )
     select array_agg(distinct id) into v_failed from failed;
     exit when v_failed is null;
@@ -1545,10 +1620,16 @@ begin
       from jsonb_array_elements(p_failures) f
      where j.id = any (v_ids) and j.id = (f.value ->> 'id')::bigint
        and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message,
+              j.type_key, j.task_key, j.attempts, j.max_attempts, j.error
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
     select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  ), alerts as (
+    insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, stack, node, worker_id)
+    select f.id, f.type_key, f.task_key, f.final, f.attempts, f.max_attempts, 'error',
+           coalesce(f.error ->> 'message', ''), f.error ->> 'stack', f.node, p_worker_id
+      from failed f
   )
   select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
          array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
@@ -2018,6 +2099,19 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.prune_alerts(p_older_than interval, p_type_key text DEFAULT NULL::text, p_task_key text DEFAULT NULL::text)
+ RETURNS TABLE(delivered bigint, undelivered bigint)
+ LANGUAGE sql
+AS $function$
+  with gone as (
+    delete from jobmaster.job_alerts a
+     where a.failed_at < now() - p_older_than
+       and (p_type_key is null or (a.type_key = p_type_key and a.task_key = p_task_key))
+    returning a.delivered_at is not null as delivered
+  )
+  select count(*) filter (where g.delivered), count(*) filter (where not g.delivered) from gone g;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.prune_jobs(p_older_than interval, p_type_key text DEFAULT NULL::text, p_task_key text DEFAULT NULL::text)
  RETURNS TABLE(status text, deleted bigint)
  LANGUAGE sql
@@ -2109,10 +2203,16 @@ begin
                                       coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
                                       case when j.cancel_requested then '; cancelled as requested' else '' end) end
      where j.id = any (v_expired)
-    returning j.id, j.node, j.pid, j.message, j.status
+    returning j.id, j.node, j.pid, j.message, j.status, j.started_at is not null as started,
+              j.type_key, j.task_key, j.attempts, j.max_attempts
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
     select r.id, r.status, r.node, r.pid, r.message from recovered r
+  ), alerts as (
+    insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+    select r.id, r.type_key, r.task_key, r.status = 'failed', r.attempts, r.max_attempts, 'lease', r.message, r.node
+      from recovered r
+     where r.started and r.status <> 'cancelled'
   )
   select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status <> 'waiting')
     into v_retry, v_ended from recovered r;
@@ -2344,6 +2444,32 @@ begin
   end if;
   return next v_row;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.settle_alerts(p_worker_id text, p_outcomes jsonb)
+ RETURNS TABLE(id bigint, delivered boolean)
+ LANGUAGE sql
+ SET jit TO 'off'
+AS $function$
+  with outcome as (
+    select (o.value ->> 'id')::bigint as id,
+           array(select jsonb_array_elements_text(coalesce(o.value -> 'delivered_to', '[]'))) as took,
+           o.value ->> 'error' as error,
+           coalesce((o.value ->> 'retry_seconds')::double precision, 0) as retry_seconds
+      from jsonb_array_elements(p_outcomes) o
+  )
+  update jobmaster.job_alerts a
+     set delivered_to = array(select distinct d from unnest(a.delivered_to || o.took) d order by d),
+         delivered_at = case when o.error is null then now() end,
+         delivered_by = case when o.error is null then p_worker_id end,
+         last_error = coalesce(o.error, a.last_error),
+         next_attempt_at = case when o.error is null then a.next_attempt_at
+                                else now() + make_interval(secs => o.retry_seconds) end,
+         claimed_by = null
+    from outcome o
+   where a.id = o.id and a.delivered_at is null
+     and (o.error is null or a.claimed_by = p_worker_id)
+  returning a.id, a.delivered_at is not null;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.settle_plan(p_plan jsonb)

@@ -100,6 +100,26 @@ export {
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
 
+// Failure alerts: recorded with each failure, delivered by workers (`jm run --alert-webhook`, `onFailure`, `onJobFailed`)
+export {
+  ALERT_ON_VALUES,
+  ALERT_COUNT_CAP,
+  InvalidAlertOptionError,
+  parseWebhookUrl,
+  parseAlertOn,
+  parseAlertCommand,
+  getAlertStatus,
+  pruneAlerts,
+  type FailureAlert,
+  type FailureAlertHandler,
+  type AlertCause,
+  type AlertOn,
+  type AlertOptions,
+  type AlertSummary,
+  type AlertStatus,
+  type PrunedAlerts,
+} from './alerts/index.js';
+
 // Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
 export { listJobs, countJobsUpTo, MAX_PAGE_SIZE, type JobSummary, type JobPage, type PageOptions } from './jobs/list-jobs.js';
 export { snapshotJobIds, TooManyJobsError, DEFAULT_BULK_CAP } from './jobs/job-snapshot.js';

@@ -41,10 +41,16 @@ begin
       -- enqueue's messages start with the task's name, which this one already gives.
       v_message := format('completed, but next task %s.%s refused its result: %s', v_job.next_type_key, v_job.next_task_key,
                           left(regexp_replace(sqlerrm, '^' || v_job.next_type_key || '\.' || v_job.next_task_key || ': ', ''), 500));
-      update :schema.jobs j
-         set status = 'failed', message = v_message,
-             error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
-       where j.id = v_job.id;
+      -- The failure alert (job_alerts, cause 'next') is written by the statement that fails the job.
+      with failed as (
+        update :schema.jobs j
+           set status = 'failed', message = v_message,
+               error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
+         where j.id = v_job.id
+        returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts, j.node
+      )
+      insert into :schema.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+      select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'next', v_message, f.node from failed f;
       insert into :schema.job_events (job_id, status, node, pid, message)
       values (v_job.id, 'failed', v_job.node, v_job.pid, v_message);
       v_refused := v_refused || v_job.id;

@@ -54,6 +54,9 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   if (typeof retryDelaySeconds !== 'number' || !Number.isFinite(retryDelaySeconds) || retryDelaySeconds < 0) {
     fail(`retryDelaySeconds must be a non-negative number, got ${String(retryDelaySeconds)}`);
   }
+  if (options.onFailure !== undefined && typeof options.onFailure !== 'function') {
+    fail(`onFailure must be a function, got ${typeof options.onFailure}`);
+  }
 
   const doc = readTaskDoc(source.sourceFile, source.name, source.className);
   const signature = readSignature({
@@ -103,6 +106,7 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
     description: options.description ?? doc.description,
     sourceFile: source.sourceFile,
     schedules,
+    ...(options.onFailure && { onFailure: options.onFailure }),
     declaredDependencies: dependencies as DependencyDeclaration[],
     declaredNext: options.next ?? null,
     fn: source.fn,

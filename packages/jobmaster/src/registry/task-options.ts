@@ -1,3 +1,4 @@
+import type { FailureAlert } from '../alerts/failure-alert.js';
 import type { ScheduleDeclaration } from '../schedule/schedule-definition.js';
 import type { DependencyDeclaration, TaskReference } from './dependency.js';
 import type { JsonType, JsonValue } from './task-definition.js';
@@ -67,6 +68,14 @@ export interface TaskOptions {
    * `'taskKey'`. A chain that comes back to a task it passed is refused. (Default: none)
    */
   next?: TaskReference;
+  /**
+   * Called with the failure alert when a job of this task fails for good (every failed
+   * attempt too, with `alerts: { on: 'attempt' }` / `jm run --alert-on attempt`). The alert is
+   * recorded with the failure and delivered by a worker that runs this task, once per alert
+   * (at least once if a worker dies mid-delivery), including for jobs whose worker was killed.
+   * A throw or rejection is a failed delivery, retried with backoff. (Default: none)
+   */
+  onFailure?: (alert: FailureAlert) => void | Promise<void>;
 }
 
 /** Option defaults, as documented on {@link TaskOptions}. */
