@@ -16,6 +16,7 @@ import { latencySuite } from './suites/latency.js';
 import { memorySuite } from './suites/memory.js';
 import { scaleSuite } from './suites/scale.js';
 import { startupSuite } from './suites/startup.js';
+import { workflowsSuite } from './suites/workflows.js';
 import { SCHEMAS } from './systems/system.js';
 import { targetsMarkdown } from './targets.js';
 
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
     ['latency', latencySuite],
     ['startup', startupSuite],
     ['features', featuresSuite],
+    ['workflows', workflowsSuite],
     ['memory', memorySuite],
     ['scale', scaleSuite],
     ['ceiling', ceilingSuite],

@@ -17,7 +17,18 @@ export interface BenchOptions {
   only: Set<string>;
 }
 
-export const SUITES = ['enqueue', 'drain', 'drain-long', 'latency', 'startup', 'features', 'memory', 'scale', 'ceiling'] as const;
+export const SUITES = [
+  'enqueue',
+  'drain',
+  'drain-long',
+  'latency',
+  'startup',
+  'features',
+  'workflows',
+  'memory',
+  'scale',
+  'ceiling',
+] as const;
 
 const USAGE = `usage: pnpm bench [-- options]
   --runs N             runs per row, median reported (default 3)

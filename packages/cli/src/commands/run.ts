@@ -8,6 +8,7 @@ import {
   type WorkerOptions,
   type WorkerSummary,
 } from 'jobmaster';
+import { alertOptionsFromFlags, withAlertFlags, type AlertFlags } from '../alert-flags.js';
 import type { CliContext } from '../cli-context.js';
 import { DrainProgress } from '../drain-progress.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
@@ -16,7 +17,7 @@ import type { Output } from '../output.js';
 import { parsePositiveInteger, parseWait } from '../parse.js';
 
 /** `jm run` flags, as typed. */
-export interface RunOptions {
+export interface RunOptions extends AlertFlags {
   untilEmpty?: boolean;
   concurrency?: string;
   processUnits?: string;
@@ -123,6 +124,7 @@ function workerFlags(options: RunOptions): WorkerOptions {
     ...(options.lease !== undefined && { leaseSeconds: parseWait(options.lease, '--lease') / 1000 }),
     ...(options.poll !== undefined && { pollInterval: parseWait(options.poll, '--poll') }),
     ...(options.heartbeat !== undefined && { heartbeatInterval: parseWait(options.heartbeat, '--heartbeat') }),
+    alerts: alertOptionsFromFlags(options),
   };
 }
 
@@ -198,7 +200,9 @@ export function printRunSummary(out: Output, s: WorkerSummary): void {
     ['waiting for dependencies', s.waitingForDependencies],
     ['released', s.released],
   ];
+  if (s.alerts) rows.push(['alerts delivered', s.alerts.delivered], ['alerts undelivered', s.alerts.pending]);
   for (const [label, n] of rows) out.write(`  ${label.padEnd(26)}${n}`);
+  if (s.alerts?.pending && s.alerts.lastError) out.write(out.color.yellow(`  last alert delivery error: ${oneLine(s.alerts.lastError)}`));
   if (s.tooLarge.length > 0) {
     out.write(
       out.color.yellow(
@@ -210,17 +214,22 @@ export function printRunSummary(out: Output, s: WorkerSummary): void {
 
 export function registerRunCommand(program: Command, out: Output): void {
   withCommonOptions(
-    program
-      .command('run')
-      .description('run jobs: as a long-lived worker, or until the queue is empty (exit code 1 when a job failed for good)')
-      .option('--until-empty', 'run what can run now, print a summary and exit; exits 1 if any job it ran failed for good')
-      .option('-c, --concurrency <n>', 'jobs run at once by this process (default: 10)')
-      .option('--process-units <n>', "the node's process-unit budget (default: $JOBMASTER_SYSTEM_PROCESS_UNITS, else 10000)")
-      .option('--node <name>', 'node name; workers of one node share its budget (default: the host name)')
-      .option('--grace <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish (default: 30s)')
-      .option('--lease <duration>', "how long a job stays this worker's without a heartbeat (default: 30s)")
-      .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
-      .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)'),
+    withAlertFlags(
+      program
+        .command('run')
+        .description('run jobs: as a long-lived worker, or until the queue is empty (exit code 1 when a job failed for good)')
+        .option('--until-empty', 'run what can run now, print a summary and exit; exits 1 if any job it ran failed for good')
+        .option('-c, --concurrency <n>', 'jobs run at once by this process (default: 10)')
+        .option('--process-units <n>', "the node's process-unit budget (default: $JOBMASTER_SYSTEM_PROCESS_UNITS, else 10000)")
+        .option('--node <name>', 'node name; workers of one node share its budget (default: the host name)')
+        .option(
+          '--grace <duration>',
+          'on SIGINT/SIGTERM, how long running jobs may take to finish; with --until-empty, how long undelivered alerts are retried before exiting (default: 30s)',
+        )
+        .option('--lease <duration>', "how long a job stays this worker's without a heartbeat (default: 30s)")
+        .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
+        .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)'),
+    ),
   ).action(async (options: CommonOptions & RunOptions) => {
     const quietProgress = wantsJson(options);
     const summary = await execute(options, out, (ctx) => runCommand(ctx, { ...options, quietProgress }, out), printRunSummary);

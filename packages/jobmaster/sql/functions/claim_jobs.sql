@@ -69,7 +69,7 @@ declare
   v_heads     text;
 begin
   if cardinality(p_started) > 0 then
-    perform :schema.mark_started(p_worker_id, p_started);
+    perform :schema.mark_started(p_worker_id, p_started, true);
   end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
@@ -253,8 +253,13 @@ begin
         v_message := format('could not prepare job: %s', sqlerrm);
       end;
       if v_action = 'failed' then
-        update :schema.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
-               message = v_message where j.id = v_job.id;
+        with failed as (
+          update :schema.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+                 message = v_message where j.id = v_job.id
+          returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts
+        )
+        insert into :schema.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node, worker_id)
+        select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'claim', v_message, p_node, p_worker_id from failed f;
         perform :schema.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
         perform :schema.fail_dependents(array[v_job.id], p_node, p_pid);
       end if;

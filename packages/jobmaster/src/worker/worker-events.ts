@@ -1,3 +1,4 @@
+import type { AlertSummary } from '../alerts/alert-delivery.js';
 import type { ClaimedJob } from '../jobs/claim-jobs.js';
 import type { TooLargeJob } from '../jobs/find-too-large-jobs.js';
 
@@ -47,6 +48,8 @@ export interface WorkerSummary {
   tooLarge: TooLargeJob[];
   /** Wall-clock milliseconds from start to stop. */
   durationMs: number;
+  /** What its failure-alert delivery did; absent when it had no alert destination. */
+  alerts?: AlertSummary;
 }
 
 /** A summary with every count at zero. */

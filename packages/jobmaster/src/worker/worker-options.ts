@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
+import { resolveAlertOptions, type AlertOptions, type FailureAlertHandler, type ResolvedAlertOptions } from '../alerts/alert-options.js';
 import { DEFAULT_SCHEMA, validateSchemaName } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
 import type { JobLogger } from '../registry/job-context.js';
@@ -58,6 +59,14 @@ export interface WorkerOptions {
   onEvent?: (event: WorkerEvent) => void;
   /** Aborting it starts a graceful stop, like `stop()`. (Default: none) */
   signal?: AbortSignal;
+  /** Where and how failure alerts are delivered: webhook, command, rate, retries. See {@link AlertOptions}. (Default: none) */
+  alerts?: AlertOptions;
+  /**
+   * Called with each failure alert this worker delivers (jobs of any task that failed for
+   * good; every failed attempt with `alerts.on: 'attempt'`), besides the webhook, the command
+   * and the task's own `onFailure`. A throw or rejection is a failed delivery, retried. (Default: none)
+   */
+  onJobFailed?: FailureAlertHandler;
 }
 
 /** Worker options with every default applied and every value checked. */
@@ -75,6 +84,7 @@ export interface ResolvedWorkerOptions {
   untilEmpty: boolean;
   maxDependencyWaits: number;
   logger: JobLogger;
+  alerts: ResolvedAlertOptions;
 }
 
 /** The largest value PostgreSQL's integer holds, and the longest wait a Node.js timer takes (ms). */
@@ -135,5 +145,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     untilEmpty: options.untilEmpty ?? false,
     maxDependencyWaits: integer('maxDependencyWaits', options.maxDependencyWaits, 20, 1),
     logger: options.logger ?? stderrLogger,
+    alerts: resolveAlertOptions(options.alerts),
   };
 }

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
+import type { AlertDelivery } from '../alerts/alert-delivery.js';
+import { createWorkerAlerts, wakeAlertsOnFailure } from '../alerts/worker-alerts.js';
 import { resolveDatabaseUrl } from '../config/settings.js';
 import { createPool, translateConnectionError } from '../db/connect.js';
 import { translateDatabaseError } from '../db/database-errors.js';
@@ -51,6 +54,8 @@ export class Worker {
   readonly #definitions: Map<string, TaskDefinition>;
   readonly #who: ClaimerIdentity;
   readonly #onEvent: (event: WorkerEvent) => void;
+  /** Delivers failure alerts beside the claim loop; null without a destination. */
+  readonly #alerts: AlertDelivery | null;
   readonly #running: RunningJobs;
   readonly #queue: ClaimedQueue;
   readonly #wake = new WakeSignal();
@@ -99,7 +104,8 @@ export class Worker {
       tasks: [...this.#definitions.keys()],
       maxDependencyWaits: o.maxDependencyWaits,
     };
-    this.#onEvent = options.onEvent ?? (() => {});
+    this.#alerts = createWorkerAlerts(this.#pool, this.id, o, options.onJobFailed, this.#definitions.values());
+    this.#onEvent = wakeAlertsOnFailure(options.onEvent, this.#alerts, o.alerts);
     this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
     this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
     this.#queries = new WorkerQueries(this.#pool, o.schema);
@@ -162,6 +168,7 @@ export class Worker {
     this.#abandoning = true;
     void this.#heartbeat.stop();
     void this.#listener?.stop({ destroy: true });
+    this.#alerts?.abandon();
     this.#wake.wake();
   }
 
@@ -204,6 +211,7 @@ export class Worker {
         await this.#translate(() => fireDueSchedules(this.#pool, o.schema));
       }
       this.#heartbeat.start();
+      this.#alerts?.start();
       await this.#loop();
     } catch (error) {
       failure = this.#translateNow(error);
@@ -335,16 +343,12 @@ export class Worker {
 
   async #checkTooLarge(): Promise<void> {
     try {
-      const tooLarge = await this.#queries.tooLarge(this.#tasks(), this.options.processUnits);
+      const tooLarge = await this.#queries.tooLarge([...this.#definitions.values()], this.options.processUnits);
       this.#summary.tooLarge = tooLarge;
       if (tooLarge.length > 0) this.#onEvent({ type: 'too-large', jobs: tooLarge, budget: this.options.processUnits });
     } catch (error) {
       if (isSchemaError(error)) throw error;
     }
-  }
-
-  #tasks(): Array<{ typeKey: string; taskKey: string }> {
-    return [...this.#definitions.values()].map((d) => ({ typeKey: d.typeKey, taskKey: d.taskKey }));
   }
 
   async #shutdown(): Promise<void> {
@@ -371,7 +375,9 @@ export class Worker {
         this.#onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
       }
     }
-    await Promise.race([this.#writer.idle(), delay(15_000)]);
+    await Promise.race([this.#writer.idle(), delay(15_000, undefined, { ref: false })]);
+    // A drain delivers its alerts (retries included) within the grace period before it exits.
+    if (this.#alerts) this.#summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
     await this.#heartbeat.stop();
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
@@ -380,13 +386,8 @@ export class Worker {
 
   async #releaseQueued(jobs: ClaimedJob[]): Promise<void> {
     if (jobs.length === 0 || this.#abandoning) return;
-    await this.#queries
-      .release(
-        this.id,
-        jobs.map((j) => j.id),
-        `worker ${this.id} stopped before the job started`,
-      )
-      .catch(() => {});
+    const ids = jobs.map((j) => j.id);
+    await this.#queries.release(this.id, ids, `worker ${this.id} stopped before the job started`).catch(() => {});
   }
 
   async #waitForRunning(ms: number): Promise<void> {
@@ -416,8 +417,4 @@ export class Worker {
  */
 export async function runWorker(options: WorkerOptions = {}): Promise<WorkerSummary> {
   return await new Worker(options).run();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
