@@ -109,6 +109,10 @@ describe('the embedded server killed under running commands', () => {
     // so the server dies under all of them. Two hold a key (--on-conflict raise): repeating
     // one that had committed would raise against its own job.
     const blocker = dir.jm(['sql', 'select pg_sleep(8) is not null as slept', '--json']);
+    // The blocker first (its keep-alive and its statement's connection), so that the enqueues
+    // cannot finish before it holds the session.
+    await waitFor(() => connections(dir!) >= 2, 'the blocking read to connect', 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
     const names = Array.from({ length: 5 }, (_, i) => `crash-${i}`);
     const enqueues = names.map((name, i) =>
       dir!.jm(['enqueue', 'greetings', 'greet', '--arg', `name=${name}`, ...(i < 2 ? ['--key', `key-${i}`] : [])]),
@@ -134,5 +138,6 @@ describe('the embedded server killed under running commands', () => {
     expect(dir.lock()?.pid).not.toBe(killed);
     const after = await dir.jm(['enqueue', 'greetings', 'greet', '--arg', 'name=after']);
     expect(after).toMatchObject({ code: 0, stderr: '' });
-  });
+    // Seven processes restarting a server on 2 shared cores: 15-25 s alone, over 60 s under load.
+  }, 180_000);
 });
