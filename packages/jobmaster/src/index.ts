@@ -179,10 +179,13 @@ export {
   type ResolvedWorkflowStep,
   startWorkflow,
   declaredWorkflows,
-  renderWorkflowGraph,
-  parseGraphFormat,
-  GRAPH_FORMATS,
-  type GraphFormat,
+  listDeployedWorkflows,
+  getDeployedWorkflow,
+  type DeployedWorkflow,
+  type DeployedWorkflowStep,
+  readWorkflowRunStates,
+  currentRunCursor,
+  type WorkflowRunState,
   listWorkflowRuns,
   getWorkflowRun,
   cancelWorkflowRun,
@@ -198,3 +201,25 @@ export {
   type WorkflowStartResult,
 } from './workflow/index.js';
 export { syncWorkflows, storedDefinition, type WorkflowChanges } from './deploy/sync-workflows.js';
+
+// The task dependency graph and the workflows, for `jm graph` and the dashboard's pictures
+export {
+  taskGraphFromCode,
+  readDeployedTaskGraph,
+  focusTaskGraph,
+  selectGraphWorkflow,
+  renderTaskGraph,
+  parseGraphFormat,
+  GRAPH_FORMATS,
+  describeDependency,
+  describeDependencyArgument,
+  describeHours,
+  describeTaskFacts,
+  TaskNotInGraphError,
+  type GraphFormat,
+  type TaskGraph,
+  type TaskGraphTask,
+  type TaskGraphDependency,
+  type TaskGraphWorkflow,
+  type TaskGraphStep,
+} from './graph/index.js';
