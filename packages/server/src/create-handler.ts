@@ -10,6 +10,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { registerAssetRoutes } from './pages/asset-routes.js';
 import { errorPage } from './pages/error-page.js';
 import { registerPageRoutes } from './pages/page-routes.js';
+import { registerWorkflowPageRoutes } from './pages/workflow-page-routes.js';
 import type { ServerContext, ServerEnv } from './server-env.js';
 
 /** Options of `createHandler`. */
@@ -74,6 +75,7 @@ export function createHandler(options: HandlerOptions): JobMasterHandler {
   app.use(`${ctx.basePath}/*`, authenticate(ctx));
   registerApiRoutes(app, ctx);
   registerPageRoutes(app, ctx);
+  registerWorkflowPageRoutes(app, ctx);
 
   const isApi = (url: string): boolean => new URL(url).pathname.startsWith(`${ctx.basePath}/api/`);
   app.onError((error, c) => {
