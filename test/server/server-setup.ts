@@ -65,13 +65,15 @@ export function useServerFixture(prefix: string, options: Partial<HandlerOptions
   };
 }
 
-/** Everything a refused request must leave as it was: jobs, history, schedules and tokens (but when they were last used). */
+/** Everything a refused request must leave as it was: jobs, history, schedules, workflow runs and tokens (but when they were last used). */
 export async function stateFingerprint(fx: StatusFixture): Promise<string> {
   const [row] = await fx.sql<{ f: string }>(
     `select md5(concat_ws('|',
        (select string_agg(to_jsonb(j)::text, ',' order by j.id) from :s.jobs j),
        (select string_agg(to_jsonb(e)::text, ',' order by e.id) from :s.job_events e),
        (select string_agg(to_jsonb(s)::text, ',' order by s.name) from :s.schedules s),
+       (select string_agg(to_jsonb(r)::text, ',' order by r.id) from :s.workflow_runs r),
+       (select string_agg(to_jsonb(w)::text, ',' order by w.run_id, w.step_id) from :s.workflow_run_steps w),
        (select string_agg(concat_ws(',', t.name, t.scope, t.expires_at, t.revoked_at), ';' order by t.name) from :s.api_tokens t))) as f`,
   );
   return row!.f;

@@ -18,6 +18,11 @@ export interface FeedBatch {
 
 type Listener = (batch: FeedBatch) => void;
 
+/** What a follower compares to see that a run changed: its status and each step's. */
+function runState(run: WorkflowRunState): string {
+  return `${run.status}:${JSON.stringify(run.steps)}`;
+}
+
 /** Running runs re-read each poll (a cancel or a long step changes a run without a job change at once). */
 const MAX_WATCHED_RUNS = 500;
 
@@ -55,7 +60,10 @@ export class ChangeFeed {
       this.#cursor = cursor;
       this.#lastRunId = runs.lastRunId;
       this.#runs.clear();
-      for (const id of runs.running) this.#runs.set(id, '');
+      // The running runs' states now, so the first poll hands on only what changes after.
+      const { runs: states } = await readWorkflowRunStates(this.pool, this.schema, runs.running, runs.lastRunId, 1);
+      const watched = new Set(runs.running);
+      for (const run of states) if (watched.has(run.runId) && run.status === 'running') this.#runs.set(run.runId, runState(run));
       this.#timer = setInterval(() => void this.#poll(), this.intervalMs);
       this.#timer.unref();
     }
@@ -103,7 +111,7 @@ export class ChangeFeed {
     this.#lastRunId = lastRunId;
     const changed: WorkflowRunState[] = [];
     for (const run of runs) {
-      const state = `${run.status}:${JSON.stringify(run.steps)}`;
+      const state = runState(run);
       if (this.#runs.get(run.runId) !== state) changed.push(run);
       this.#runs.delete(run.runId);
       // A finished run is forgotten: a later change (a cancelled run's last step job ending) brings it back through its job.
