@@ -2,7 +2,10 @@
 // around one task with --task, from the code or (--deployed) from the database.
 import { expect, test } from 'vitest';
 import type { TaskGraph } from 'jobmaster';
-import { dbFlags, runJm } from '../support/run-jm.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 const db = useTestDatabase('graph');
@@ -135,7 +138,9 @@ test('--deployed reads what jm deploy synced, the same graph as the code it came
   expect(fromDatabase.source).toBe('deployed');
   expect({ ...fromDatabase, source: 'code' }).toEqual(fromCode);
   // The database holds what was deployed, whatever the code loaded now says.
-  const narrowed = await runJm(['deploy', '--tasks', 'examples/things1.ts', '--workflows', 'none/*.yaml', ...dbFlags(db)]);
+  const config = join(mkdtempSync(join(tmpdir(), 'jm-graph-')), 'jobmaster.config.json');
+  writeFileSync(config, JSON.stringify({ tasks: join(REPO_ROOT, 'examples/things1.ts') }));
+  const narrowed = await runJm(['deploy', '--config', config, ...dbFlags(db)]);
   expect(narrowed.code).toBe(0);
   const after = await jsonGraph(['--deployed', ...dbFlags(db)]);
   expect(after.tasks.map((t) => t.task)).toEqual(['things1.foo']);
