@@ -4,7 +4,7 @@
  */
 import { createApiToken, revokeApiToken, type TokenScope } from 'jobmaster';
 import { createHandler, type HandlerOptions, type JobMasterHandler } from '@jobmaster/server';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { useStatusFixture, type StatusFixture } from '../status/status-setup.js';
 
 /** The credentials an auth test tries: none, a made-up token, and real tokens in each state. */
@@ -32,6 +32,9 @@ export function useServerFixture(prefix: string, options: Partial<HandlerOptions
   let handler: JobMasterHandler | undefined;
   const tokens = {} as Record<Credential, string | undefined>;
   beforeAll(async () => {
+    // The example workflow too, for the workflow endpoints (the status fixture deploys the tasks only).
+    const deployed = await fx.jm(['deploy', '--tasks', 'examples/*.ts', '--workflows', 'examples/workflows/*.yaml']);
+    expect(deployed.stderr).toBe('');
     const { pool, schema } = fx.db;
     for (const scope of ['read', 'operate', 'admin'] as const)
       tokens[scope] = (await createApiToken(pool, schema, { name: `${scope}-token`, scope })).token;

@@ -41,7 +41,7 @@ test('the start form starts a run with its parameters and run key, and lands on 
   expect(shown.status).toBe(200);
   expect(shown.text).toContain('&lt;b&gt;key&lt;/b&gt;');
   expect(shown.text).not.toContain('<b>key</b>');
-  expect(shown.text).toMatch(/<svg[\s\S]*data-node="extract"[\s\S]*state-waiting[\s\S]*<\/svg>/);
+  expect(shown.text).toMatch(/<svg[^>]*class="dag"[\s\S]*class="dag-node state-waiting" data-node="extract"[\s\S]*<\/svg>/);
   expect(shown.text).toContain('Cancel run');
 });
 
