@@ -211,3 +211,37 @@ test('the OpenAPI document carries the workflow endpoints with their request sch
   expect(doc.paths['/workflow-runs/{id}/retry']!.post!.requestBody!.required).toBe(false);
   expect(doc.paths['/workflow-runs/{id}/cancel']!.post).toBeDefined();
 });
+
+test('hostile input to the workflow endpoints: wrong types, oversized keys and injection strings are 4xx and change nothing', async () => {
+  const before = await fx.sql<{ runs: string; jobs: string }>(
+    'select (select count(*) from :s.workflow_runs) as runs, (select count(*) from :s.jobs) as jobs',
+  );
+  const cases: [string, string, unknown, number, string][] = [
+    ['POST', '/api/v1/workflows/pipeline/runs', { params: 'day=1' }, 400, 'body.params must be object'],
+    [
+      'POST',
+      '/api/v1/workflows/pipeline/runs',
+      { params: { day: 'x' }, runKey: 'k'.repeat(256) },
+      400,
+      'body.runKey must NOT have more than 255 characters',
+    ],
+    [
+      'POST',
+      '/api/v1/workflows/pipeline/runs',
+      { params: { day: 'x' }, onConflict: 'merge' },
+      400,
+      'body.onConflict must be equal to one of the allowed values',
+    ],
+    ['POST', `/api/v1/workflows/${encodeURIComponent("pipeline'; drop table jobs; --")}/runs`, {}, 404, 'No workflow'],
+    ['POST', '/api/v1/workflow-runs/1%3B%20drop%20table%20jobs/cancel', undefined, 400, 'A workflow run id must be a positive integer'],
+    ['POST', '/api/v1/workflow-runs/1/retry', { fromStep: 7 }, 400, 'body.fromStep must be string'],
+    ['GET', `/api/v1/workflow-runs?workflow=${encodeURIComponent("x' or '1'='1")}`, undefined, 200, '"runs":[]'],
+  ];
+  for (const [method, path, body, status, text] of cases) {
+    const response = await fx.call(method, path, { as: 'operate', ...(body !== undefined && { json: body }) });
+    const answer = await response.text();
+    expect({ path, status: response.status }).toEqual({ path, status });
+    expect(answer).toContain(text);
+  }
+  expect(await fx.sql('select (select count(*) from :s.workflow_runs) as runs, (select count(*) from :s.jobs) as jobs')).toEqual(before);
+});
