@@ -38,6 +38,8 @@ export class ChangeFeed {
   #timer: NodeJS.Timeout | undefined;
   #cursor: ChangeCursor | undefined;
   #lastRunId = '0';
+  /** When the feed started: job changes before it do not make run changes. */
+  #since = new Date(0);
   /** Runs watched, by id: the state last handed on (status and step states). */
   readonly #runs = new Map<string, string>();
   #polling = false;
@@ -58,6 +60,7 @@ export class ChangeFeed {
         currentRunCursor(this.pool, this.schema, MAX_WATCHED_RUNS),
       ]);
       this.#cursor = cursor;
+      this.#since = new Date(cursor.completedAt);
       this.#lastRunId = runs.lastRunId;
       this.#runs.clear();
       // The running runs' states now, so the first poll hands on only what changes after.
@@ -85,16 +88,19 @@ export class ChangeFeed {
     this.#polling = true;
     try {
       const { changes, cursor } = await readJobChanges(this.pool, this.schema, this.#cursor);
-      const runs = await this.#runChanges(changes);
-      this.#cursor = cursor;
       const now = Date.now();
       for (const [key, at] of this.#sent) if (now - at > 2 * START_OVERLAP_MS) this.#sent.delete(key);
+      const keys = new Set<string>();
       const fresh = changes.filter((change) => {
         const key = `${change.jobId}:${change.status}:${change.at.getTime()}`;
-        if (this.#sent.has(key)) return false;
-        this.#sent.set(key, now);
+        if (this.#sent.has(key) || keys.has(key)) return false;
+        keys.add(key);
         return true;
       });
+      // Completions re-read from before the first subscriber came say nothing new about their runs.
+      const runs = await this.#runChanges(fresh.filter((change) => change.at >= this.#since));
+      this.#cursor = cursor;
+      for (const key of keys) this.#sent.set(key, now);
       if (fresh.length || runs.length) for (const listener of this.#listeners) listener({ jobs: fresh, runs });
     } catch {
       // A failed poll (the database restarting) is retried at the next tick from the same cursor.
