@@ -87,6 +87,7 @@ export {
   type PruneResult,
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './jobs/index.js';
 
 // Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
 export { listJobs, countJobsUpTo, MAX_PAGE_SIZE, type JobSummary, type JobPage, type PageOptions } from './jobs/list-jobs.js';
