@@ -2,10 +2,11 @@
 // task it runs has its series from the start, at zero; after a drain the counters equal what
 // the database says happened; labels name tasks only, never a job or its arguments.
 import { createServer } from 'node:net';
-import { enqueueJobs } from 'jobmaster';
+import { ConfigError, Worker, enqueueJobs, loadTaskModules, registry } from 'jobmaster';
+import { register as globalRegistry } from 'prom-client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { dbFlags, runJm } from '../support/run-jm.js';
+import { REPO_ROOT, dbFlags, runJm } from '../support/run-jm.js';
 import { deployTasks, startWorker, waitFor } from '../worker/worker-harness.js';
 import { metricTypes, parseSamples, sampleValue, type Sample } from './prometheus-text.js';
 
@@ -122,6 +123,33 @@ test("after the worker ran a batch, each task's counters and histogram counts eq
   }
   const { code, stderr } = await worker.exited;
   expect(code, stderr).toBe(0);
+});
+
+test("metrics: true collects into the worker's own registry, for an application's /metrics, never prom-client's global one", async () => {
+  await loadTaskModules(['test/fixtures/observability/metered.ts'], { cwd: REPO_ROOT });
+  const tasks = registry.definitions().filter((t) => t.typeKey === 'metered');
+  await enqueueJobs(db.pool, db.schema, [
+    { typeKey: 'metered', taskKey: 'ok', args: { n: 500 } },
+    { typeKey: 'metered', taskKey: 'doomed', args: { n: 501 } },
+  ]);
+  const worker = new Worker({ pool: db.pool, schema: db.schema, tasks, untilEmpty: true, metrics: true, processUnits: 7 });
+  const summary = await worker.run();
+  expect(summary).toMatchObject({ completed: 1, failed: 1 });
+  const text = await worker.metricsRegistry!.metrics();
+  const samples = parseSamples(text);
+  expect(sampleValue(samples, 'jobmaster_worker_jobs_completed_total', { task: 'metered.ok' })).toBe(1);
+  expect(sampleValue(samples, 'jobmaster_worker_jobs_failed_total', { task: 'metered.doomed' })).toBe(1);
+  expect(sampleValue(samples, 'jobmaster_worker_jobs_started_total', { task: 'metered.idle' })).toBe(0);
+  expect(sampleValue(samples, 'jobmaster_worker_process_units_budget')).toBe(7);
+  // The application's registry is left as it was, and the embedded worker adds no process metrics of its own.
+  expect(await globalRegistry.metrics()).not.toContain('jobmaster_');
+  expect(text).not.toMatch(/^process_|^nodejs_/m);
+  // Without the option there is nothing to collect into.
+  expect(new Worker({ pool: db.pool, schema: db.schema, tasks }).metricsRegistry).toBeNull();
+  expect(() => new Worker({ pool: db.pool, schema: db.schema, tasks, metrics: false, metricsPort: 9464 })).toThrow(ConfigError);
+  expect(() => new Worker({ pool: db.pool, schema: db.schema, tasks, metricsPort: 65536 })).toThrow(
+    'Worker option metricsPort must be a port number from 0 to 65535, got 65536',
+  );
 });
 
 test('a metrics port that is taken stops jm run with one line naming it, before it claims anything', async () => {

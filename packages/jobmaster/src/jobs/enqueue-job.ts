@@ -14,7 +14,7 @@ import { checkRequest, toResult, type EnqueueResult, type JobRequest, type Resul
 export async function enqueueJob(db: Queryable, schema: string, job: JobRequest): Promise<EnqueueResult> {
   const { args, priority, runAt, jobKey, onConflict } = checkRequest(job);
   return await traceEnqueue(
-    [`${job.typeKey}.${job.taskKey}`],
+    () => [`${job.typeKey}.${job.taskKey}`],
     async (traceContext) => {
       try {
         const { rows } = await db.query<ResultRow>(

@@ -16,7 +16,7 @@ export async function enqueueJobs(db: Queryable, schema: string, jobs: JobReques
   // checkRequest), and fields at their defaults are left out.
   const checked = jobs.map((job) => ({ job, ...checkRequest(job) }));
   return await traceEnqueue(
-    jobs.map((job) => `${job.typeKey}.${job.taskKey}`),
+    () => jobs.map((job) => `${job.typeKey}.${job.taskKey}`),
     (traceContext) => enqueueChecked(db, schema, checked, traceContext === null ? '' : `,"trace_context":${JSON.stringify(traceContext)}`),
     (results) => results.map((r) => r.id),
   );

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type * as PromClient from 'prom-client';
 import { lazyRequire } from '../util/lazy-require.js';
-import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import type { MetricsServer } from './metrics-server.js';
 import type { WorkerEvent } from './worker-events.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
@@ -112,6 +112,7 @@ export class WorkerMetrics {
 
   /** Serves the registry at http://host:port/metrics until `close()`; resolves with the URL. */
   async serve(host: string, port: number): Promise<string> {
+    const { serveMetrics } = await import('./metrics-server.js');
     this.#server = await serveMetrics(this.registry, host, port);
     return this.#server.url;
   }
