@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type * as PromClient from 'prom-client';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { MetricsServer } from './metrics-server.js';
-import type { WorkerEvent } from './worker-events.js';
+import type { JobEndStatus, WorkerEvent } from './worker-events.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
 
 /** prom-client is loaded only by a worker that collects metrics: about 45 ms nobody else should pay. */
@@ -37,6 +37,8 @@ export class WorkerMetrics {
   readonly #runSeconds: PromClient.Histogram<'task'>;
   readonly #waitSeconds: PromClient.Histogram<'task'>;
   readonly #claimSeconds: PromClient.Histogram;
+  /** The counter of each way a job can end here (released and lost jobs are not counted: they run again). */
+  readonly #ended: Partial<Record<JobEndStatus, PromClient.Counter<'task'>>>;
   #server: MetricsServer | null = null;
 
   /** The metrics of a worker with these options, or null when they do not ask for metrics. */
@@ -57,6 +59,7 @@ export class WorkerMetrics {
     );
     this.#retried = counter('retried', 'Failed attempts here that will be retried after a backoff, by task.');
     this.#cancelled = counter('cancelled', 'Running jobs stopped here because someone cancelled them, by task.');
+    this.#ended = { complete: this.#completed, failed: this.#failed, retrying: this.#retried, cancelled: this.#cancelled };
     this.#runSeconds = new prom.Histogram({
       name: 'jobmaster_worker_job_run_seconds',
       help: "How long a job's function ran, whatever its outcome, by task.",
@@ -135,16 +138,7 @@ export class WorkerMetrics {
       case 'job-end': {
         const task = `${event.job.typeKey}.${event.job.taskKey}`;
         if (event.runMs !== undefined) this.#runSeconds.observe({ task }, event.runMs / 1000);
-        const counter =
-          event.status === 'complete'
-            ? this.#completed
-            : event.status === 'failed'
-              ? this.#failed
-              : event.status === 'retrying'
-                ? this.#retried
-                : event.status === 'cancelled'
-                  ? this.#cancelled
-                  : null;
+        const counter = this.#ended[event.status];
         counter?.inc({ task });
         return;
       }
