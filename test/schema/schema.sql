@@ -246,7 +246,9 @@ CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
-CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
+CREATE INDEX jobs_waiting_for_dependencies ON jobmaster.jobs USING btree (type_key, task_key) WHERE ((status = 'waiting'::text) AND (waiting_for IS NOT NULL));
+
+CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) INCLUDE (type_key, task_key, attempts) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
 
 CREATE INDEX latest_completions_by_task ON jobmaster.latest_completions USING btree (type_key, task_key, finished_at);
 
@@ -1532,11 +1534,17 @@ CREATE OR REPLACE FUNCTION jobmaster.queue_gauges()
  SET jit TO 'off'
  SET enable_seqscan TO 'off'
 AS $function$
-  with recursive waiting as (
-    select j.type_key, j.task_key, count(*) as n
-      from jobmaster.jobs j
-     where j.status = 'waiting'
-     group by j.type_key, j.task_key
+  with recursive waiting_tasks(type_key, task_key) as (
+    -- The tasks with waiting jobs, registered or not: one descent per task (a skip scan).
+    (select j.type_key, j.task_key from jobmaster.jobs j
+      where j.status = 'waiting' order by j.type_key, j.task_key limit 1)
+    union all
+    select n.type_key, n.task_key
+      from waiting_tasks w
+      cross join lateral (
+        select j.type_key, j.task_key from jobmaster.jobs j
+         where j.status = 'waiting' and (j.type_key, j.task_key) > (w.type_key, w.task_key)
+         order by j.type_key, j.task_key limit 1) n
   ), running as (
     select j.type_key, j.task_key, count(*) as n
       from jobmaster.jobs j
@@ -1546,23 +1554,21 @@ AS $function$
     select j.type_key, j.task_key,
            count(*) filter (where j.run_at > now() and j.attempts = 0) as scheduled,
            count(*) filter (where j.run_at > now() and j.attempts > 0) as backoff,
-           min(j.run_at) filter (where j.run_at <= now() and j.waiting_for is null) as oldest_due
+           min(j.run_at) filter (where j.run_at <= now()) as oldest_due
       from jobmaster.jobs j
      where j.status = 'waiting' and j.run_at > j.created_at
      group by j.type_key, j.task_key
   ), dependencies as (
-    -- "contains the empty array" holds for every entry: a whole scan of the (small) index.
     select j.type_key, j.task_key, count(*) as n
       from jobmaster.jobs j
-     where j.status = 'waiting' and j.waiting_for is not null and j.waiting_for @> '{}'::bigint[]
-       and exists (select 1 from jobmaster.jobs w where w.id = any (j.waiting_for) and w.status in ('waiting', 'running'))
+     where j.status = 'waiting' and j.waiting_for is not null
      group by j.type_key, j.task_key
   ), priorities(type_key, task_key, priority) as (
     select w.type_key, w.task_key,
            (select j.priority from jobmaster.jobs j
              where j.status = 'waiting' and j.type_key = w.type_key and j.task_key = w.task_key
              order by j.priority desc, j.id limit 1)
-      from waiting w
+      from waiting_tasks w
     union all
     select p.type_key, p.task_key,
            (select j.priority from jobmaster.jobs j
@@ -1574,10 +1580,13 @@ AS $function$
     select p.type_key, p.task_key, min(h.created_at) as oldest_due
       from priorities p
       cross join lateral (
-        select j.created_at from jobmaster.jobs j
-         where j.status = 'waiting' and j.type_key = p.type_key and j.task_key = p.task_key and j.priority = p.priority
-           and j.run_at <= j.created_at and j.waiting_for is null
-         order by j.priority desc, j.id limit 1) h
+        select j.created_at
+          from (select w.id from jobmaster.jobs w
+                 where w.status = 'waiting' and w.type_key = p.type_key and w.task_key = p.task_key and w.priority = p.priority
+                 order by w.priority desc, w.id limit 100) head
+          join jobmaster.jobs j on j.id = head.id
+         where j.run_at <= j.created_at and j.waiting_for is null
+         order by head.id limit 1) h
      where p.priority is not null
      group by p.type_key, p.task_key
   ), failed as (
@@ -1587,22 +1596,27 @@ AS $function$
      group by j.type_key, j.task_key
   ), names as (
     select t.type_key, t.task_key from jobmaster.tasks t
-    union select w.type_key, w.task_key from waiting w
+    union select w.type_key, w.task_key from waiting_tasks w
     union select r.type_key, r.task_key from running r
     union select f.type_key, f.task_key from failed f
+  ), waiting as (
+    -- Counted task by task, a range of the index each: quicker than grouping the whole index.
+    select n.type_key, n.task_key,
+           (select count(*) from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = n.type_key and j.task_key = n.task_key) as n
+      from names n
   )
-  select n.type_key, n.task_key, coalesce(w.n, 0), coalesce(r.n, 0), coalesce(d.scheduled, 0), coalesce(d.backoff, 0),
+  select w.type_key, w.task_key, w.n, coalesce(r.n, 0), coalesce(d.scheduled, 0), coalesce(d.backoff, 0),
          coalesce(dp.n, 0),
          coalesce(greatest(extract(epoch from now() - least(pl.oldest_due, d.oldest_due))::double precision, 0), 0),
          coalesce(f.n, 0)
-    from names n
-    left join waiting w on w.type_key = n.type_key and w.task_key = n.task_key
-    left join running r on r.type_key = n.type_key and r.task_key = n.task_key
-    left join delayed d on d.type_key = n.type_key and d.task_key = n.task_key
-    left join dependencies dp on dp.type_key = n.type_key and dp.task_key = n.task_key
-    left join plain pl on pl.type_key = n.type_key and pl.task_key = n.task_key
-    left join failed f on f.type_key = n.type_key and f.task_key = n.task_key
-   order by n.type_key, n.task_key;
+    from waiting w
+    left join running r on r.type_key = w.type_key and r.task_key = w.task_key
+    left join delayed d on d.type_key = w.type_key and d.task_key = w.task_key
+    left join dependencies dp on dp.type_key = w.type_key and dp.task_key = w.task_key
+    left join plain pl on pl.type_key = w.type_key and pl.task_key = w.task_key
+    left join failed f on f.type_key = w.type_key and f.task_key = w.task_key
+   order by w.type_key, w.task_key;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.record_completions(p_ids bigint[])
