@@ -29,7 +29,7 @@ export async function queueMetrics(ctx: ServerContext): Promise<{ text: string; 
   );
   const oldest = gauge(
     'jobmaster_queue_oldest_waiting_age_seconds',
-    'How long the longest-waiting due job (run-at passed, no dependency pending) has been due, by task; 0 when none.',
+    'How long the longest-waiting due job (run-at passed, not sent back to wait for dependencies) has been due, by task; 0 when none.',
   );
   const failed = gauge('jobmaster_queue_failed_last_hour_jobs', 'Jobs that failed for good in the last hour, by task.');
   for (const t of tasks) {
