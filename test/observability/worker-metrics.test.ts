@@ -173,3 +173,9 @@ test.each([
   expect(result.code).not.toBe(0);
   expect(result.stderr.trim()).toBe(`jm: ${message}`);
 });
+
+test('a metrics host that is not an address of this machine is refused with one line naming it', async () => {
+  const result = await runJm(['run', '--until-empty', ...dbFlags(db), ...TASKS, '--metrics-port', '0', '--metrics-host', '203.0.113.7']);
+  expect(result.code).not.toBe(0);
+  expect(result.stderr.trim()).toMatch(/^jm: Cannot serve metrics on 203\.0\.113\.7:0: .+ \(check --metrics-host and --metrics-port\)$/);
+});

@@ -32,7 +32,9 @@ export async function serveMetrics(registry: PromClient.Registry, host: string, 
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         new ConfigError(
-          `Cannot serve metrics on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message} (choose another --metrics-port)`,
+          error.code === 'EADDRINUSE'
+            ? `Cannot serve metrics on ${host}:${port}: the port is in use (choose another --metrics-port)`
+            : `Cannot serve metrics on ${host}:${port}: ${error.message} (check --metrics-host and --metrics-port)`,
         ),
       ),
     );
