@@ -99,6 +99,7 @@ export {
   type PruneResult,
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './jobs/index.js';
 
 // Failure alerts: recorded with each failure, delivered by workers (`jm run --alert-webhook`, `onFailure`, `onJobFailed`)
 export {
