@@ -1,6 +1,7 @@
 // The JobMaster tasks the benchmark runs: a no-op, a no-op with one dependency (satisfied by
-// a job completed beforehand), and a write-all task that fans out over ten regions.
-import { Dependency, defineTask } from 'jobmaster';
+// a job completed beforehand), a write-all task that fans out over ten regions, and the step
+// task of two workflows (a three-step chain, and a 1,000-wide fan-out with its fan-in).
+import { Dependency, defineTask, defineWorkflow } from 'jobmaster';
 import type { BenchPayload } from './systems/system.js';
 
 let hook: (payload: BenchPayload) => void = () => {};
@@ -45,3 +46,34 @@ export const fan = defineTask(
     void region;
   },
 );
+
+/** A workflow step: a no-op that passes its number on as its result. */
+export const step = defineTask({ typeKey: 'bench', params: { n: { type: 'integer' } } }, function step(n: number): { n: number } {
+  hook({ n, t: 0 });
+  return { n };
+});
+
+/** Width of the fan-out in the `bench-wide` workflow. */
+export const WIDE_STEPS = 1_000;
+
+/** Three steps in a chain, each passing the one before's result on. */
+defineWorkflow({
+  name: 'bench-chain',
+  params: { n: 'integer' },
+  steps: [
+    { id: 'a', task: step, args: { n: '${{ params.n }}' } },
+    { id: 'b', task: step, requires: 'a', args: { n: '${{ steps.a.result.n }}' } },
+    { id: 'c', task: step, requires: 'b', args: { n: '${{ steps.b.result.n }}' } },
+  ],
+});
+
+/** One root, WIDE_STEPS steps in parallel after it, and one step that waits for all of them. */
+const wide = Array.from({ length: WIDE_STEPS }, (_, i) => `s${i + 1}`);
+defineWorkflow({
+  name: 'bench-wide',
+  steps: [
+    { id: 'root', task: step, args: { n: 0 } },
+    ...wide.map((id, i) => ({ id, task: step, requires: 'root', args: { n: i + 1 } })),
+    { id: 'join', task: step, requires: wide, args: { n: WIDE_STEPS + 1 } },
+  ],
+});

@@ -17,6 +17,7 @@ import { memorySuite } from './suites/memory.js';
 import { scaleSuite } from './suites/scale.js';
 import { serveSuite } from './suites/serve.js';
 import { startupSuite } from './suites/startup.js';
+import { workflowsSuite } from './suites/workflows.js';
 import { SCHEMAS } from './systems/system.js';
 import { targetsMarkdown } from './targets.js';
 
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     ['latency', latencySuite],
     ['startup', startupSuite],
     ['features', featuresSuite],
+    ['workflows', workflowsSuite],
     ['memory', memorySuite],
     ['scale', scaleSuite],
     ['ceiling', ceilingSuite],

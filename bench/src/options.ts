@@ -19,7 +19,19 @@ export interface BenchOptions {
   only: Set<string>;
 }
 
-export const SUITES = ['enqueue', 'drain', 'drain-long', 'latency', 'startup', 'features', 'memory', 'scale', 'ceiling', 'serve'] as const;
+export const SUITES = [
+  'enqueue',
+  'drain',
+  'drain-long',
+  'latency',
+  'startup',
+  'features',
+  'workflows',
+  'memory',
+  'scale',
+  'ceiling',
+  'serve',
+] as const;
 
 const USAGE = `usage: pnpm bench [-- options]
   --runs N             runs per row, median reported (default 3)

@@ -148,6 +148,7 @@ test('pruning one job says "1 job"', () => {
     before: new Date('2026-01-01T00:00:00Z'),
     deleted: { complete: 1, failed: 0, cancelled: 0 },
     total: 1,
+    alerts: { delivered: 0, undelivered: 0 },
   });
   expect(lines[0]).toMatch(/^Deleted 1 things1\.foo job that finished before /);
 });

@@ -13,6 +13,32 @@ create table api_tokens (
   constraint api_tokens_token_hash_key UNIQUE (token_hash)
 );
 
+create table job_alerts (
+  id bigint generated always as identity not null,
+  job_id bigint not null,
+  type_key text not null,
+  task_key text not null,
+  final boolean not null,
+  attempt integer not null,
+  max_attempts integer not null,
+  cause text not null,
+  message text not null,
+  stack text,
+  node text,
+  worker_id text,
+  failed_at timestamp with time zone not null default now(),
+  next_attempt_at timestamp with time zone not null default now(),
+  deliveries integer not null default 0,
+  claimed_by text,
+  attempted_at timestamp with time zone,
+  delivered_to text[] not null default '{}'::text[],
+  last_error text,
+  delivered_at timestamp with time zone,
+  delivered_by text,
+  constraint job_alerts_cause_check CHECK ((cause = ANY (ARRAY['error'::text, 'lease'::text, 'dependency'::text, 'claim'::text, 'next'::text]))),
+  constraint job_alerts_pkey PRIMARY KEY (id)
+);
+
 create table job_events (
   id bigint generated always as identity not null,
   job_id bigint not null,
@@ -55,6 +81,7 @@ create table jobs (
   schedule_tick timestamp with time zone,
   identity_hash uuid default (md5(((((type_key || chr(31)) || task_key) || chr(31)) || (arguments)::text)))::uuid,
   workflow_run_id bigint,
+  trace_context jsonb,
   constraint jobs_job_key_check CHECK (((job_key IS NULL) OR ((length(job_key) >= 1) AND (length(job_key) <= 255)))),
   constraint jobs_pkey PRIMARY KEY (id),
   constraint jobs_spawned_by_fkey FOREIGN KEY (spawned_by) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
@@ -144,7 +171,11 @@ create table tasks (
   max_attempts integer not null default 3,
   retry_delay_seconds double precision not null default 5,
   description text,
+  next_type_key text,
+  next_task_key text,
   constraint tasks_max_attempts_check CHECK ((max_attempts >= 1)),
+  constraint tasks_next_check CHECK (((next_type_key IS NULL) = (next_task_key IS NULL))),
+  constraint tasks_next_fkey FOREIGN KEY (next_type_key, next_task_key) REFERENCES jobmaster.tasks(type_key, task_key) DEFERRABLE INITIALLY DEFERRED,
   constraint tasks_pkey PRIMARY KEY (type_key, task_key),
   constraint tasks_process_units_check CHECK ((process_units >= 0)),
   constraint tasks_retry_delay_seconds_check CHECK ((retry_delay_seconds >= (0)::double precision))
@@ -158,6 +189,9 @@ create table workers (
   concurrency integer not null,
   started_at timestamp with time zone not null default now(),
   last_seen_at timestamp with time zone not null default now(),
+  alerts text,
+  tasks text[],
+  constraint workers_alerts_check CHECK ((alerts = ANY (ARRAY['final'::text, 'attempt'::text]))),
   constraint workers_pkey PRIMARY KEY (worker_id)
 );
 
@@ -215,6 +249,10 @@ CREATE UNIQUE INDEX api_tokens_pkey ON jobmaster.api_tokens USING btree (name);
 
 CREATE UNIQUE INDEX api_tokens_token_hash_key ON jobmaster.api_tokens USING btree (token_hash);
 
+CREATE INDEX job_alerts_pending ON jobmaster.job_alerts USING btree (final DESC, id) WHERE (delivered_at IS NULL);
+
+CREATE UNIQUE INDEX job_alerts_pkey ON jobmaster.job_alerts USING btree (id);
+
 CREATE INDEX job_events_job ON jobmaster.job_events USING btree (job_id, id);
 
 CREATE UNIQUE INDEX job_events_pkey ON jobmaster.job_events USING btree (id);
@@ -245,7 +283,9 @@ CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
-CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
+CREATE INDEX jobs_waiting_for_dependencies ON jobmaster.jobs USING btree (type_key, task_key) WHERE ((status = 'waiting'::text) AND (waiting_for IS NOT NULL));
+
+CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) INCLUDE (type_key, task_key, attempts) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
 
 CREATE INDEX latest_completions_by_task ON jobmaster.latest_completions USING btree (type_key, task_key, finished_at);
 
@@ -434,6 +474,10 @@ AS $function$
 declare
   v_jobs bigint[];
 begin
+  -- The run's unfinished jobs are locked before the run, as a completion locks its jobs before
+  -- their run (complete_jobs, then workflow_steps_completed): the other order could deadlock.
+  perform 1 from jobmaster.workflow_run_steps s join jobmaster.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and j.status in ('waiting', 'running') order by j.id for update of j;
   perform 1 from jobmaster.workflow_runs r where r.id = p_run_id for update;
   if not found then
     raise exception using errcode = 'JM009', message = format('No workflow run %s exists', p_run_id), detail = p_run_id::text;
@@ -449,8 +493,87 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.chain_next_jobs(p_job_ids bigint[])
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_job     record;
+  v_args    jsonb;
+  v_refused bigint[];
+  v_message text;
+begin
+  for v_job in
+    select j.id, j.priority, j.result, j.node, j.pid, t.next_type_key, t.next_task_key
+      from jobmaster.jobs j
+      join jobmaster.tasks t on t.type_key = j.type_key and t.task_key = j.task_key
+     where j.id = any (p_job_ids) and t.next_task_key is not null
+     order by j.id
+  loop
+    begin
+      v_args := case when v_job.result is null or jsonb_typeof(v_job.result) = 'null' then '{}'::jsonb
+                     when jsonb_typeof(v_job.result) = 'object' then v_job.result end;
+      if v_args is null then
+        raise exception using errcode = 'JM002',
+          message = format('its result is %s %s, not an object of arguments',
+                           case when jsonb_typeof(v_job.result) in ('array', 'object') then 'an' else 'a' end,
+                           jsonb_typeof(v_job.result));
+      end if;
+      perform jobmaster.enqueue(v_job.next_type_key, v_job.next_task_key, v_job.priority, v_args, null, v_job.id, null, 'raise');
+    exception when sqlstate 'JM001' or sqlstate 'JM002' or data_exception then
+      -- enqueue's messages start with the task's name, which this one already gives.
+      v_message := format('completed, but next task %s.%s refused its result: %s', v_job.next_type_key, v_job.next_task_key,
+                          left(regexp_replace(sqlerrm, '^' || v_job.next_type_key || '\.' || v_job.next_task_key || ': ', ''), 500));
+      -- The failure alert (job_alerts, cause 'next') is written by the statement that fails the job.
+      with failed as (
+        update jobmaster.jobs j
+           set status = 'failed', message = v_message,
+               error = jsonb_build_object('message', v_message, 'attempt', j.attempts)
+         where j.id = v_job.id
+        returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts, j.node
+      )
+      insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+      select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'next', v_message, f.node from failed f;
+      insert into jobmaster.job_events (job_id, status, node, pid, message)
+      values (v_job.id, 'failed', v_job.node, v_job.pid, v_message);
+      v_refused := v_refused || v_job.id;
+    end;
+  end loop;
+  return v_refused;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.claim_alerts(p_worker_id text, p_limit integer, p_lock_seconds double precision, p_attempts boolean, p_tasks text[])
+ RETURNS TABLE(id bigint, job_id bigint, type_key text, task_key text, final boolean, attempt integer, max_attempts integer, cause text, message text, stack text, node text, failed_at timestamp with time zone, deliveries integer, delivered_to text[], arguments jsonb)
+ LANGUAGE sql
+ SET jit TO 'off'
+AS $function$
+  with due as (
+    -- `final >= not p_attempts` keeps to the index's final-failure half when attempts are not wanted.
+    select a.id from jobmaster.job_alerts a
+     where a.delivered_at is null and a.final >= not p_attempts and a.next_attempt_at <= now()
+       and (p_tasks is null or a.type_key || '.' || a.task_key = any (p_tasks))
+     order by a.final desc, a.id
+     limit p_limit
+       for update skip locked
+  ), claimed as (
+    update jobmaster.job_alerts a
+       set next_attempt_at = now() + make_interval(secs => p_lock_seconds), deliveries = a.deliveries + 1,
+           claimed_by = p_worker_id, attempted_at = now()
+      from due
+     where a.id = due.id
+    returning a.id, a.job_id, a.type_key, a.task_key, a.final, a.attempt, a.max_attempts, a.cause, a.message,
+              a.stack, a.node, a.failed_at, a.deliveries, a.delivered_to
+  )
+  select c.id, c.job_id, c.type_key, c.task_key, c.final, c.attempt, c.max_attempts, c.cause, c.message,
+         c.stack, c.node, c.failed_at, c.deliveries, c.delivered_to, j.arguments
+    from claimed c
+    left join jobmaster.jobs j on j.id = c.job_id
+   order by c.final desc, c.id;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20, p_start integer DEFAULT NULL::integer, p_started bigint[] DEFAULT NULL::bigint[])
- RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer)
+ RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer, trace_context jsonb, waited_seconds double precision)
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET enable_sort TO 'off'
@@ -482,7 +605,7 @@ declare
   v_heads     text;
 begin
   if cardinality(p_started) > 0 then
-    perform jobmaster.mark_started(p_worker_id, p_started);
+    perform jobmaster.mark_started(p_worker_id, p_started, true);
   end if;
   -- Lease recovery is a function call with its own statements: about 0.1 ms, a third of a
   -- one-job claim's time in the server. Only made when some lease has lapsed.
@@ -666,14 +789,20 @@ begin
         v_message := format('could not prepare job: %s', sqlerrm);
       end;
       if v_action = 'failed' then
-        update jobmaster.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
-               message = v_message where j.id = v_job.id;
+        with failed as (
+          update jobmaster.jobs j set status = 'failed', finished_at = now(), node = p_node, pid = p_pid,
+                 message = v_message where j.id = v_job.id
+          returning j.id, j.type_key, j.task_key, j.attempts, j.max_attempts
+        )
+        insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node, worker_id)
+        select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'claim', v_message, p_node, p_worker_id from failed f;
         perform jobmaster.record_events(array[v_job.id], 'failed', p_node, p_pid, v_message);
         perform jobmaster.fail_dependents(array[v_job.id], p_node, p_pid);
       end if;
       if v_action is not null then
         return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned,
+                            null::jsonb, null::double precision;
         continue;
       end if;
     end if;
@@ -698,10 +827,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
   if cardinality(v_held) > 0 then
@@ -713,10 +843,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_held)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts + 1, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
 end;
@@ -734,6 +865,8 @@ declare
   v_done  bigint[];
   v_tasks text[];
   v_steps bigint[]; -- workflow steps among v_done (jobs.workflow_run_id set)
+  v_ok      bigint[]; -- v_done less the jobs whose next task refused their result
+  v_refused bigint[];
 begin
   if jsonb_typeof(p_results) is distinct from 'array' or jsonb_array_length(p_results) <> coalesce(cardinality(p_ids), 0) then
     raise exception using errcode = 'JM002', message = 'complete_jobs expects one result per job id, as a JSON array in the same order';
@@ -751,23 +884,37 @@ begin
   select array_agg(d.id), array_agg(distinct d.type_key || '.' || d.task_key),
          array_agg(d.id) filter (where d.workflow_run_id is not null)
     into v_done, v_tasks, v_steps from done d;
+  v_ok := v_done;
+  -- Chains (`@task({ next })`): each completed job of a task with a next task enqueues its next
+  -- job; a result the next task refuses fails the completed job instead. Plain jobs pay one
+  -- look at the tasks table.
+  if v_done is not null
+     and exists (select 1 from jobmaster.tasks t
+                  where t.next_task_key is not null and (t.type_key || '.' || t.task_key) = any (v_tasks)) then
+    v_refused := jobmaster.chain_next_jobs(v_done);
+    if v_refused is not null then
+      v_ok := nullif(array(select unnest(v_done) except select unnest(v_refused)), '{}');
+      v_steps := nullif(array(select unnest(v_steps) except select unnest(v_refused)), '{}');
+      perform jobmaster.fail_dependents(v_refused, null, null);
+    end if;
+  end if;
   -- Workflows: advance the runs of completed steps, in this transaction. Plain jobs pay only
   -- the null test above.
   if v_steps is not null then
     perform jobmaster.workflow_steps_completed(v_steps);
   end if;
   -- Only jobs of tasks some task depends on are recorded, or waited for.
-  if v_done is not null
+  if v_ok is not null
      and exists (select 1 from jobmaster.task_dependencies d
                   where (d.depends_on_type_key || '.' || d.depends_on_task_key) = any (v_tasks)) then
-    perform jobmaster.record_completions(v_done);
+    perform jobmaster.record_completions(v_ok);
     -- Dependents of these jobs may now be claimable: wake idle workers.
-    if exists (select 1 from jobmaster.jobs w where w.waiting_for && v_done and w.waiting_for is not null) then
+    if exists (select 1 from jobmaster.jobs w where w.waiting_for && v_ok and w.waiting_for is not null) then
       perform pg_notify('jm:jobmaster', '');
     end if;
   end if;
-  if coalesce(cardinality(v_done), 0) < cardinality(p_ids) then
-    return query select unnest(p_ids) except select unnest(v_done);
+  if coalesce(cardinality(v_ok), 0) < cardinality(p_ids) then
+    return query select unnest(p_ids) except select unnest(v_ok);
   end if;
 end;
 $function$;
@@ -784,6 +931,7 @@ declare
   v_results jsonb;
   v_done    bigint[];
   v_steps   bigint[]; -- workflow steps among v_done
+  v_refused bigint[]; -- jobs whose next task refused their result (chain_next_jobs)
 begin
   select array_agg((r.value ->> 'id')::bigint), jsonb_object_agg(r.value ->> 'id', r.value -> 'result')
     into v_ids, v_results
@@ -796,6 +944,14 @@ begin
     returning j.id, j.workflow_run_id
   )
   select array_agg(d.id), array_agg(d.id) filter (where d.workflow_run_id is not null) into v_done, v_steps from done d;
+  if v_done is not null then
+    v_refused := jobmaster.chain_next_jobs(v_done);
+    if v_refused is not null then
+      v_done := nullif(array(select unnest(v_done) except select unnest(v_refused)), '{}');
+      v_steps := nullif(array(select unnest(v_steps) except select unnest(v_refused)), '{}');
+      perform jobmaster.fail_dependents(v_refused, null, null);
+    end if;
+  end if;
   if v_done is not null then
     perform jobmaster.record_completions(v_done);
   end if;
@@ -865,7 +1021,7 @@ AS $function$
   end;
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
+CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, p_trace_context jsonb DEFAULT NULL::jsonb, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
  RETURNS record
  LANGUAGE plpgsql
 AS $function$
@@ -886,6 +1042,14 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
+  if p_trace_context = 'null'::jsonb then
+    p_trace_context := null;
+  end if;
+  if p_trace_context is not null and (jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096) then
+    raise exception using errcode = 'JM002',
+      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       v_task, left(p_trace_context::text, 60));
+  end if;
   if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
@@ -896,8 +1060,8 @@ begin
 
   if p_job_key is null then
     loop
-      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
-      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, trace_context)
+      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_trace_context)
       on conflict (identity_hash)
         where status in ('waiting', 'running') and job_key is null and schedule_name is null
         do nothing
@@ -921,8 +1085,8 @@ begin
   end if;
 
   loop
-    insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key)
-    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key)
+    insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key, trace_context)
+    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key, p_trace_context)
     on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
     returning id into job_id;
     if job_id is not null then
@@ -953,7 +1117,7 @@ begin
       update jobmaster.jobs j
          set arguments = v_arguments, priority = p_priority, run_at = coalesce(p_run_at, now()),
              process_units = v_units, max_attempts = v_max, attempts = 0, error = null,
-             waiting_for = null, dependency_requeues = 0,
+             waiting_for = null, dependency_requeues = 0, trace_context = p_trace_context,
              message = 'replaced by a new enqueue with the same key'
        where j.id = v_existing.id;
       insert into jobmaster.job_events (job_id, status, message)
@@ -1045,6 +1209,8 @@ begin
                  and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
                  and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
                  and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+                 and (s.job -> 'trace_context' is null or jsonb_typeof(s.job -> 'trace_context') = 'null'
+                      or (jsonb_typeof(s.job -> 'trace_context') = 'object' and length((s.job -> 'trace_context')::text) <= 4096))
                  and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') = 'null'
                       or (jsonb_typeof(s.job -> 'run_at') = 'string' and jobmaster.is_real_run_at((s.job ->> 'run_at')::timestamptz)))
                  and coalesce(case %2$s else false end, false) as ok
@@ -1055,10 +1221,10 @@ begin
       )$sql$, v_fill, v_check);
     -- The batch's insert, in identity order, up to its ON CONFLICT and RETURNING clauses.
     v_insert := $sql$, ins as (
-        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at, trace_context)
         overriding system value
         select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
-               coalesce((c.job ->> 'run_at')::timestamptz, now())
+               coalesce((c.job ->> 'run_at')::timestamptz, now()), nullif(c.job -> 'trace_context', 'null'::jsonb)
           from checked c
          where (select v.ok from verdict v)
          order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord$sql$;
@@ -1112,7 +1278,7 @@ begin
         -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
         select e.job_id, e.outcome into job_id, outcome
           from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key', coalesce((v_job ->> 'priority')::integer, 0),
-                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise') e;
+                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise', v_job -> 'trace_context') e;
         v_ids[v_dup_ords[i]] := job_id;
         v_outcome[v_dup_ords[i]] := outcome;
       else
@@ -1132,9 +1298,272 @@ begin
       from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key',
                            coalesce((v_job ->> 'priority')::integer, 0), v_job -> 'arguments',
                            (v_job ->> 'run_at')::timestamptz, null,
-                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise')) e;
+                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise'), v_job -> 'trace_context') e;
     return next;
   end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.explain_job(p_id bigint)
+ RETURNS TABLE(code text, message text, facts jsonb)
+ LANGUAGE plpgsql
+ SET jit TO 'off'
+AS $function$
+declare
+  v_job      jobmaster.jobs;
+  v_name     text;
+  v_t        text;
+  v_known    boolean;
+  v_blocked  boolean := false;
+  v_row      record;
+  v_live     integer;
+  v_loading  integer;
+  v_large    jsonb;
+  v_full     jsonb;
+  v_fit      jsonb;
+  v_ahead    integer;
+  v_write    text[];
+  v_fan      jsonb;
+  v_deps     jsonb;
+  v_worker   jobmaster.workers;
+  v_twin     bigint;
+  v_twin_status text;
+begin
+  perform jobmaster.require_jobs(array[p_id]);
+  select * into v_job from jobmaster.jobs j where j.id = p_id;
+  v_name := v_job.type_key || '.' || v_job.task_key;
+  select true, t.write_all into v_known, v_write from jobmaster.tasks t
+   where t.type_key = v_job.type_key and t.task_key = v_job.task_key;
+
+  if v_job.status in ('complete', 'failed', 'cancelled') then
+    code := case v_job.status when 'complete' then 'completed' else v_job.status end;
+    v_t := jobmaster.shown_time(v_job.finished_at);
+    message := case v_job.status
+      when 'complete' then format('completed at %s after %s attempt%s%s%s', v_t, v_job.attempts,
+                                  case when v_job.attempts = 1 then '' else 's' end,
+                                  coalesce(' on node ' || v_job.node, ''), coalesce(': ' || v_job.message, ''))
+      when 'failed' then format('failed for good at %s after %s of %s attempts: %s', v_t, v_job.attempts, v_job.max_attempts,
+                                coalesce(v_job.message, v_job.error ->> 'message', 'no message'))
+      else format('cancelled at %s%s', v_t, coalesce(': ' || v_job.message, '')) end;
+    facts := jsonb_build_object('finished_at', v_job.finished_at, 'attempts', v_job.attempts, 'max_attempts', v_job.max_attempts,
+                                'node', v_job.node, 'message', v_job.message, 'error', v_job.error -> 'message');
+    return next;
+    -- Only one job of a task and arguments (or key) may wait or run: a retry of this one meets it.
+    if v_job.job_key is not null then
+      select t.id, t.status into v_twin, v_twin_status from jobmaster.jobs t
+       where t.type_key = v_job.type_key and t.task_key = v_job.task_key and t.job_key = v_job.job_key
+         and t.status in ('waiting', 'running');
+    elsif v_job.schedule_name is null then
+      select t.id, t.status into v_twin, v_twin_status from jobmaster.jobs t
+       where t.identity_hash = v_job.identity_hash and t.job_key is null and t.schedule_name is null
+         and t.status in ('waiting', 'running');
+    end if;
+    if v_twin is not null then
+      code := case when v_job.job_key is null then 'identical_twin' else 'keyed_twin' end;
+      message := format('%s job %s is %s: a retry of this job is refused while it waits or runs, and an enqueue returns it',
+                        case when v_job.job_key is null then 'an identical' else format('job key %s is held: its', to_jsonb(v_job.job_key)) end,
+                        v_twin, v_twin_status);
+      facts := jsonb_build_object('job_id', v_twin::text, 'status', v_twin_status, 'job_key', v_job.job_key);
+      return next;
+    end if;
+  elsif v_job.status = 'running' then
+    select * into v_worker from jobmaster.workers w where w.worker_id = v_job.worker_id;
+    v_t := coalesce(jobmaster.shown_time(v_worker.last_seen_at), 'never (its worker is gone)');
+    facts := jsonb_build_object('worker_id', v_job.worker_id, 'node', v_job.node, 'pid', v_job.pid,
+                                'lease_expires_at', v_job.lease_expires_at, 'last_heartbeat_at', v_worker.last_seen_at,
+                                'started_at', v_job.started_at, 'attempt', v_job.attempts + (v_job.started_at is null)::integer,
+                                'max_attempts', v_job.max_attempts, 'held_ahead', v_job.started_at is null,
+                                'cancel_requested', v_job.cancel_requested);
+    if v_job.lease_expires_at < now() then
+      code := 'lease_expired';
+      message := format('its lease, held by worker %s on node %s, expired at %s (last heartbeat %s): the next claim puts it back to waiting',
+                        v_job.worker_id, v_job.node, jobmaster.shown_time(v_job.lease_expires_at), v_t);
+    else
+      code := 'leased';
+      message := format('%s by worker %s on node %s (pid %s)%s; leased until %s, last heartbeat %s%s',
+                        case when v_job.started_at is null then 'claimed ahead, not started yet,'
+                             else format('running attempt %s of %s since %s', v_job.attempts, v_job.max_attempts,
+                                         jobmaster.shown_time(v_job.started_at)) end,
+                        v_job.worker_id, v_job.node, v_job.pid, '', jobmaster.shown_time(v_job.lease_expires_at), v_t,
+                        case when v_job.cancel_requested then '; cancellation requested' else '' end);
+    end if;
+    return next;
+  else
+    -- Waiting: each rule of claim_jobs' candidate statement that holds it back.
+    if v_known is null then
+      v_blocked := true;
+      return query select 'task_not_deployed', format('task %s is not deployed: no worker claims its jobs ("jm deploy" syncs the tasks in code)', v_name),
+                          jsonb_build_object('task', v_name);
+    end if;
+    if v_job.run_at > now() then
+      v_blocked := true;
+      if v_job.attempts > 0 and v_job.error is not null then
+        return query select 'retry_backoff',
+          format('attempt %s of %s failed (%s); it retries at %s (in %s)', v_job.attempts, v_job.max_attempts,
+                 coalesce(v_job.error ->> 'message', 'no message'), jobmaster.shown_time(v_job.run_at), date_trunc('second', v_job.run_at - now())),
+          jsonb_build_object('run_at', v_job.run_at, 'attempts', v_job.attempts, 'max_attempts', v_job.max_attempts,
+                             'error', v_job.error -> 'message');
+      else
+        return query select 'run_at_future',
+          format('it is not to run before %s (in %s)', jobmaster.shown_time(v_job.run_at), date_trunc('second', v_job.run_at - now())),
+          jsonb_build_object('run_at', v_job.run_at);
+      end if;
+    end if;
+    if v_job.waiting_for is not null then
+      for v_row in
+        select w.id, w.type_key || '.' || w.task_key as task, w.status,
+               case when w.status = 'running' then coalesce(w.started_at, w.created_at) else w.created_at end as since
+          from jobmaster.jobs w where w.id = any (v_job.waiting_for) and w.status in ('waiting', 'running') order by w.id
+      loop
+        v_blocked := true;
+        return query select 'waiting_for_dependency',
+          format('waiting for dependency job %s (%s, %s since %s)', v_row.id, v_row.task, v_row.status, jobmaster.shown_time(v_row.since)),
+          jsonb_build_object('job_id', v_row.id::text, 'task', v_row.task, 'status', v_row.status, 'since', v_row.since);
+      end loop;
+    end if;
+
+    -- The live workers (seen within a minute, as jm status counts them), and for each that
+    -- runs the task what its claim would find free: its budget minus its node's running units.
+    -- (A worker killed less than a minute ago still counts: its heartbeat is that recent.)
+    with live as (
+      select w.worker_id, w.node, w.process_units as budget, w.concurrency, w.tasks is null or v_name = any (w.tasks) as loads
+        from jobmaster.workers w where w.last_seen_at > now() - interval '60 seconds'
+    ), used as (
+      select j.node, sum(j.process_units)::integer as in_use,
+             jsonb_agg(jsonb_build_object('job_id', j.id::text, 'task', j.type_key || '.' || j.task_key,
+                                          'process_units', j.process_units) order by j.id) as jobs
+        from jobmaster.jobs j
+       where j.status = 'running' and j.node in (select l.node from live l where l.loads)
+         -- A claim first returns jobs whose lease lapsed (recover_expired_leases): not in use.
+         and not coalesce(j.lease_expires_at < now(), false)
+       group by j.node
+    ), judged as (
+      select l.*, coalesce(u.in_use, 0) as in_use, coalesce(u.jobs, '[]') as jobs,
+             l.budget - coalesce(u.in_use, 0) as available
+        from live l left join used u on u.node = l.node where l.loads
+    )
+    select (select count(*) from live),
+           (select count(*) from judged),
+           (select jsonb_agg(distinct jsonb_build_object('node', j.node, 'budget', j.budget)) from judged j),
+           (select jsonb_agg(distinct jsonb_build_object('node', j.node, 'budget', j.budget, 'in_use', j.in_use,
+                                                         'jobs', jsonb_path_query_array(j.jobs, '$[0 to 9]')))
+              from judged j where j.budget >= v_job.process_units),
+           -- Not a claim rule, but why a claimable job can still wait: a worker claims only for free slots.
+           (select jsonb_agg(jsonb_build_object('worker_id', j.worker_id, 'node', j.node, 'available', j.available,
+                                                'free_slots', greatest(j.concurrency - (select count(*) from jobmaster.jobs r
+                                                                                        where r.status = 'running' and r.worker_id = j.worker_id), 0))
+                             order by j.available desc)
+              from judged j where v_job.process_units <= j.available)
+      into v_live, v_loading, v_large, v_full, v_fit;
+    if v_live = 0 then
+      v_blocked := true;
+      return query select 'no_live_worker', 'no worker is running (none has been seen in the last minute)', '{}'::jsonb;
+    elsif v_loading = 0 then
+      v_blocked := true;
+      return query select 'task_not_loaded',
+        format('none of the %s live worker%s has loaded task %s (start one whose --tasks include it)', v_live,
+               case when v_live = 1 then '' else 's' end, v_name),
+        jsonb_build_object('task', v_name, 'live_workers', v_live);
+    elsif v_full is null then
+      v_blocked := true;
+      return query select 'too_large',
+        format('it needs %s process unit%s, more than the budget of every live node that runs %s (%s)', v_job.process_units,
+               case when v_job.process_units = 1 then '' else 's' end, v_name,
+               (select string_agg(format('%s: %s', e ->> 'node', e ->> 'budget'), ', ' order by e ->> 'node') from jsonb_array_elements(v_large) e)),
+        jsonb_build_object('process_units', v_job.process_units, 'nodes', v_large);
+    elsif v_fit is null then
+      v_blocked := true;
+      return query select 'budget_full',
+        format('it needs %s process unit%s and no node has %s free: %s', v_job.process_units,
+               case when v_job.process_units = 1 then '' else 's' end, case when v_job.process_units = 1 then 'it' else 'them' end,
+               (select string_agg(format('%s has %s of %s in use (jobs %s)', e ->> 'node', e ->> 'in_use', e ->> 'budget',
+                                         (select string_agg(format('%s %s', x ->> 'job_id', x ->> 'task'), ', ')
+                                            from jsonb_array_elements(e -> 'jobs') x)), '; ' order by e ->> 'node')
+                  from jsonb_array_elements(v_full) e)),
+        jsonb_build_object('process_units', v_job.process_units, 'nodes', v_full);
+    end if;
+
+    if not v_blocked then
+      select count(*) into v_ahead from (
+        select 1 from jobmaster.jobs a
+         where a.status = 'waiting' and a.run_at <= now()
+           and (a.priority > v_job.priority or (a.priority = v_job.priority and a.id < v_job.id))
+         limit 1000) a;
+      return query select 'claimable',
+        format('a worker on node %s (%s unit%s free) can claim it now%s', v_fit -> 0 ->> 'node', v_fit -> 0 ->> 'available',
+               case when v_fit -> 0 ->> 'available' = '1' then '' else 's' end,
+               case when v_ahead = 0 then '; it is first in claim order'
+                    else format('; %s%s waiting job%s ahead of it in claim order', v_ahead, case when v_ahead = 1000 then ' or more' else '' end,
+                                case when v_ahead = 1 then ' is' else 's are' end) end)
+          || case when exists (select 1 from jsonb_array_elements(v_fit) f where (f ->> 'free_slots')::integer > 0) then ''
+                  else format('; %s running as many jobs as %s --concurrency allows, and claims when one ends',
+                              case when jsonb_array_length(v_fit) = 1 then 'that worker is' else 'each such worker is' end,
+                              case when jsonb_array_length(v_fit) = 1 then 'its' else 'their' end) end,
+        jsonb_build_object('workers', v_fit, 'ahead', v_ahead);
+    end if;
+
+    -- What the claim will do with it instead of running it, found by running that code and
+    -- rolling it back.
+    if v_known and (v_job.waiting_for is null
+                    or not exists (select 1 from jobmaster.jobs w where w.id = any (v_job.waiting_for) and w.status in ('waiting', 'running'))) then
+      begin
+        if cardinality(v_write) > 0 and exists (select 1 from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb) then
+          v_fan := jobmaster.fan_out(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_write);
+        else
+          v_deps := jobmaster.plan_dependencies(array[v_job.id], array['job']);
+        end if;
+        raise exception using errcode = 'JMRBK';
+      exception
+        when sqlstate 'JMRBK' then null;
+        when read_only_sql_transaction then
+          return query select 'not_checked', 'dependencies and fan-out were not checked: the transaction is read-only', '{}'::jsonb;
+        when others then
+          -- The claim runs the same code in a subtransaction and fails the job alone.
+          return query select 'prepare_fails', format('the claim will fail it: could not prepare job: %s', sqlerrm),
+                              jsonb_build_object('error', sqlerrm);
+      end;
+      if v_fan is not null then
+        return query select 'fans_out',
+          format('when claimed it fans out into %s jobs of %s (%s of them new; the others are waiting or running already) and completes',
+                 v_fan ->> 'total', v_name, v_fan ->> 'inserted'),
+          jsonb_build_object('total', (v_fan ->> 'total')::integer, 'new', (v_fan ->> 'inserted')::integer);
+      end if;
+      for v_row in select e from jsonb_array_elements(jobmaster.settle_plan(v_deps)) e loop
+        return query select 'dependency_unmet',
+          format('%s %s %s, not completed within its window: the claim %s',
+                 case when v_row.e ->> 'needed_by' = 'job' then 'it needs' else (v_row.e ->> 'needed_by') || ' needs' end,
+                 v_row.e ->> 'task', v_row.e -> 'arguments',
+                 case when (v_row.e ->> 'new')::boolean
+                      then format('inserts it (%s: priority %s, %s unit%s) and waits for it', v_row.e ->> 'ref', v_row.e ->> 'priority',
+                                  v_row.e ->> 'process_units', case when v_row.e ->> 'process_units' = '1' then '' else 's' end)
+                      when v_row.e ->> 'job_id' is null then format('waits for %s, inserted above', v_row.e ->> 'ref')
+                      else format('waits for %s (%s)', v_row.e ->> 'ref', v_row.e ->> 'status') end),
+          v_row.e;
+      end loop;
+    end if;
+  end if;
+
+  if v_job.workflow_run_id is not null then
+    select r.id, r.workflow_name, r.status, s.step_id,
+           (select array_agg(p.step_id order by p.position) from jobmaster.workflow_run_steps p
+             where p.run_id = r.id and p.status = 'pending' and s.step_id = any (p.requires)) as dependents,
+           (select count(*) from jobmaster.workflow_run_steps p where p.run_id = r.id and p.status in ('pending', 'started')) as open_steps
+      into v_row
+      from jobmaster.workflow_runs r
+      left join jobmaster.workflow_run_steps s on s.run_id = r.id and s.job_id = p_id
+     where r.id = v_job.workflow_run_id;
+    if v_row.id is not null then
+      return query select 'workflow_step',
+        format('step %s of workflow %s, run %s (%s, %s step%s open)%s', coalesce(to_jsonb(v_row.step_id)::text, '?'),
+               to_jsonb(v_row.workflow_name), v_row.id, v_row.status, v_row.open_steps, case when v_row.open_steps = 1 then '' else 's' end,
+               case when v_row.dependents is null then ''
+                    else format('; step%s %s wait%s for it', case when cardinality(v_row.dependents) = 1 then '' else 's' end,
+                                array_to_string(v_row.dependents, ', '), case when cardinality(v_row.dependents) = 1 then 's' else '' end) end),
+        jsonb_build_object('run_id', v_row.id::text, 'workflow', v_row.workflow_name, 'run_status', v_row.status,
+                           'step', v_row.step_id, 'waiting_steps', to_jsonb(coalesce(v_row.dependents, '{}')),
+                           'open_steps', v_row.open_steps);
+    end if;
+  end if;
 end;
 $function$;
 
@@ -1155,7 +1584,10 @@ begin
              message = format('dependency %s.%s #%s did not complete (%s)', d.type_key, d.task_key, d.id, d.status)
         from jobmaster.jobs d
        where j.status = 'waiting' and j.waiting_for && p_ids and d.id = any (p_ids) and d.id = any (j.waiting_for)
-      returning j.id, j.message
+      returning j.id, j.message, j.type_key, j.task_key, j.attempts, j.max_attempts, j.node
+    ), alerts as (
+      insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+      select f.id, f.type_key, f.task_key, true, f.attempts, f.max_attempts, 'dependency', f.message, f.node from failed f
     )
     select array_agg(distinct id) into v_failed from failed;
     exit when v_failed is null;
@@ -1204,10 +1636,16 @@ begin
       from jsonb_array_elements(p_failures) f
      where j.id = any (v_ids) and j.id = (f.value ->> 'id')::bigint
        and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message,
+              j.type_key, j.task_key, j.attempts, j.max_attempts, j.error
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
     select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  ), alerts as (
+    insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, stack, node, worker_id)
+    select f.id, f.type_key, f.task_key, f.final, f.attempts, f.max_attempts, 'error',
+           coalesce(f.error ->> 'message', ''), f.error ->> 'stack', f.node, p_worker_id
+      from failed f
   )
   select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
          array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)
@@ -1320,23 +1758,40 @@ CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[],
 AS $function$
 begin
   if cardinality(p_started) > 0 then
-    perform jobmaster.mark_started(p_worker_id, p_started);
+    perform jobmaster.mark_started(p_worker_id, p_started, true);
   end if;
   update jobmaster.workers set last_seen_at = now() where worker_id = p_worker_id;
+  -- Rows another transaction holds are left alone (the worker's own completion or failure of
+  -- them may be in flight on another connection: waiting could deadlock with it, see
+  -- mark_started) and reported as still held from their last committed state; their leases
+  -- are renewed by the next heartbeat if they still run.
   return query
-    update jobmaster.jobs j
-       set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
-     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.cancel_requested;
+    with locked as (
+      select l.id from jobmaster.jobs l
+       where l.id = any (p_ids) and (l.status = 'running') is true and l.worker_id = p_worker_id
+         for update skip locked
+    ), renewed as (
+      update jobmaster.jobs j
+         set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+        from locked l
+       where j.id = l.id
+      returning j.id, j.cancel_requested
+    )
+    select r.id, r.cancel_requested from renewed r
+    union all
+    select b.id, b.cancel_requested from jobmaster.jobs b
+     where b.id = any (p_ids) and (b.status = 'running') is true and b.worker_id = p_worker_id
+       and b.id not in (select l.id from locked l);
 end;
 $function$;
 
-CREATE OR REPLACE PROCEDURE jobmaster.insert_job(IN type_key text, IN task_key text, IN priority integer, IN arguments json, IN run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT job_id bigint DEFAULT NULL::bigint, IN job_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
+CREATE OR REPLACE PROCEDURE jobmaster.insert_job(IN type_key text, IN task_key text, IN priority integer, IN arguments json, IN run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT job_id bigint DEFAULT NULL::bigint, IN job_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text, IN trace_context jsonb DEFAULT NULL::jsonb)
  LANGUAGE plpgsql
 AS $procedure$
 begin
   select e.job_id into job_id
-    from jobmaster.enqueue(type_key, task_key, priority, arguments::jsonb, run_at, null, job_key, on_conflict) e;
+    from jobmaster.enqueue(type_key, task_key, priority, arguments::jsonb, run_at, null, job_key, on_conflict,
+                           insert_job.trace_context) e;
 end;
 $procedure$;
 
@@ -1374,14 +1829,26 @@ AS $function$
    order by h.at, h.id nulls last, h.status = 'complete';
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.mark_started(p_worker_id text, p_ids bigint[])
+CREATE OR REPLACE FUNCTION jobmaster.mark_started(p_worker_id text, p_ids bigint[], p_skip_locked boolean DEFAULT false)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET enable_seqscan TO 'off'
 AS $function$
-  update jobmaster.jobs j
-     set attempts = j.attempts + 1, started_at = now()
-   where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id and j.started_at is null;
+begin
+  if p_skip_locked then
+    update jobmaster.jobs j
+       set attempts = j.attempts + 1, started_at = now()
+     where j.id in (select l.id from jobmaster.jobs l
+                     where l.id = any (p_ids) and (l.status = 'running') is true and l.worker_id = p_worker_id
+                       and l.started_at is null
+                       for update skip locked)
+       and j.started_at is null;
+  else
+    update jobmaster.jobs j
+       set attempts = j.attempts + 1, started_at = now()
+     where j.id = any (p_ids) and (j.status = 'running') is true and j.worker_id = p_worker_id and j.started_at is null;
+  end if;
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.next_wake(p_tasks text[])
@@ -1394,6 +1861,162 @@ AS $function$
              and (p_tasks is null or (j.type_key || '.' || j.task_key) = any (p_tasks))),
          (select min(s.next_fire_at) from jobmaster.schedules s where not s.paused),
          now();
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_dependencies(p_ids bigint[], p_refs text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_queue  bigint[] := p_ids;
+  v_refs   text[] := p_refs;
+  v_depth  integer[] := array_fill(0, array[cardinality(p_ids)]);
+  v_i      integer := 1;
+  v_job    jobmaster.jobs;
+  v_dep    jobmaster.jobs;
+  v_wait   bigint[];
+  v_id     bigint;
+  v_ref    text;
+  v_again  boolean;
+  v_new    integer := 0;
+  v_out    jsonb := '[]';
+begin
+  while v_i <= cardinality(v_queue) and v_i <= 1000 loop
+    select * into v_job from jobmaster.jobs j where j.id = v_queue[v_i];
+    select u.wait_for into v_wait
+      from jobmaster.unmet_dependencies(v_job.id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments) u;
+    foreach v_id in array coalesce(v_wait, '{}') loop
+      select * into v_dep from jobmaster.jobs j where j.id = v_id;
+      v_ref := null;
+      v_again := v_id = any (v_queue);
+      if v_again then
+        v_ref := v_refs[array_position(v_queue, v_id)];
+      elsif v_dep.spawned_by = v_job.id and v_dep.created_at = now() then
+        -- Inserted just now for this job: plan what its own claim will need too.
+        v_new := v_new + 1;
+        v_ref := format('dependency %s', v_new);
+        v_queue := v_queue || v_id;
+        v_refs := v_refs || v_ref;
+        v_depth := v_depth || (v_depth[v_i] + 1);
+      end if;
+      v_out := v_out || jsonb_build_array(jsonb_build_object(
+        'needed_by', v_refs[v_i], 'ref', coalesce(v_ref, format('job %s', v_id)), 'job_id', v_id::text,
+        'task', v_dep.type_key || '.' || v_dep.task_key, 'arguments', v_dep.arguments,
+        'priority', v_dep.priority, 'process_units', v_dep.process_units, 'status', v_dep.status,
+        'depth', v_depth[v_i] + 1, 'again', v_again));
+    end loop;
+    v_i := v_i + 1;
+  end loop;
+  return v_out;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_result  jsonb;
+  v_id      bigint;
+  v_outcome text;
+  v_job     jobmaster.jobs;
+  v_write   text[];
+  v_fan     jsonb;
+  v_roots   bigint[];
+  v_refs    text[];
+  v_deps    jsonb;
+  v_holder  jsonb;
+begin
+  if p_job_key is not null then
+    select jsonb_build_object('job_id', j.id::text, 'status', j.status, 'job_key', j.job_key) into v_holder
+      from jobmaster.jobs j
+     where j.type_key = p_type_key and j.task_key = p_task_key and j.job_key = p_job_key and j.status in ('waiting', 'running');
+  end if;
+  begin
+    select e.job_id, e.outcome into v_id, v_outcome
+      from jobmaster.enqueue(p_type_key, p_task_key, p_priority, p_arguments, p_run_at, null, p_job_key, p_on_conflict) e;
+    select * into v_job from jobmaster.jobs j where j.id = v_id;
+    select t.write_all into v_write from jobmaster.tasks t where t.type_key = p_type_key and t.task_key = p_task_key;
+    -- A job that is already there is what it is: the plan shows it, and what happens to it is
+    -- for `jm explain`.
+    if v_outcome in ('inserted', 'superseded', 'replaced') and v_job.status = 'waiting' then
+      v_roots := array[v_id];
+      v_refs := array['job'];
+      if cardinality(v_write) > 0 and exists (select 1 from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb) then
+        v_fan := jobmaster.fan_out(v_id, v_job.type_key, v_job.task_key, v_job.priority, v_job.arguments, v_write);
+        select coalesce(array_agg(c.id order by c.id), '{}'),
+               coalesce(array_agg('combination ' || row_number order by c.id), '{}'),
+               v_fan || jsonb_build_object('parameters', (select jsonb_agg(w) from unnest(v_write) w where v_job.arguments -> w = '"ALL"'::jsonb),
+                                           'combinations', coalesce(jsonb_agg(c.arguments order by c.id), '[]'))
+          into v_roots, v_refs, v_fan
+          from (select j.id, j.arguments, row_number() over (order by j.id)
+                  from jobmaster.jobs j where j.spawned_by = v_id) c;
+      end if;
+      v_deps := jobmaster.plan_dependencies(v_roots, v_refs);
+    end if;
+    raise exception using errcode = 'JMRBK';
+  exception when sqlstate 'JMRBK' then
+    null;
+  end;
+  v_result := jsonb_build_object(
+    'outcome', v_outcome,
+    'job', jsonb_build_object('task', v_job.type_key || '.' || v_job.task_key, 'type_key', v_job.type_key, 'task_key', v_job.task_key,
+                              'arguments', v_job.arguments, 'priority', v_job.priority, 'process_units', v_job.process_units,
+                              'max_attempts', v_job.max_attempts, 'run_at', v_job.run_at, 'job_key', v_job.job_key)
+           || case when v_outcome = 'inserted' or v_outcome = 'superseded' then '{}'::jsonb
+                   else jsonb_build_object('job_id', v_id::text,
+                                           'status', (select j.status from jobmaster.jobs j where j.id = v_id)) end,
+    'key_holder', v_holder,
+    'fan_out', case when v_fan is null then null
+                    else jsonb_build_object('parameters', v_fan -> 'parameters', 'total', (v_fan ->> 'total')::integer,
+                                            'new', (v_fan ->> 'inserted')::integer, 'combinations', v_fan -> 'combinations') end,
+    'dependencies', jobmaster.settle_plan(v_deps));
+  return v_result;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.plan_workflow_run(p_name text, p_params jsonb DEFAULT '{}'::jsonb, p_run_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_run     bigint;
+  v_outcome text;
+  v_params  jsonb;
+  v_steps   jsonb;
+  v_ids     bigint[];
+  v_refs    text[];
+  v_deps    jsonb;
+begin
+  begin
+    select s.run_id, s.outcome into v_run, v_outcome from jobmaster.start_workflow_run(p_name, p_params, p_run_key, p_on_conflict) s;
+    select r.params into v_params from jobmaster.workflow_runs r where r.id = v_run;
+    if v_outcome <> 'existing' then
+      select coalesce(jsonb_agg(jsonb_build_object(
+               'step', s.step_id, 'task', s.type_key || '.' || s.task_key, 'requires', to_jsonb(s.requires),
+               'priority', coalesce(j.priority, s.priority), 'status', s.status,
+               'arguments', coalesce(j.arguments, s.args), 'process_units', coalesce(j.process_units, t.process_units),
+               'message', s.message) order by s.position), '[]'),
+             array_agg(s.job_id order by s.position) filter (where s.job_id is not null),
+             array_agg('step ' || s.step_id order by s.position) filter (where s.job_id is not null)
+        into v_steps, v_ids, v_refs
+        from jobmaster.workflow_run_steps s
+        left join jobmaster.jobs j on j.id = s.job_id
+        left join jobmaster.tasks t on t.type_key = s.type_key and t.task_key = s.task_key
+       where s.run_id = v_run;
+      if v_ids is not null then
+        v_deps := jobmaster.plan_dependencies(v_ids, v_refs);
+      end if;
+    end if;
+    raise exception using errcode = 'JMRBK';
+  exception when sqlstate 'JMRBK' then
+    null;
+  end;
+  return jsonb_build_object('outcome', v_outcome, 'workflow', p_name,
+                            'run_id', case when v_outcome = 'existing' then v_run::text end,
+                            'params', v_params, 'steps', coalesce(v_steps, '[]'),
+                            'dependencies', jobmaster.settle_plan(v_deps));
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.prepare_arguments(p_type_key text, p_task_key text, p_arguments jsonb)
@@ -1493,6 +2116,19 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.prune_alerts(p_older_than interval, p_type_key text DEFAULT NULL::text, p_task_key text DEFAULT NULL::text)
+ RETURNS TABLE(delivered bigint, undelivered bigint)
+ LANGUAGE sql
+AS $function$
+  with gone as (
+    delete from jobmaster.job_alerts a
+     where a.failed_at < now() - p_older_than
+       and (p_type_key is null or (a.type_key = p_type_key and a.task_key = p_task_key))
+    returning a.delivered_at is not null as delivered
+  )
+  select count(*) filter (where g.delivered), count(*) filter (where not g.delivered) from gone g;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.prune_jobs(p_older_than interval, p_type_key text DEFAULT NULL::text, p_task_key text DEFAULT NULL::text)
  RETURNS TABLE(status text, deleted bigint)
  LANGUAGE sql
@@ -1508,6 +2144,98 @@ AS $function$
     returning j.status
   )
   select g.status, count(*) from gone g group by g.status order by g.status;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.queue_gauges()
+ RETURNS TABLE(type_key text, task_key text, waiting bigint, running bigint, scheduled bigint, retry_backoff bigint, dependencies bigint, oldest_due_seconds double precision, failed_last_hour bigint)
+ LANGUAGE sql
+ STABLE
+ SET jit TO 'off'
+ SET enable_seqscan TO 'off'
+AS $function$
+  with recursive waiting_tasks(type_key, task_key) as (
+    -- The tasks with waiting jobs, registered or not: one descent per task (a skip scan).
+    (select j.type_key, j.task_key from jobmaster.jobs j
+      where j.status = 'waiting' order by j.type_key, j.task_key limit 1)
+    union all
+    select n.type_key, n.task_key
+      from waiting_tasks w
+      cross join lateral (
+        select j.type_key, j.task_key from jobmaster.jobs j
+         where j.status = 'waiting' and (j.type_key, j.task_key) > (w.type_key, w.task_key)
+         order by j.type_key, j.task_key limit 1) n
+  ), running as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'running'
+     group by j.type_key, j.task_key
+  ), delayed as (
+    select j.type_key, j.task_key,
+           count(*) filter (where j.run_at > now() and j.attempts = 0) as scheduled,
+           count(*) filter (where j.run_at > now() and j.attempts > 0) as backoff,
+           min(j.run_at) filter (where j.run_at <= now()) as oldest_due
+      from jobmaster.jobs j
+     where j.status = 'waiting' and j.run_at > j.created_at
+     group by j.type_key, j.task_key
+  ), dependencies as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'waiting' and j.waiting_for is not null
+     group by j.type_key, j.task_key
+  ), priorities(type_key, task_key, priority) as (
+    select w.type_key, w.task_key,
+           (select j.priority from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = w.type_key and j.task_key = w.task_key
+             order by j.priority desc, j.id limit 1)
+      from waiting_tasks w
+    union all
+    select p.type_key, p.task_key,
+           (select j.priority from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = p.type_key and j.task_key = p.task_key and j.priority < p.priority
+             order by j.priority desc, j.id limit 1)
+      from priorities p
+     where p.priority is not null
+  ), plain as (
+    select p.type_key, p.task_key, min(h.created_at) as oldest_due
+      from priorities p
+      cross join lateral (
+        select j.created_at
+          from (select w.id from jobmaster.jobs w
+                 where w.status = 'waiting' and w.type_key = p.type_key and w.task_key = p.task_key and w.priority = p.priority
+                 order by w.priority desc, w.id limit 100) head
+          join jobmaster.jobs j on j.id = head.id
+         where j.run_at <= j.created_at and j.waiting_for is null
+         order by head.id limit 1) h
+     where p.priority is not null
+     group by p.type_key, p.task_key
+  ), failed as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'failed' and j.finished_at > now() - interval '1 hour'
+     group by j.type_key, j.task_key
+  ), names as (
+    select t.type_key, t.task_key from jobmaster.tasks t
+    union select w.type_key, w.task_key from waiting_tasks w
+    union select r.type_key, r.task_key from running r
+    union select f.type_key, f.task_key from failed f
+  ), waiting as (
+    -- Counted task by task, a range of the index each: quicker than grouping the whole index.
+    select n.type_key, n.task_key,
+           (select count(*) from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = n.type_key and j.task_key = n.task_key) as n
+      from names n
+  )
+  select w.type_key, w.task_key, w.n, coalesce(r.n, 0), coalesce(d.scheduled, 0), coalesce(d.backoff, 0),
+         coalesce(dp.n, 0),
+         coalesce(greatest(extract(epoch from now() - least(pl.oldest_due, d.oldest_due))::double precision, 0), 0),
+         coalesce(f.n, 0)
+    from waiting w
+    left join running r on r.type_key = w.type_key and r.task_key = w.task_key
+    left join delayed d on d.type_key = w.type_key and d.task_key = w.task_key
+    left join dependencies dp on dp.type_key = w.type_key and dp.task_key = w.task_key
+    left join plain pl on pl.type_key = w.type_key and pl.task_key = w.task_key
+    left join failed f on f.type_key = w.type_key and f.task_key = w.task_key
+   order by w.type_key, w.task_key;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.record_completions(p_ids bigint[])
@@ -1584,10 +2312,16 @@ begin
                                       coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
                                       case when j.cancel_requested then '; cancelled as requested' else '' end) end
      where j.id = any (v_expired)
-    returning j.id, j.node, j.pid, j.message, j.status
+    returning j.id, j.node, j.pid, j.message, j.status, j.started_at is not null as started,
+              j.type_key, j.task_key, j.attempts, j.max_attempts
   ), events as (
     insert into jobmaster.job_events (job_id, status, node, pid, message)
     select r.id, r.status, r.node, r.pid, r.message from recovered r
+  ), alerts as (
+    insert into jobmaster.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+    select r.id, r.type_key, r.task_key, r.status = 'failed', r.attempts, r.max_attempts, 'lease', r.message, r.node
+      from recovered r
+     where r.started and r.status <> 'cancelled'
   )
   select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status <> 'waiting')
     into v_retry, v_ended from recovered r;
@@ -1769,6 +2503,17 @@ begin
       v_rerun := v_rerun || v_added;
     end loop;
   end if;
+  -- A step to rerun whose job has not ended would meet that job's key: refuse until it ends.
+  select s.step_id, s.job_id into v_step
+    from jobmaster.workflow_run_steps s join jobmaster.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and s.status = 'started' and j.status in ('waiting', 'running')
+     and s.step_id = any (coalesce(v_rerun, '{}'))
+   order by s.position limit 1;
+  if found then
+    raise exception using errcode = 'JM002',
+      message = format('workflow run %s: step %s is still running (job %s); rerun it when it has ended, or cancel the run first',
+                       p_run_id, to_jsonb(v_step.step_id)::text, v_step.job_id);
+  end if;
   update jobmaster.workflow_run_steps s
      set status = 'pending', past_job_ids = case when s.job_id is null then s.past_job_ids else s.past_job_ids || s.job_id end,
          job_id = null, result = null, message = null
@@ -1808,6 +2553,53 @@ begin
   end if;
   return next v_row;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.settle_alerts(p_worker_id text, p_outcomes jsonb)
+ RETURNS TABLE(id bigint, delivered boolean)
+ LANGUAGE sql
+ SET jit TO 'off'
+AS $function$
+  with outcome as (
+    select (o.value ->> 'id')::bigint as id,
+           array(select jsonb_array_elements_text(coalesce(o.value -> 'delivered_to', '[]'))) as took,
+           o.value ->> 'error' as error,
+           coalesce((o.value ->> 'retry_seconds')::double precision, 0) as retry_seconds
+      from jsonb_array_elements(p_outcomes) o
+  )
+  update jobmaster.job_alerts a
+     set delivered_to = array(select distinct d from unnest(a.delivered_to || o.took) d order by d),
+         delivered_at = case when o.error is null then now() end,
+         delivered_by = case when o.error is null then p_worker_id end,
+         last_error = coalesce(o.error, a.last_error),
+         next_attempt_at = case when o.error is null then a.next_attempt_at
+                                else now() + make_interval(secs => o.retry_seconds) end,
+         claimed_by = null
+    from outcome o
+   where a.id = o.id and a.delivered_at is null
+     and (o.error is null or a.claimed_by = p_worker_id)
+  returning a.id, a.delivered_at is not null;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.settle_plan(p_plan jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(jsonb_agg(
+           case when exists (select 1 from jobmaster.jobs j where j.id = (e ->> 'job_id')::bigint)
+                then (e - 'again') || '{"new": false}'
+                else (e - 'again' - 'job_id') || jsonb_build_object('new', not (e ->> 'again')::boolean, 'status', 'to insert')
+           end order by x.ord), '[]')
+    from jsonb_array_elements(coalesce(p_plan, '[]')) with ordinality x(e, ord);
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.shown_time(p_at timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"');
 $function$;
 
 CREATE OR REPLACE PROCEDURE jobmaster.start_workflow(IN name text, IN params json DEFAULT '{}'::json, INOUT run_id bigint DEFAULT NULL::bigint, IN run_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
@@ -2163,6 +2955,18 @@ begin
     from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
   begin
     v_args := jobmaster.workflow_resolve(v_step.args, v_params, v_results);
+    -- A fan-out job completes when it has spawned its children, so its run would go on without
+    -- them (the same words as validate-workflows.ts, for "ALL" given by a parameter or result).
+    select a.key into v_param
+      from jobmaster.tasks t, jsonb_each(v_args) a
+     where t.type_key = v_step.type_key and t.task_key = v_step.task_key
+       and a.key = any (t.write_all) and a.value = '"ALL"'::jsonb
+     limit 1;
+    if v_param is not null then
+      raise exception using errcode = 'JM002',
+        message = format('%s.%s: parameter "%s" is "ALL": a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value',
+                         v_step.type_key, v_step.task_key, v_param);
+    end if;
     select e.job_id into v_job
       from jobmaster.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
                            format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;
@@ -2188,46 +2992,113 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.workflow_start_steps(p_run_ids bigint[], p_step_ids text[])
+ RETURNS bigint[]
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_count  integer;
+  v_failed bigint[];
+  v_step   record;
+begin
+  begin
+    -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
+    with wanted as materialized (
+      select s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+             (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
+                from jobmaster.workflow_run_steps c where c.run_id = s.run_id and c.status = 'complete') as results
+        from unnest(p_run_ids, p_step_ids) u(run_id, step_id)
+        join jobmaster.workflow_run_steps s on s.run_id = u.run_id and s.step_id = u.step_id
+        join jobmaster.workflow_runs r on r.id = s.run_id
+    ), prepared as materialized (
+      select w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+             jobmaster.prepare_arguments(w.type_key, w.task_key, jobmaster.workflow_resolve(w.args, w.params, w.results)) as args
+        from wanted w
+    ), inserted as (
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
+      select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
+             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
+        from prepared p
+        join jobmaster.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
+       -- A step cannot fan out (workflow_start_step says why).
+       where not exists (select 1 from jsonb_each(p.args) a where a.key = any (t.write_all) and a.value = '"ALL"'::jsonb)
+      on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+      returning id, workflow_run_id, job_key
+    ), started as (
+      update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, message = null
+        from inserted i
+       where s.run_id = i.workflow_run_id and i.job_key = format('workflow:%s:%s', s.run_id, s.step_id)
+      returning 1
+    )
+    select count(*) into v_count from started;
+    if v_count < cardinality(p_step_ids) then
+      raise exception using errcode = 'JM002', message = 'a step could not start in the set';
+    end if;
+    perform pg_notify('jm:jobmaster', '');
+    return null;
+  exception when others then
+    -- Undone: start each step alone, so each failure is named.
+    null;
+  end;
+  for v_step in select u.run_id, u.step_id from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord) order by u.ord loop
+    -- A run that failed on an earlier step has skipped the rest.
+    continue when v_step.run_id = any (coalesce(v_failed, '{}'));
+    if jobmaster.workflow_start_step(v_step.run_id, v_step.step_id) is null then
+      v_failed := v_failed || v_step.run_id;
+    end if;
+  end loop;
+  return v_failed;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.workflow_steps_completed(p_job_ids bigint[])
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
 declare
-  v_run    record;
-  v_step   record;
-  v_next   record;
-  v_status text;
+  v_run_ids     bigint[];
+  v_step_ids    text[];
+  v_ready_runs  bigint[];
+  v_ready_steps text[];
 begin
-  for v_run in
-    select r.id, r.status from jobmaster.workflow_runs r
-     where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
-     order by r.id
-       for update
-  loop
-    v_status := v_run.status;
-    for v_step in
-      update jobmaster.workflow_run_steps s
-         set status = 'complete', result = j.result, message = null
-        from jobmaster.jobs j
-       where j.id = any (p_job_ids) and s.job_id = j.id and s.run_id = v_run.id and s.status = 'started'
-      returning s.step_id
-    loop
-      continue when v_status <> 'running';
-      for v_next in
-        update jobmaster.workflow_run_steps s set pending = s.pending - 1
-         where s.run_id = v_run.id and s.status = 'pending' and v_step.step_id = any (s.requires)
-        returning s.step_id, s.pending
-      loop
-        if v_next.pending = 0 and v_status = 'running'
-           and jobmaster.workflow_start_step(v_run.id, v_next.step_id) is null then
-          v_status := 'failed'; -- the step could not start, so the run failed
-        end if;
-      end loop;
-    end loop;
-    if v_status = 'running'
-       and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = v_run.id and s.status <> 'complete') then
-      update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null where r.id = v_run.id;
-    end if;
-  end loop;
+  perform 1 from jobmaster.workflow_runs r
+   where r.id in (select j.workflow_run_id from jobmaster.jobs j where j.id = any (p_job_ids))
+   order by r.id
+     for update;
+  with done as (
+    update jobmaster.workflow_run_steps s
+       set status = 'complete', result = j.result, message = null
+      from jobmaster.jobs j
+     where j.id = any (p_job_ids) and s.run_id = j.workflow_run_id and s.job_id = j.id and s.status = 'started'
+    returning s.run_id, s.step_id
+  )
+  select array_agg(d.run_id), array_agg(d.step_id) into v_run_ids, v_step_ids from done d;
+  if v_run_ids is null then
+    return;
+  end if;
+  -- In running runs, each dependent waits for as many fewer requirements as it has among the
+  -- steps just completed; those left waiting for none start.
+  with done as (
+    select u.run_id, array_agg(u.step_id) as steps
+      from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
+      join jobmaster.workflow_runs r on r.id = u.run_id and r.status = 'running'
+     group by u.run_id
+  ), counted as (
+    update jobmaster.workflow_run_steps s
+       set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps))
+      from done d
+     where s.run_id = d.run_id and s.status = 'pending' and s.requires && d.steps
+    returning s.run_id, s.step_id, s.pending, s.position
+  )
+  select array_agg(c.run_id order by c.run_id, c.position), array_agg(c.step_id order by c.run_id, c.position)
+    into v_ready_runs, v_ready_steps
+    from counted c where c.pending = 0;
+  if v_ready_runs is not null then
+    perform jobmaster.workflow_start_steps(v_ready_runs, v_ready_steps);
+  end if;
+  -- Runs still running whose every step is complete are complete.
+  update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null
+   where r.id = any (v_run_ids) and r.status = 'running'
+     and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
 end;
 $function$;

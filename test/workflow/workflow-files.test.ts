@@ -77,7 +77,7 @@ test('10,000 steps and deep nesting are refused in one line, never a stack trace
   const steps = Array.from({ length: 10_000 }, (_, i) => ({ id: `s${i}`, task: 'ping', requires: i ? [`s${i - 1}`] : [] }));
   const many = await check({ 'many.json': JSON.stringify({ workflow: { name: 'many', steps } }) });
   expect(many.code).toBe(1);
-  expect(many.lines).toEqual(['jm: many.json: workflow.steps: more than 1000 entries']);
+  expect(many.lines).toEqual(['jm: many.json: workflow.steps: more than 2000 entries']);
   const deep = await check({
     'deep.json': `{"workflow": {"name": "d", "steps": [{"task": "ping", "args": {"note": ${'['.repeat(5000)}${']'.repeat(5000)}}}]}}`,
   });

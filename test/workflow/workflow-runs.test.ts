@@ -7,7 +7,7 @@ import { JobMaster, UnknownWorkflowError, WorkflowRunKeyConflictError, InvalidAr
 import { beforeAll, describe, expect, test } from 'vitest';
 import { dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { drain, sql, tempDir } from '../worker/worker-harness.js';
+import { drain, sql, tempDir, waitFor } from '../worker/worker-harness.js';
 import { ETL, deployWorkflows, runOf, stepsOf } from './run-support.js';
 
 const db = useTestDatabase('wfrun');
@@ -22,8 +22,8 @@ beforeAll(async () => {
 describe('deploy', () => {
   test('syncs workflows, reports them, and leaves them unchanged the second time', async () => {
     const rows = await sql(db, `select name from S.workflows order by name`);
-    expect(rows.map((r) => r.name)).toEqual(['code-chain', 'etl', 'failing', 'mismatch', 'nuts-pipeline', 'swiss-chain']);
-    expect(await deployWorkflows(db)).toContain('Workflows unchanged: 6.');
+    expect(rows.map((r) => r.name)).toEqual(['code-chain', 'etl', 'failing', 'fan-out', 'mismatch', 'nuts-pipeline', 'swiss-chain']);
+    expect(await deployWorkflows(db)).toContain('Workflows unchanged: 7.');
   });
 
   test('an invalid workflow stops the deploy before anything is written', async () => {
@@ -33,7 +33,7 @@ describe('deploy', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('jm: workflow "bad", step "nope": unknown task "nope" ("jm tasks" lists the registered tasks)');
     const rows = await sql(db, `select name from S.workflows order by name`);
-    expect(rows).toHaveLength(6);
+    expect(rows).toHaveLength(7);
   });
 });
 
@@ -193,6 +193,34 @@ describe('failure, retry and cancel', () => {
     expect((await runOf(db, runId)).status).toBe('failed');
   });
 
+  test('a step given "ALL" by a parameter fails its run instead of fanning out behind its back', async () => {
+    const runId = await jm.startWorkflow('fan-out', { region: 'ALL' });
+    const steps = await stepsOf(db, runId);
+    expect(steps.shard).toMatchObject({ status: 'failed', job_id: null });
+    expect(steps.shard!.message).toBe(
+      'step "shard" could not start: etl.shard: parameter "region" is "ALL": a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value',
+    );
+    expect((await runOf(db, runId)).status).toBe('failed');
+    const fine = await jm.startWorkflow('fan-out', { region: 'eu' });
+    await drain(db, ETL);
+    expect((await stepsOf(db, fine)).shard).toMatchObject({ status: 'complete', result: 'eu' });
+  });
+
+  test('rerunning a step whose job has not ended is refused, and changes nothing', async () => {
+    const runId = await jm.startWorkflow('etl', { day: 'still-running' });
+    // The run failed elsewhere while extract's job still waits (as when a parallel step fails).
+    await sql(db, `update S.workflow_runs set status = 'failed', finished_at = now() where id = $1`, [runId]);
+    const before = await stepsOf(db, runId);
+    const refused = await runJm(['workflow', 'retry', runId, '--from', 'extract', ...dbFlags(db)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      `jm: workflow run ${runId}: step "extract" is still running (job ${before.extract!.job_id}); rerun it when it has ended, or cancel the run first`,
+    );
+    expect(await stepsOf(db, runId)).toEqual(before);
+    expect((await runOf(db, runId)).status).toBe('failed');
+    await runJm(['workflow', 'cancel', runId, ...dbFlags(db)]);
+  });
+
   test('cancel cancels waiting steps and skips the rest; jm workflow status shows each step', async () => {
     const runId = await jm.startWorkflow('etl', { day: 'to-cancel' });
     const cancelled = await runJm(['workflow', 'cancel', runId, ...dbFlags(db)]);
@@ -216,5 +244,35 @@ describe('failure, retry and cancel', () => {
     expect((await runJm(['workflow', 'cancel', '999999', ...dbFlags(db)])).stderr.trim()).toBe(
       'jm: No workflow run 999999 exists ("jm workflow runs" lists them)',
     );
+  });
+});
+
+describe('locks', () => {
+  test('cancelling a run while one of its steps completes never deadlocks: both finish', async () => {
+    const runId = await jm.startWorkflow('etl', { day: 'lock-order' });
+    const jobId = (await stepsOf(db, runId)).extract!.job_id as string;
+    await sql(db, `update S.jobs set status = 'running', worker_id = 'w', attempts = 1, started_at = now() where id = $1`, [jobId]);
+    const completion = await db.pool.connect();
+    const canceller = await db.pool.connect();
+    try {
+      // The completion holds its job's row, as complete_jobs' update does before it locks the run.
+      await completion.query('begin');
+      await completion.query(`select 1 from "${db.schema}".jobs where id = $1 for update`, [jobId]);
+      const pid = (await canceller.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+      const cancelling = canceller.query(`select * from "${db.schema}".cancel_workflow_run($1, 'n', 1)`, [runId]);
+      await waitFor('the cancel to wait for a lock', async () => {
+        const { rows } = await db.pool.query(`select wait_event_type from pg_stat_activity where pid = $1`, [pid]);
+        return rows[0]?.wait_event_type === 'Lock';
+      });
+      // Now the completion needs the run's row: with the cancel holding it, this deadlocked.
+      await completion.query(`select * from "${db.schema}".complete_jobs('w', array[$1::bigint], '[{"rows": 1, "day": "x"}]')`, [jobId]);
+      await completion.query('commit');
+      const cancelled = await cancelling;
+      expect(cancelled.rows[0]).toMatchObject({ status: 'cancelled' });
+    } finally {
+      completion.release();
+      canceller.release();
+    }
+    expect((await stepsOf(db, runId)).extract).toMatchObject({ status: 'complete', job_status: 'complete' });
   });
 });

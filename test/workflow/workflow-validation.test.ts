@@ -45,6 +45,12 @@ describe('a valid workflow', () => {
 });
 
 describe('each problem is one line naming workflow, step and cause', () => {
+  test('a step that would fan out with "ALL"', () => {
+    expect(problemsOf({ name: 'w', steps: [{ id: 's', task: 'etl.shard', args: { region: 'ALL' } }] })).toEqual([
+      'workflow "w", step "s": etl.shard: parameter "region" is "ALL": a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value',
+    ]);
+  });
+
   test('an unknown task', () => {
     expect(problemsOf({ name: 'w', steps: [{ id: 'a', task: 'etl.nope' }] })).toEqual([
       'workflow "w", step "a": unknown task "etl.nope" ("jm tasks" lists the registered tasks)',

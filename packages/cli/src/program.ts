@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerTasksCommand } from './commands/tasks.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerCancelCommand } from './commands/cancel.js';
@@ -31,6 +32,7 @@ export function buildProgram(out: Output): Command {
   // One line per command; each command file owns its options and output.
   registerDeployCommand(program, out);
   registerEnqueueCommand(program, out);
+  registerExplainCommand(program, out);
   registerTasksCommand(program, out);
   registerStatusCommand(program, out);
   registerCancelCommand(program, out);

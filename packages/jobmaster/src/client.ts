@@ -7,12 +7,16 @@ import { DEFAULT_SCHEMA, validateSchemaName } from './db/schema-name.js';
 import { deploy, type DeployResult } from './deploy/deploy.js';
 import { enqueueJob } from './jobs/enqueue-job.js';
 import { enqueueJobs } from './jobs/enqueue-jobs.js';
+import { explainJob, type JobExplanation } from './jobs/explain-job.js';
+import type { JobIdInput } from './jobs/job-id.js';
+import { planEnqueue, type EnqueuePlan } from './jobs/plan-enqueue.js';
 import type { EnqueueResult, OnConflict } from './jobs/enqueue-request.js';
 import { parseTaskName } from './jobs/task-name.js';
 import { registry } from './registry/index.js';
 import type { JsonValue } from './registry/task-definition.js';
 import { declaredWorkflows } from './workflow/define-workflow.js';
 import { startWorkflow, type WorkflowStartResult } from './workflow/start-workflow.js';
+import { planWorkflowRun, type WorkflowRunPlan } from './workflow/plan-workflow-run.js';
 import { validateWorkflows, type ResolvedWorkflow } from './workflow/validate-workflows.js';
 
 /** Options of {@link JobMaster.startWorkflow}. */
@@ -147,6 +151,34 @@ export class JobMaster {
         ...(onConflict !== undefined && { onConflict }),
       }),
     );
+  }
+
+  /**
+   * What `enqueue` would do now, with nothing written: the job with its defaults, or the job it
+   * would meet; the fan-out; the dependency jobs the claims would insert, recursively.
+   * Throws what `enqueue` would throw for the same request.
+   */
+  async planEnqueue(task: TaskReference, args: Record<string, JsonValue> = {}, options: EnqueueOptions = {}): Promise<EnqueuePlan> {
+    const { client, ...rest } = options;
+    return await this.#translate(() => planEnqueue(client ?? this.pool, this.schema, { ...resolveTask(task), args, ...rest }));
+  }
+
+  /** What `startWorkflow` would do now (the run's steps, resolved arguments, dependencies), with nothing written. */
+  async planWorkflow(name: string, params: Record<string, JsonValue> = {}, options: StartWorkflowOptions = {}): Promise<WorkflowRunPlan> {
+    const { client, runKey, onConflict } = options;
+    return await this.#translate(() =>
+      planWorkflowRun(client ?? this.pool, this.schema, {
+        name,
+        params,
+        ...(runKey !== undefined && { runKey }),
+        ...(onConflict !== undefined && { onConflict }),
+      }),
+    );
+  }
+
+  /** Why a job is not running now, or what happened to it, by the claim's rules (`jm explain`). */
+  async explain(id: JobIdInput): Promise<JobExplanation> {
+    return await this.#translate(() => explainJob(this.pool, this.schema, id));
   }
 
   /** Closes the pool if JobMaster opened it. */

@@ -47,6 +47,18 @@ export {
   type OnConflict,
   type JobRequest,
 } from './jobs/index.js';
+
+// Seeing ahead and asking why: `jm enqueue --plan`, `jm workflow start --plan`, `jm explain`
+export {
+  planEnqueue,
+  explainJob,
+  type EnqueuePlan,
+  type PlannedJob,
+  type PlannedDependency,
+  type JobExplanation,
+  type ExplainReason,
+  type ExplainCode,
+} from './jobs/index.js';
 export { deploy, describeReset, type DeployResult, type ResetImpact } from './deploy/deploy.js';
 
 // Cron schedules added at run time (`jm schedule`); schedules in code are the task option `schedule`
@@ -87,6 +99,27 @@ export {
   type PruneResult,
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './jobs/index.js';
+
+// Failure alerts: recorded with each failure, delivered by workers (`jm run --alert-webhook`, `onFailure`, `onJobFailed`)
+export {
+  ALERT_ON_VALUES,
+  ALERT_COUNT_CAP,
+  InvalidAlertOptionError,
+  parseWebhookUrl,
+  parseAlertOn,
+  parseAlertCommand,
+  getAlertStatus,
+  pruneAlerts,
+  type FailureAlert,
+  type FailureAlertHandler,
+  type AlertCause,
+  type AlertOn,
+  type AlertOptions,
+  type AlertSummary,
+  type AlertStatus,
+  type PrunedAlerts,
+} from './alerts/index.js';
 
 // Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
 export { listJobs, countJobsUpTo, MAX_PAGE_SIZE, type JobSummary, type JobPage, type PageOptions } from './jobs/list-jobs.js';
@@ -178,6 +211,9 @@ export {
   type ResolvedWorkflow,
   type ResolvedWorkflowStep,
   startWorkflow,
+  planWorkflowRun,
+  type WorkflowRunPlan,
+  type PlannedStep,
   declaredWorkflows,
   listDeployedWorkflows,
   getDeployedWorkflow,

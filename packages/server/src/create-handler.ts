@@ -8,6 +8,7 @@ import { describeError } from './http/api-error.js';
 import { DEFAULT_BODY_LIMIT } from './http/read-body.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerAssetRoutes } from './pages/asset-routes.js';
+import { registerMetricsRoute } from './metrics/metrics-route.js';
 import { errorPage } from './pages/error-page.js';
 import { registerPageRoutes } from './pages/page-routes.js';
 import { registerWorkflowPageRoutes } from './pages/workflow-page-routes.js';
@@ -46,7 +47,8 @@ function normaliseBasePath(path: string | undefined): string {
 
 /**
  * Creates JobMaster's HTTP server as one standard Fetch handler: the JSON API under
- * `{basePath}/api/v1`, the dashboard at `{basePath}/`, and `{basePath}/healthz`. Mount it in
+ * `{basePath}/api/v1`, the dashboard at `{basePath}/`, `{basePath}/healthz`, and the queue
+ * gauges for Prometheus at `{basePath}/metrics` (with a token, as the API). Mount it in
  * any framework that speaks Fetch (Hono, Bun, Deno) or through `@hono/node-server`'s
  * `getRequestListener` in node:http, Express or Fastify.
  */
@@ -74,6 +76,7 @@ export function createHandler(options: HandlerOptions): JobMasterHandler {
   registerAssetRoutes(app, ctx);
   app.use(`${ctx.basePath}/*`, authenticate(ctx));
   registerApiRoutes(app, ctx);
+  registerMetricsRoute(app, ctx);
   registerPageRoutes(app, ctx);
   registerWorkflowPageRoutes(app, ctx);
 

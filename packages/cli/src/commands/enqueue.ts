@@ -5,7 +5,10 @@ import {
   ON_CONFLICT_MODES,
   checkRunAt,
   enqueueJob,
+  planEnqueue,
+  type EnqueuePlan,
   type EnqueueResult,
+  type JobRequest,
   type OnConflict,
 } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
@@ -13,6 +16,7 @@ import { collect, execute, withCommonOptions, type CommonOptions } from '../comm
 import type { Output } from '../output.js';
 import { argumentsText } from '../json-input.js';
 import { parseDuration } from '../parse.js';
+import { renderEnqueuePlan } from '../status-view/plan-view.js';
 
 export interface EnqueueOptions {
   typeKey: string;
@@ -75,14 +79,14 @@ function parseOnConflict(task: string, options: EnqueueOptions): OnConflict | un
   return options.onConflict as OnConflict;
 }
 
-/** `jm enqueue TYPE TASK`: validate and insert one job, returning its id. */
-export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): Promise<EnqueueOutcome> {
+/** The request an enqueue's options describe, checked as far as the command line can. */
+function enqueueRequest(options: EnqueueOptions): JobRequest {
   const task = `${options.typeKey}.${options.taskKey}`;
   const argumentsJson = argumentsText(task, options.json, options.arg);
   const priority = parsePriority(task, options.priority);
   const runAt = parseRunAt(task, options);
   const onConflict = parseOnConflict(task, options);
-  const result = await enqueueJob(ctx.pool(), ctx.schema, {
+  return {
     typeKey: options.typeKey,
     taskKey: options.taskKey,
     ...(argumentsJson === undefined ? {} : { argumentsJson }),
@@ -90,8 +94,18 @@ export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): 
     ...(runAt === undefined ? {} : { runAt }),
     ...(options.key === undefined ? {} : { jobKey: options.key }),
     ...(onConflict === undefined ? {} : { onConflict }),
-  });
-  return { task, ...result };
+  };
+}
+
+/** `jm enqueue TYPE TASK`: validate and insert one job, returning its id. */
+export async function enqueueCommand(ctx: CliContext, options: EnqueueOptions): Promise<EnqueueOutcome> {
+  const result = await enqueueJob(ctx.pool(), ctx.schema, enqueueRequest(options));
+  return { task: `${options.typeKey}.${options.taskKey}`, ...result };
+}
+
+/** `jm enqueue TYPE TASK --plan`: what the enqueue would do now, written nowhere. */
+export async function planEnqueueCommand(ctx: CliContext, options: EnqueueOptions): Promise<EnqueuePlan> {
+  return await planEnqueue(ctx.pool(), ctx.schema, enqueueRequest(options));
 }
 
 export function printEnqueue(out: Output, outcome: EnqueueOutcome): void {
@@ -119,33 +133,49 @@ export function registerEnqueueCommand(program: Command, out: Output): void {
       .option('--run-at <time>', 'do not start before this ISO 8601 time')
       .option('--delay <duration>', 'do not start before this long from now, e.g. 15m')
       .option('--key <job_key>', 'your name for the job, unique among its waiting and running jobs')
-      .option('--on-conflict <mode>', 'when --key is held: raise (error), ignore (print its id) or replace (update it) (default: raise)'),
+      .option('--on-conflict <mode>', 'when --key is held: raise (error), ignore (print its id) or replace (update it) (default: raise)')
+      .option('--plan', 'write nothing; show what the enqueue would do now (defaults, twin, fan-out, dependencies)'),
     { jsonFlag: false },
   ).action(
     async (
       typeKey: string,
       taskKey: string,
-      options: CommonOptions & { arg?: string[]; priority?: string; runAt?: string; delay?: string; key?: string; onConflict?: string },
+      options: CommonOptions & {
+        arg?: string[];
+        priority?: string;
+        runAt?: string;
+        delay?: string;
+        key?: string;
+        onConflict?: string;
+        plan?: boolean;
+      },
     ) => {
       const json = typeof options.json === 'string' ? options.json : undefined;
-      await execute(
-        options,
-        out,
-        (ctx) =>
-          enqueueCommand(ctx, {
-            typeKey,
-            taskKey,
-            ...(json !== undefined && { json }),
-            ...(options.arg && { arg: options.arg }),
-            ...(options.priority !== undefined && { priority: options.priority }),
-            ...(options.runAt !== undefined && { runAt: options.runAt }),
-            ...(options.delay !== undefined && { delay: options.delay }),
-            ...(options.key !== undefined && { key: options.key }),
-            ...(options.onConflict !== undefined && { onConflict: options.onConflict }),
-          }),
-        printEnqueue,
-        { jsonFlag: false },
-      );
+      const request: EnqueueOptions = {
+        typeKey,
+        taskKey,
+        ...(json !== undefined && { json }),
+        ...(options.arg && { arg: options.arg }),
+        ...(options.priority !== undefined && { priority: options.priority }),
+        ...(options.runAt !== undefined && { runAt: options.runAt }),
+        ...(options.delay !== undefined && { delay: options.delay }),
+        ...(options.key !== undefined && { key: options.key }),
+        ...(options.onConflict !== undefined && { onConflict: options.onConflict }),
+      };
+      if (options.plan) {
+        await execute(
+          options,
+          out,
+          (ctx) => planEnqueueCommand(ctx, request),
+          (o, plan) => o.write(renderEnqueuePlan(o, plan)),
+          {
+            jsonFlag: false,
+            repeatable: true,
+          },
+        );
+        return;
+      }
+      await execute(options, out, (ctx) => enqueueCommand(ctx, request), printEnqueue, { jsonFlag: false });
     },
   );
 }

@@ -8,15 +8,16 @@ import {
   type WorkerOptions,
   type WorkerSummary,
 } from 'jobmaster';
+import { alertOptionsFromFlags, withAlertFlags, type AlertFlags } from '../alert-flags.js';
 import type { CliContext } from '../cli-context.js';
 import { DrainProgress } from '../drain-progress.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { ExitRequest } from '../exit-request.js';
 import type { Output } from '../output.js';
-import { parsePositiveInteger, parseWait } from '../parse.js';
+import { parsePort, parsePositiveInteger, parseWait } from '../parse.js';
 
 /** `jm run` flags, as typed. */
-export interface RunOptions {
+export interface RunOptions extends AlertFlags {
   untilEmpty?: boolean;
   concurrency?: string;
   processUnits?: string;
@@ -25,6 +26,8 @@ export interface RunOptions {
   lease?: string;
   poll?: string;
   heartbeat?: string;
+  metricsPort?: string;
+  metricsHost?: string;
   /** Set for --json output: no live progress line. */
   quietProgress?: boolean;
 }
@@ -123,7 +126,16 @@ function workerFlags(options: RunOptions): WorkerOptions {
     ...(options.lease !== undefined && { leaseSeconds: parseWait(options.lease, '--lease') / 1000 }),
     ...(options.poll !== undefined && { pollInterval: parseWait(options.poll, '--poll') }),
     ...(options.heartbeat !== undefined && { heartbeatInterval: parseWait(options.heartbeat, '--heartbeat') }),
+    alerts: alertOptionsFromFlags(options),
+    ...(options.metricsPort !== undefined && { metricsPort: parsePort(options.metricsPort, '--metrics-port') }),
+    ...(options.metricsHost !== undefined && { metricsHost: metricsHost(options) }),
   };
+}
+
+function metricsHost(options: RunOptions): string {
+  if (options.metricsPort === undefined) throw new InvalidArgumentsError('--metrics-host needs --metrics-port');
+  if (options.metricsHost!.trim() === '') throw new InvalidArgumentsError('--metrics-host must be a host name or address');
+  return options.metricsHost!;
 }
 
 function task(job: { typeKey: string; taskKey: string }): string {
@@ -174,6 +186,11 @@ function logEvent(out: Output, event: WorkerEvent, verbose: boolean): void {
     case 'connection':
       out.error(`jm run: ${event.message}`);
       return;
+    case 'metrics':
+      out.error(`jm run: Prometheus metrics at ${event.url}`);
+      return;
+    case 'claim':
+      return;
   }
 }
 
@@ -198,7 +215,9 @@ export function printRunSummary(out: Output, s: WorkerSummary): void {
     ['waiting for dependencies', s.waitingForDependencies],
     ['released', s.released],
   ];
+  if (s.alerts) rows.push(['alerts delivered', s.alerts.delivered], ['alerts undelivered', s.alerts.pending]);
   for (const [label, n] of rows) out.write(`  ${label.padEnd(26)}${n}`);
+  if (s.alerts?.pending && s.alerts.lastError) out.write(out.color.yellow(`  last alert delivery error: ${oneLine(s.alerts.lastError)}`));
   if (s.tooLarge.length > 0) {
     out.write(
       out.color.yellow(
@@ -210,17 +229,24 @@ export function printRunSummary(out: Output, s: WorkerSummary): void {
 
 export function registerRunCommand(program: Command, out: Output): void {
   withCommonOptions(
-    program
-      .command('run')
-      .description('run jobs: as a long-lived worker, or until the queue is empty (exit code 1 when a job failed for good)')
-      .option('--until-empty', 'run what can run now, print a summary and exit; exits 1 if any job it ran failed for good')
-      .option('-c, --concurrency <n>', 'jobs run at once by this process (default: 10)')
-      .option('--process-units <n>', "the node's process-unit budget (default: $JOBMASTER_SYSTEM_PROCESS_UNITS, else 10000)")
-      .option('--node <name>', 'node name; workers of one node share its budget (default: the host name)')
-      .option('--grace <duration>', 'on SIGINT/SIGTERM, how long running jobs may take to finish (default: 30s)')
-      .option('--lease <duration>', "how long a job stays this worker's without a heartbeat (default: 30s)")
-      .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
-      .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)'),
+    withAlertFlags(
+      program
+        .command('run')
+        .description('run jobs: as a long-lived worker, or until the queue is empty (exit code 1 when a job failed for good)')
+        .option('--until-empty', 'run what can run now, print a summary and exit; exits 1 if any job it ran failed for good')
+        .option('-c, --concurrency <n>', 'jobs run at once by this process (default: 10)')
+        .option('--process-units <n>', "the node's process-unit budget (default: $JOBMASTER_SYSTEM_PROCESS_UNITS, else 10000)")
+        .option('--node <name>', 'node name; workers of one node share its budget (default: the host name)')
+        .option(
+          '--grace <duration>',
+          'on SIGINT/SIGTERM, how long running jobs may take to finish; with --until-empty, how long undelivered alerts are retried before exiting (default: 30s)',
+        )
+        .option('--lease <duration>', "how long a job stays this worker's without a heartbeat (default: 30s)")
+        .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
+        .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)')
+        .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)')
+        .option('--metrics-host <address>', 'address the metrics endpoint listens on (default: 127.0.0.1)'),
+    ),
   ).action(async (options: CommonOptions & RunOptions) => {
     const quietProgress = wantsJson(options);
     const summary = await execute(options, out, (ctx) => runCommand(ctx, { ...options, quietProgress }, out), printRunSummary);

@@ -22,6 +22,7 @@ export function tasksToJson(definitions: TaskDefinition[]): unknown[] {
     retryDelaySeconds: d.retryDelaySeconds,
     parameters: d.parameters,
     dependencies: d.dependencies,
+    next: d.next ?? null,
     sourceFile: d.sourceFile,
   }));
 }
@@ -68,6 +69,7 @@ export function printTasks(out: Output, definitions: TaskDefinition[]): void {
         .join(', ');
       lines.push(`  ${c.magenta('needs')} ${dep.typeKey}.${dep.taskKey}(${args}) completed within ${describeHours(dep.hours)}`);
     }
+    if (d.next) lines.push(`  ${c.magenta('then')} ${d.next.typeKey}.${d.next.taskKey}, with the result as its arguments`);
     return lines.join('\n');
   });
   out.write(blocks.join('\n\n'));

@@ -8,6 +8,9 @@ import {
   listWorkflowRuns,
   retryWorkflowRun,
   startWorkflow,
+  planWorkflowRun,
+  type WorkflowRunPlan,
+  type WorkflowStartRequest,
   type JsonValue,
   type OnConflict,
   type WorkflowRunDetail,
@@ -20,12 +23,12 @@ import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../co
 import { readJsonOption } from '../json-input.js';
 import type { Output } from '../output.js';
 import { renderWorkflowRun, renderWorkflowRuns } from '../status-view/workflow-run-view.js';
+import { renderWorkflowRunPlan } from '../status-view/plan-view.js';
 
-/** `jm workflow start NAME --json '{...}'`: starts a run; the value carries its id. */
-export async function workflowStartCommand(
-  ctx: CliContext,
-  options: { name: string; json?: string; key?: string; onConflict?: string },
-): Promise<WorkflowStartResult & { workflow: string }> {
+type WorkflowStartOptions = { name: string; json?: string; key?: string; onConflict?: string };
+
+/** The start request the options describe, checked as far as the command line can. */
+function workflowStartRequest(options: WorkflowStartOptions): WorkflowStartRequest {
   let params: Record<string, JsonValue> = {};
   if (options.json !== undefined) {
     const text = readJsonOption(options.json, '--json', `workflow ${JSON.stringify(options.name)}`);
@@ -38,13 +41,26 @@ export async function workflowStartCommand(
   if (options.onConflict !== undefined && !ON_CONFLICT_MODES.includes(options.onConflict as OnConflict)) {
     throw new InvalidArgumentsError(`--on-conflict must be raise, ignore or replace, got ${JSON.stringify(options.onConflict)}`);
   }
-  const result = await startWorkflow(ctx.pool(), ctx.schema, {
+  return {
     name: options.name,
     params,
     ...(options.key !== undefined && { runKey: options.key }),
     ...(options.onConflict !== undefined && { onConflict: options.onConflict as OnConflict }),
-  });
+  };
+}
+
+/** `jm workflow start NAME --json '{...}'`: starts a run; the value carries its id. */
+export async function workflowStartCommand(
+  ctx: CliContext,
+  options: WorkflowStartOptions,
+): Promise<WorkflowStartResult & { workflow: string }> {
+  const result = await startWorkflow(ctx.pool(), ctx.schema, workflowStartRequest(options));
   return { workflow: options.name, ...result };
+}
+
+/** `jm workflow start NAME --plan`: the run and steps a start would create now, written nowhere. */
+export async function planWorkflowStartCommand(ctx: CliContext, options: WorkflowStartOptions): Promise<WorkflowRunPlan> {
+  return await planWorkflowRun(ctx.pool(), ctx.schema, workflowStartRequest(options));
 }
 
 /** `jm workflow status RUN`. */
@@ -93,9 +109,23 @@ export function registerWorkflowCommand(program: Command, out: Output): void {
       .argument('<name>', 'the workflow')
       .option('--json <params>', 'the run parameters as a JSON object, or @file, or - for standard input')
       .option('--key <run_key>', "a name for the run, unique among the workflow's running runs")
-      .option('--on-conflict <mode>', 'when the key is held by a running run: raise, ignore or replace'),
+      .option('--on-conflict <mode>', 'when the key is held by a running run: raise, ignore or replace')
+      .option('--plan', 'write nothing; show the run and steps a start would create now'),
     { jsonFlag: false },
-  ).action(async (name: string, options: CommonOptions & { json?: string; key?: string; onConflict?: string }) => {
+  ).action(async (name: string, options: CommonOptions & { json?: string; key?: string; onConflict?: string; plan?: boolean }) => {
+    if (options.plan) {
+      await execute(
+        options,
+        out,
+        (ctx) => planWorkflowStartCommand(ctx, { name, ...options }),
+        (o, v) => o.write(renderWorkflowRunPlan(o, v)),
+        {
+          jsonFlag: false,
+          repeatable: true,
+        },
+      );
+      return;
+    }
     await execute(
       options,
       out,

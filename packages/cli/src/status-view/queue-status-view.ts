@@ -1,5 +1,6 @@
-import { JOB_STATUSES, type QueueStatus } from 'jobmaster';
+import { ALERT_COUNT_CAP, JOB_STATUSES, type QueueStatus } from 'jobmaster';
 import { formatTable, type Output } from '../output.js';
+import { alertsSection } from './alerts-view.js';
 import { formatAgo, formatSeconds, formatTime } from './format-time.js';
 import { alignRight, oneLine, statusColor } from './table-cells.js';
 import { formatSchedules } from './schedules-view.js';
@@ -100,7 +101,7 @@ function schedulesSection(out: Output, status: QueueStatus): string | null {
   return `${out.color.bold('Schedules')} (${status.schedules.length})\n${formatSchedules(out, status.schedules)}`;
 }
 
-/** `jm status` as text: counts by task and status, running jobs, units per node, recent failures, schedules. */
+/** `jm status` as text: counts by task and status, running jobs, units per node, recent failures, failure alerts, schedules. */
 export function renderQueueStatus(out: Output, status: QueueStatus): string {
   const sections = [
     out.color.dim(describeFilters(status)),
@@ -108,6 +109,7 @@ export function renderQueueStatus(out: Output, status: QueueStatus): string {
     runningSection(out, status),
     nodesSection(out, status),
     failuresSection(out, status),
+    alertsSection(out, status.alerts, status.at, ALERT_COUNT_CAP),
     schedulesSection(out, status),
   ];
   return sections.filter((s): s is string => s !== null).join('\n\n');

@@ -11,6 +11,10 @@ as $$
 declare
   v_jobs bigint[];
 begin
+  -- The run's unfinished jobs are locked before the run, as a completion locks its jobs before
+  -- their run (complete_jobs, then workflow_steps_completed): the other order could deadlock.
+  perform 1 from :schema.workflow_run_steps s join :schema.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and j.status in ('waiting', 'running') order by j.id for update of j;
   perform 1 from :schema.workflow_runs r where r.id = p_run_id for update;
   if not found then
     raise exception using errcode = 'JM009', message = format('No workflow run %s exists', p_run_id), detail = p_run_id::text;

@@ -1,7 +1,8 @@
 -- Records a failed attempt of jobs this worker holds. With attempts left the job waits
 -- again after a backoff (retry_delay_seconds doubled per attempt, at most an hour);
 -- otherwise it fails for good and so do the jobs waiting on it. Each job's start is
--- recorded first (record_starts), since the next attempt overwrites started_at.
+-- recorded first (record_starts), since the next attempt overwrites started_at. Each failed
+-- attempt is recorded as an alert (job_alerts, final or not) in the same statement.
 -- Param p_failures: [{"id": 1, "message": "...", "stack": "..."}, ...].
 -- Returns (id, final, run_at): final is true when the job failed for good; run_at is when a
 -- retry may start.
@@ -44,10 +45,16 @@ begin
       from jsonb_array_elements(p_failures) f
      where j.id = any (v_ids) and j.id = (f.value ->> 'id')::bigint
        and (j.status = 'running') is true and j.worker_id = p_worker_id
-    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message
+    returning j.id, j.status = 'failed' as final, j.run_at, j.node, j.pid, j.message,
+              j.type_key, j.task_key, j.attempts, j.max_attempts, j.error
   ), events as (
     insert into :schema.job_events (job_id, status, node, pid, message)
     select f.id, case when f.final then 'failed' else 'waiting' end, f.node, f.pid, f.message from failed f
+  ), alerts as (
+    insert into :schema.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, stack, node, worker_id)
+    select f.id, f.type_key, f.task_key, f.final, f.attempts, f.max_attempts, 'error',
+           coalesce(f.error ->> 'message', ''), f.error ->> 'stack', f.node, p_worker_id
+      from failed f
   )
   select jsonb_agg(jsonb_build_object('id', f.id, 'final', f.final, 'run_at', f.run_at)),
          array_agg(f.id) filter (where f.final), min(f.node), min(f.pid)

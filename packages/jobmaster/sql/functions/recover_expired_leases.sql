@@ -2,7 +2,9 @@
 -- attempt; a job the worker held ahead and never started used none), fails them when no
 -- attempts are left, or cancels them when a cancel was
 -- requested; dependents of jobs that ended fail. Each lost job's start is recorded in the
--- history first. Returns how many it recovered. Called by claim_jobs when a lease lapsed.
+-- history first. A lost attempt that was not cancelled is recorded as an alert (job_alerts,
+-- cause 'lease'; final when no attempts are left), so a worker killed mid-job still alerts.
+-- Returns how many it recovered. Called by claim_jobs when a lease lapsed.
 create or replace function :schema.recover_expired_leases()
 returns integer
 language plpgsql volatile
@@ -37,10 +39,16 @@ begin
                                       coalesce(j.worker_id, '?'), coalesce(j.node, '?'), j.attempts, j.max_attempts,
                                       case when j.cancel_requested then '; cancelled as requested' else '' end) end
      where j.id = any (v_expired)
-    returning j.id, j.node, j.pid, j.message, j.status
+    returning j.id, j.node, j.pid, j.message, j.status, j.started_at is not null as started,
+              j.type_key, j.task_key, j.attempts, j.max_attempts
   ), events as (
     insert into :schema.job_events (job_id, status, node, pid, message)
     select r.id, r.status, r.node, r.pid, r.message from recovered r
+  ), alerts as (
+    insert into :schema.job_alerts (job_id, type_key, task_key, final, attempt, max_attempts, cause, message, node)
+    select r.id, r.type_key, r.task_key, r.status = 'failed', r.attempts, r.max_attempts, 'lease', r.message, r.node
+      from recovered r
+     where r.started and r.status <> 'cancelled'
   )
   select array_agg(r.id) filter (where r.status = 'waiting'), array_agg(r.id) filter (where r.status <> 'waiting')
     into v_retry, v_ended from recovered r;

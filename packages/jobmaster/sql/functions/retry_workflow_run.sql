@@ -38,6 +38,17 @@ begin
       v_rerun := v_rerun || v_added;
     end loop;
   end if;
+  -- A step to rerun whose job has not ended would meet that job's key: refuse until it ends.
+  select s.step_id, s.job_id into v_step
+    from :schema.workflow_run_steps s join :schema.jobs j on j.id = s.job_id
+   where s.run_id = p_run_id and s.status = 'started' and j.status in ('waiting', 'running')
+     and s.step_id = any (coalesce(v_rerun, '{}'))
+   order by s.position limit 1;
+  if found then
+    raise exception using errcode = 'JM002',
+      message = format('workflow run %s: step %s is still running (job %s); rerun it when it has ended, or cancel the run first',
+                       p_run_id, to_jsonb(v_step.step_id)::text, v_step.job_id);
+  end if;
   update :schema.workflow_run_steps s
      set status = 'pending', past_job_ids = case when s.job_id is null then s.past_job_ids else s.past_job_ids || s.job_id end,
          job_id = null, result = null, message = null

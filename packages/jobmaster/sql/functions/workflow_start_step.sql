@@ -4,7 +4,8 @@
 -- with the job key "workflow:<run>:<step>" so it is never merged with an identical job
 -- outside the run, and links the job to the run. A step whose arguments cannot be resolved or
 -- break the task's rules fails, with a message naming the step, the parameter and the step it
--- came from; the run then fails and its steps not yet started are skipped.
+-- came from; the run then fails and its steps not yet started are skipped. A step cannot fan
+-- out: "ALL" for a write-all parameter fails it.
 -- Params: run id, step id. Returns the job id, or null when the step failed.
 create or replace function :schema.workflow_start_step(p_run_id bigint, p_step_id text)
 returns bigint
@@ -26,6 +27,18 @@ begin
     from :schema.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
   begin
     v_args := :schema.workflow_resolve(v_step.args, v_params, v_results);
+    -- A fan-out job completes when it has spawned its children, so its run would go on without
+    -- them (the same words as validate-workflows.ts, for "ALL" given by a parameter or result).
+    select a.key into v_param
+      from :schema.tasks t, jsonb_each(v_args) a
+     where t.type_key = v_step.type_key and t.task_key = v_step.task_key
+       and a.key = any (t.write_all) and a.value = '"ALL"'::jsonb
+     limit 1;
+    if v_param is not null then
+      raise exception using errcode = 'JM002',
+        message = format('%s.%s: parameter "%s" is "ALL": a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value',
+                         v_step.type_key, v_step.task_key, v_param);
+    end if;
     select e.job_id into v_job
       from :schema.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
                            format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;

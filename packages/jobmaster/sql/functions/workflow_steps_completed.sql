@@ -5,47 +5,58 @@
 -- every step has. In a run that already failed or was cancelled the step is recorded and
 -- nothing starts. Each run row is locked first (in id order), so two steps of one run
 -- completing at once advance it one after the other and a fan-in starts exactly once.
+-- Set-based over the batch: the steps of every run are marked complete, their dependents
+-- counted down and the ready ones started (workflow_start_steps) a statement at a time for all
+-- runs (a statement per run joined the whole batch each time: 1,000 runs' steps took 0.77 s).
 -- Param: ids of completed jobs that are workflow steps. Returns nothing.
 create or replace function :schema.workflow_steps_completed(p_job_ids bigint[])
 returns void
 language plpgsql volatile
 as $$
 declare
-  v_run    record;
-  v_step   record;
-  v_next   record;
-  v_status text;
+  v_run_ids     bigint[];
+  v_step_ids    text[];
+  v_ready_runs  bigint[];
+  v_ready_steps text[];
 begin
-  for v_run in
-    select r.id, r.status from :schema.workflow_runs r
-     where r.id in (select j.workflow_run_id from :schema.jobs j where j.id = any (p_job_ids))
-     order by r.id
-       for update
-  loop
-    v_status := v_run.status;
-    for v_step in
-      update :schema.workflow_run_steps s
-         set status = 'complete', result = j.result, message = null
-        from :schema.jobs j
-       where j.id = any (p_job_ids) and s.job_id = j.id and s.run_id = v_run.id and s.status = 'started'
-      returning s.step_id
-    loop
-      continue when v_status <> 'running';
-      for v_next in
-        update :schema.workflow_run_steps s set pending = s.pending - 1
-         where s.run_id = v_run.id and s.status = 'pending' and v_step.step_id = any (s.requires)
-        returning s.step_id, s.pending
-      loop
-        if v_next.pending = 0 and v_status = 'running'
-           and :schema.workflow_start_step(v_run.id, v_next.step_id) is null then
-          v_status := 'failed'; -- the step could not start, so the run failed
-        end if;
-      end loop;
-    end loop;
-    if v_status = 'running'
-       and not exists (select 1 from :schema.workflow_run_steps s where s.run_id = v_run.id and s.status <> 'complete') then
-      update :schema.workflow_runs r set status = 'complete', finished_at = now(), message = null where r.id = v_run.id;
-    end if;
-  end loop;
+  perform 1 from :schema.workflow_runs r
+   where r.id in (select j.workflow_run_id from :schema.jobs j where j.id = any (p_job_ids))
+   order by r.id
+     for update;
+  with done as (
+    update :schema.workflow_run_steps s
+       set status = 'complete', result = j.result, message = null
+      from :schema.jobs j
+     where j.id = any (p_job_ids) and s.run_id = j.workflow_run_id and s.job_id = j.id and s.status = 'started'
+    returning s.run_id, s.step_id
+  )
+  select array_agg(d.run_id), array_agg(d.step_id) into v_run_ids, v_step_ids from done d;
+  if v_run_ids is null then
+    return;
+  end if;
+  -- In running runs, each dependent waits for as many fewer requirements as it has among the
+  -- steps just completed; those left waiting for none start.
+  with done as (
+    select u.run_id, array_agg(u.step_id) as steps
+      from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
+      join :schema.workflow_runs r on r.id = u.run_id and r.status = 'running'
+     group by u.run_id
+  ), counted as (
+    update :schema.workflow_run_steps s
+       set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps))
+      from done d
+     where s.run_id = d.run_id and s.status = 'pending' and s.requires && d.steps
+    returning s.run_id, s.step_id, s.pending, s.position
+  )
+  select array_agg(c.run_id order by c.run_id, c.position), array_agg(c.step_id order by c.run_id, c.position)
+    into v_ready_runs, v_ready_steps
+    from counted c where c.pending = 0;
+  if v_ready_runs is not null then
+    perform :schema.workflow_start_steps(v_ready_runs, v_ready_steps);
+  end if;
+  -- Runs still running whose every step is complete are complete.
+  update :schema.workflow_runs r set status = 'complete', finished_at = now(), message = null
+   where r.id = any (v_run_ids) and r.status = 'running'
+     and not exists (select 1 from :schema.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
 end;
 $$;

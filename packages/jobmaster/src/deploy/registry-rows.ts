@@ -21,6 +21,8 @@ export interface StoredTask {
     help: string | null;
   }>;
   dependencies: Array<{ typeKey: string; taskKey: string; freshnessSeconds: number; arguments: unknown }>;
+  /** The next task (`@task({ next })`), or null. */
+  next: { typeKey: string; taskKey: string } | null;
 }
 
 /** The stored shape of a task defined in code. */
@@ -48,6 +50,7 @@ export function toStoredTask(def: TaskDefinition): StoredTask {
       freshnessSeconds: Math.round(d.hours * 3600),
       arguments: d.arguments,
     })),
+    next: def.next ? { typeKey: def.next.typeKey, taskKey: def.next.taskKey } : null,
   };
 }
 
@@ -68,7 +71,9 @@ export async function readStoredTasks(db: Queryable, schema: string): Promise<St
         select jsonb_agg(jsonb_build_object(
                  'typeKey', d.depends_on_type_key, 'taskKey', d.depends_on_task_key,
                  'freshnessSeconds', extract(epoch from d.freshness)::bigint, 'arguments', d.arguments) order by d.position)
-          from ${s}.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key), '[]')
+          from ${s}.task_dependencies d where d.type_key = t.type_key and d.task_key = t.task_key), '[]'),
+      'next', case when t.next_task_key is not null
+                   then jsonb_build_object('typeKey', t.next_type_key, 'taskKey', t.next_task_key) end
     ) as task
     from ${s}.tasks t
     order by t.type_key, t.task_key`);

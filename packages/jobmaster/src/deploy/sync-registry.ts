@@ -42,12 +42,24 @@ export async function syncRegistry(db: Queryable, schema: string, definitions: T
   // Tasks first: dependencies reference them.
   for (const t of toWrite) {
     await db.query(
-      `insert into ${s}.tasks (type_key, task_key, process_units, write_all, max_attempts, retry_delay_seconds, description)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into ${s}.tasks (type_key, task_key, process_units, write_all, max_attempts, retry_delay_seconds, description,
+                               next_type_key, next_task_key)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (type_key, task_key) do update
          set process_units = excluded.process_units, write_all = excluded.write_all, max_attempts = excluded.max_attempts,
-             retry_delay_seconds = excluded.retry_delay_seconds, description = excluded.description`,
-      [t.typeKey, t.taskKey, t.processUnits, t.writeAll, t.maxAttempts, t.retryDelaySeconds, t.description],
+             retry_delay_seconds = excluded.retry_delay_seconds, description = excluded.description,
+             next_type_key = excluded.next_type_key, next_task_key = excluded.next_task_key`,
+      [
+        t.typeKey,
+        t.taskKey,
+        t.processUnits,
+        t.writeAll,
+        t.maxAttempts,
+        t.retryDelaySeconds,
+        t.description,
+        t.next?.typeKey ?? null,
+        t.next?.taskKey ?? null,
+      ],
     );
     await db.query(`delete from ${s}.task_parameters where type_key = $1 and task_key = $2`, [t.typeKey, t.taskKey]);
     await db.query(`delete from ${s}.task_dependencies where type_key = $1 and task_key = $2`, [t.typeKey, t.taskKey]);

@@ -10,6 +10,8 @@ export { EARLIEST_TIME, LATEST_TIME, isStorableTime, checkRunAt } from './run-at
 export { ON_CONFLICT_MODES, type JobRequest, type EnqueueResult, type EnqueueOutcome, type OnConflict } from './enqueue-request.js';
 export { enqueueJob } from './enqueue-job.js';
 export { enqueueJobs } from './enqueue-jobs.js';
+export { planEnqueue, type EnqueuePlan, type PlannedJob, type PlannedDependency } from './plan-enqueue.js';
+export { explainJob, type JobExplanation, type ExplainReason, type ExplainCode } from './explain-job.js';
 export { claimJobs, type ClaimedJob, type ClaimResult, type ClaimerIdentity, type HandledJob } from './claim-jobs.js';
 export { completeJobs } from './complete-jobs.js';
 export { failJobs, type FailedAttempt } from './fail-jobs.js';
@@ -29,3 +31,4 @@ export { getJobDetail, type JobDetail, type JobHistoryEntry, type RelatedJob } f
 export { listNodeUnits, WORKER_GONE_AFTER_SECONDS, type NodeUnits } from './list-node-units.js';
 export { findTooLargeJobs, type TooLargeJob } from './find-too-large-jobs.js';
 export { requireKnownTask } from './require-known-task.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './queue-gauges.js';

@@ -1,6 +1,6 @@
 import { InvalidArgumentsError, TaskRegistrationError } from '../errors.js';
 import { resolveScheduleDeclaration } from '../schedule/schedule-definition.js';
-import { isDependencyDeclaration, type DependencyDeclaration } from './dependency.js';
+import { isDependencyDeclaration, type DependencyDeclaration, type TaskReference } from './dependency.js';
 import { JobContext, runWithJobContext, type JobContextInit } from './job-context.js';
 import type { JsonValue, ParameterDefinition, TaskDefinition } from './task-definition.js';
 import { KEY_PATTERN, TASK_DEFAULTS, TYPE_KEY_PATTERN, type TaskOptions } from './task-options.js';
@@ -8,9 +8,11 @@ import { readSignature } from './task-signature.js';
 import { readTaskDoc } from './tsdoc.js';
 
 /** A task as registered, before the registry resolves its dependencies. */
-export interface RegisteredTask extends Omit<TaskDefinition, 'dependencies'> {
+export interface RegisteredTask extends Omit<TaskDefinition, 'dependencies' | 'next'> {
   /** Dependencies as declared; resolved by the registry at validation. */
   declaredDependencies: DependencyDeclaration[];
+  /** The next task as declared (the `next` option); resolved by the registry at validation. */
+  declaredNext: TaskReference | null;
   /** The function registered, by which other tasks reference this one. */
   fn: Function;
 }
@@ -52,6 +54,9 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
   if (typeof retryDelaySeconds !== 'number' || !Number.isFinite(retryDelaySeconds) || retryDelaySeconds < 0) {
     fail(`retryDelaySeconds must be a non-negative number, got ${String(retryDelaySeconds)}`);
   }
+  if (options.onFailure !== undefined && typeof options.onFailure !== 'function') {
+    fail(`onFailure must be a function, got ${typeof options.onFailure}`);
+  }
 
   const doc = readTaskDoc(source.sourceFile, source.name, source.className);
   const signature = readSignature({
@@ -74,6 +79,9 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
     options.dependencies === undefined ? [] : Array.isArray(options.dependencies) ? [...options.dependencies] : [options.dependencies];
   for (const dependency of dependencies) {
     if (!isDependencyDeclaration(dependency)) fail('dependencies must be made with Dependency(task, hours, args)');
+  }
+  if (options.next !== undefined && typeof options.next !== 'string' && typeof options.next !== 'function') {
+    fail(`next must name a task (a task function, () => Other.task, or "typeKey.taskKey"), got ${typeof options.next}`);
   }
 
   const { parameters, contextPosition, arity } = signature;
@@ -98,7 +106,9 @@ export function buildRegisteredTask(source: TaskSource, options: TaskOptions): R
     description: options.description ?? doc.description,
     sourceFile: source.sourceFile,
     schedules,
+    ...(options.onFailure && { onFailure: options.onFailure }),
     declaredDependencies: dependencies as DependencyDeclaration[],
+    declaredNext: options.next ?? null,
     fn: source.fn,
     invoke(args: Record<string, JsonValue>, context: unknown): unknown {
       const positional = toPositional(entry, parameters, arity, args);

@@ -37,8 +37,13 @@ export function resolveDependencies(task: RegisteredTask, tasks: TaskLookup): Re
   return { dependencies, problems };
 }
 
-/** The task a reference names, or a string saying why there is none. */
-function resolveReference(reference: TaskReference, dependent: RegisteredTask, tasks: TaskLookup, depth = 0): RegisteredTask | string {
+/** The task a reference names (relative to the task declaring it), or a string saying why there is none. */
+export function resolveReference(
+  reference: TaskReference,
+  dependent: RegisteredTask,
+  tasks: TaskLookup,
+  depth = 0,
+): RegisteredTask | string {
   if (typeof reference === 'string') {
     const dot = reference.indexOf('.');
     const typeKey = dot < 0 ? dependent.typeKey : reference.slice(0, dot);

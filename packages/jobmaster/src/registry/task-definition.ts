@@ -1,3 +1,4 @@
+import type { FailureAlert } from '../alerts/failure-alert.js';
 import type { ScheduleDefinition } from '../schedule/schedule-definition.js';
 
 /** JSON types a task parameter can declare. */
@@ -70,6 +71,10 @@ export interface TaskDefinition {
   sourceFile: string | null;
   /** Cron schedules declared in code (the `schedule` option), synced by `jm deploy`. (Default: []) */
   schedules: ScheduleDefinition[];
+  /** The task a completed job's result is passed to (the `next` option). (Default: none) */
+  next?: { typeKey: string; taskKey: string } | null;
+  /** The task's failure handler (the `onFailure` option), called by the worker's alert delivery. (Default: none) */
+  onFailure?: (alert: FailureAlert) => void | Promise<void>;
   /** Calls the task's function with named arguments mapped to its positional signature. */
   invoke(args: Record<string, JsonValue>, context: unknown): unknown;
 }

@@ -1,5 +1,6 @@
+import type { FailureAlert } from '../alerts/failure-alert.js';
 import type { ScheduleDeclaration } from '../schedule/schedule-definition.js';
-import type { DependencyDeclaration } from './dependency.js';
+import type { DependencyDeclaration, TaskReference } from './dependency.js';
 import type { JsonType, JsonValue } from './task-definition.js';
 
 /**
@@ -58,6 +59,23 @@ export interface TaskOptions {
    * first, year last). Checked at registration; args are validated at deploy. (Default: none)
    */
   schedule?: ScheduleDeclaration;
+  /**
+   * The task that runs next (NUTS `next`): when a job of this task completes, a job of the next
+   * task is enqueued with this job's result as its arguments, in the completion's transaction.
+   * The result must be an object of the next task's arguments (or nothing, for none); one the
+   * next task refuses fails this job, naming the next task and the reason. Named as
+   * dependencies are: a task function, a thunk `() => Other.run`, or `'typeKey.taskKey'` /
+   * `'taskKey'`. A chain that comes back to a task it passed is refused. (Default: none)
+   */
+  next?: TaskReference;
+  /**
+   * Called with the failure alert when a job of this task fails for good (every failed
+   * attempt too, with `alerts: { on: 'attempt' }` / `jm run --alert-on attempt`). The alert is
+   * recorded with the failure and delivered by a worker that runs this task, once per alert
+   * (at least once if a worker dies mid-delivery), including for jobs whose worker was killed.
+   * A throw or rejection is a failed delivery, retried with backoff. (Default: none)
+   */
+  onFailure?: (alert: FailureAlert) => void | Promise<void>;
 }
 
 /** Option defaults, as documented on {@link TaskOptions}. */

@@ -1,6 +1,6 @@
 import { RegistryError, TaskRegistrationError } from '../errors.js';
 import type { RegisteredTask } from './registered-task.js';
-import { resolveDependencies } from './resolve-dependencies.js';
+import { resolveDependencies, resolveReference } from './resolve-dependencies.js';
 import type { TaskDefinition } from './task-definition.js';
 
 /** A task's identity. */
@@ -101,10 +101,16 @@ export class TaskRegistry {
     const definitions = sorted.map((task): TaskDefinition => {
       const resolved = resolveDependencies(task, lookup);
       problems.push(...resolved.problems);
-      const { declaredDependencies: _declared, fn: _fn, ...rest } = task;
-      return { ...rest, dependencies: resolved.dependencies };
+      const { declaredDependencies: _declared, declaredNext, fn: _fn, ...rest } = task;
+      let next: TaskDefinition['next'] = null;
+      if (declaredNext !== null) {
+        const target = resolveReference(declaredNext, task, lookup);
+        if (typeof target === 'string') problems.push(`${task.typeKey}.${task.taskKey}: next ${target}`);
+        else next = { typeKey: target.typeKey, taskKey: target.taskKey };
+      }
+      return { ...rest, dependencies: resolved.dependencies, next };
     });
-    problems.push(...findCycles(definitions));
+    problems.push(...findCycles(definitions), ...findNextCycles(definitions));
     if (problems.length > 0) {
       // One line, as every user-facing error: the problems joined.
       const heading = problems.length === 1 ? 'The task registry is invalid' : `The task registry has ${problems.length} problems`;
@@ -112,6 +118,32 @@ export class TaskRegistry {
     }
     return definitions;
   }
+}
+
+/**
+ * One message per cycle of next tasks, e.g. "Next-task cycle: a.x → a.y → a.x": each job of
+ * such a chain would enqueue the next one forever.
+ */
+function findNextCycles(definitions: TaskDefinition[]): string[] {
+  const byKey = new Map(definitions.map((d) => [mapKey(d.typeKey, d.taskKey), d]));
+  const reported = new Set<string>();
+  const cycles: string[] = [];
+  for (const start of byKey.keys()) {
+    const path: string[] = [];
+    let key: string | undefined = start;
+    while (key !== undefined && !path.includes(key)) {
+      path.push(key);
+      const next: TaskDefinition['next'] = byKey.get(key)?.next;
+      key = next ? mapKey(next.typeKey, next.taskKey) : undefined;
+    }
+    if (key === undefined) continue;
+    const cycle = path.slice(path.indexOf(key));
+    const id = [...cycle].sort().join(' ');
+    if (reported.has(id)) continue;
+    reported.add(id);
+    cycles.push(`Next-task cycle: ${[...cycle, key].join(' → ')} (each job would enqueue the next forever)`);
+  }
+  return cycles;
 }
 
 /** One message per dependency cycle, e.g. "Dependency cycle: a.x → b.y → a.x". */

@@ -1,3 +1,4 @@
+import { getAlertStatus, type AlertStatus } from '../alerts/alert-status.js';
 import type { Queryable } from '../db/queryable.js';
 import { countWorkflowRuns, type WorkflowRunCounts } from '../workflow/workflow-runs.js';
 import { translateDatabaseError } from '../db/database-errors.js';
@@ -29,6 +30,8 @@ export interface QueueStatus {
   schedules: ScheduleInfo[];
   /** Workflow runs by workflow and status. */
   workflowRuns: WorkflowRunCounts[];
+  /** Failure alerts not yet delivered (all tasks, whatever the filters), and who delivers them. */
+  alerts: AlertStatus;
 }
 
 /** Limits for `getQueueStatus`. */
@@ -55,13 +58,14 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
     if (filters.task) await requireKnownTask(db, schema, filters.task);
     const { at } = (await db.query<{ at: Date }>('select now() as at')).rows[0]!;
     const wants = (status: string): boolean => filters.status === undefined || filters.status === status;
-    const [tasks, running, nodes, recentFailures, schedules, workflowRuns] = await Promise.all([
+    const [tasks, running, nodes, recentFailures, schedules, workflowRuns, alerts] = await Promise.all([
       countJobsByTask(db, schema, filters),
       wants('running') ? listRunningJobs(db, schema, filters, options.runningLimit ?? 100) : [],
       listNodeUnits(db, schema),
       wants('failed') ? listRecentFailures(db, schema, filters, options.failureLimit ?? 10) : [],
       listSchedules(db, schema),
       countWorkflowRuns(db, schema),
+      getAlertStatus(db, schema),
     ]);
     const taskName = filters.task ? `${filters.task.typeKey}.${filters.task.taskKey}` : null;
     return {
@@ -79,6 +83,7 @@ export async function getQueueStatus(db: Queryable, schema: string, options: Que
       recentFailures,
       schedules: taskName === null ? schedules : schedules.filter((sc) => sc.task === taskName),
       workflowRuns,
+      alerts,
     };
   } catch (error) {
     throw translateDatabaseError(error, { schema });

@@ -19,6 +19,8 @@ export interface ClaimStreamHost {
   takeStarts(): string[];
   /** Gives back starts a failed claim did not report. */
   restoreStarts(ids: string[]): void;
+  /** A claim round trip took `durationMs` and returned `jobs` jobs. */
+  claimed(durationMs: number, jobs: number): void;
 }
 
 export interface ClaimStreamOptions {
@@ -123,7 +125,9 @@ export class ClaimStream {
     const started = this.host.takeStarts();
     let claimed: ClaimResult;
     try {
+      const sent = performance.now();
       claimed = await this.queries.claim(this.who, limit, start, started);
+      this.host.claimed(performance.now() - sent, claimed.run.length + claimed.handled.length);
       this.#errors = 0;
     } catch (error) {
       this.host.restoreStarts(started);

@@ -110,12 +110,16 @@ export class OutcomeWriter {
 
   async #complete(outcomes: CompleteOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
-    const lost = await this.queries.complete(
+    const { lost, refused } = await this.queries.complete(
       this.workerId,
       outcomes.map((o) => ({ id: o.job.job.id, json: o.json })),
     );
-    for (const o of outcomes)
-      this.onRecorded(lost.has(o.job.job.id) ? { job: o.job, status: 'lost', message: LOST } : { job: o.job, status: 'complete' });
+    for (const o of outcomes) {
+      const id = o.job.job.id;
+      if (lost.has(id)) this.onRecorded({ job: o.job, status: 'lost', message: LOST });
+      else if (refused.has(id)) this.onRecorded({ job: o.job, status: 'failed', message: refused.get(id)! });
+      else this.onRecorded({ job: o.job, status: 'complete' });
+    }
   }
 
   async #fail(outcomes: FailedOutcome[]): Promise<void> {

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { cancelRunningJobs } from '../jobs/cancel-running-jobs.js';
 import { claimJobs, type ClaimResult, type ClaimerIdentity } from '../jobs/claim-jobs.js';
-import { completeJobs } from '../jobs/complete-jobs.js';
+import { completeJobs, type NotCompleted } from '../jobs/complete-jobs.js';
 import { failJobs, type FailedAttempt } from '../jobs/fail-jobs.js';
 import { findTooLargeJobs, type TooLargeJob } from '../jobs/find-too-large-jobs.js';
 import { heartbeatJobs } from '../jobs/heartbeat-jobs.js';
@@ -25,16 +25,14 @@ export class WorkerQueries {
     this.#s = quoteSchema(schema);
   }
 
-  /** Announces the worker (for `jm status`) and forgets workers not seen for a day. */
+  /** Announces the worker (for `jm status` and `jm explain`) and forgets workers not seen for a day. */
   async register(who: ClaimerIdentity, concurrency: number): Promise<void> {
     await this.db.query(`delete from ${this.#s}.workers where last_seen_at < now() - interval '1 day'`);
-    await this.db.query(`insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency) values ($1, $2, $3, $4, $5)`, [
-      who.workerId,
-      who.node,
-      who.pid,
-      who.budget,
-      concurrency,
-    ]);
+    // Its tasks too, as it passes them to claim_jobs: `jm explain` tells when no live worker runs a job's task.
+    await this.db.query(
+      `insert into ${this.#s}.workers (worker_id, node, pid, process_units, concurrency, tasks) values ($1, $2, $3, $4, $5, $6)`,
+      [who.workerId, who.node, who.pid, who.budget, concurrency, who.tasks],
+    );
   }
 
   async unregister(workerId: string): Promise<void> {
@@ -45,7 +43,7 @@ export class WorkerQueries {
     return claimJobs(this.db, this.schema, who, limit, start, started);
   }
 
-  complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<Set<string>> {
+  complete(workerId: string, results: Array<{ id: string; json: string }>): Promise<NotCompleted> {
     return completeJobs(this.db, this.schema, workerId, results);
   }
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
-import { resolveDatabaseUrl } from '../config/settings.js';
-import { createPool, translateConnectionError } from '../db/connect.js';
+import type { Registry } from 'prom-client';
+import type { AlertDelivery } from '../alerts/alert-delivery.js';
+import { createWorkerAlerts, wakeAlertsOnFailure } from '../alerts/worker-alerts.js';
+import { translateConnectionError } from '../db/connect.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { notifyChannel } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
@@ -18,10 +21,11 @@ import { NotificationListener } from './notification-listener.js';
 import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
 import type { JobResult } from './run-job.js';
 import { JobStop, RunningJobs, type RunningJob } from './running-jobs.js';
-import { countEnd, countHandled, emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { resolveWorkerOptions, workerPool, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 const TOO_LARGE_CHECK_MS = 60_000;
 
@@ -52,6 +56,8 @@ export class Worker {
   readonly #definitions: Map<string, TaskDefinition>;
   readonly #who: ClaimerIdentity;
   readonly #onEvent: (event: WorkerEvent) => void;
+  /** Delivers failure alerts beside the claim loop; null without a destination. */
+  readonly #alerts: AlertDelivery | null;
   readonly #running: RunningJobs;
   readonly #queue: ClaimedQueue;
   readonly #wake = new WakeSignal();
@@ -70,6 +76,7 @@ export class Worker {
   #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
   readonly #claims: ClaimStream;
+  readonly #metrics: WorkerMetrics | null;
   /** Counts notifications, job ends, outcomes and heartbeats: a claim that ran meanwhile is not the last word. */
   #activity = 0;
 
@@ -80,16 +87,7 @@ export class Worker {
     if (tasks.length === 0)
       throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
     this.#definitions = new Map(tasks.map((t) => [`${t.typeKey}.${t.taskKey}`, t]));
-    const database = resolveDatabaseUrl(options.databaseUrl, 'databaseUrl');
-    this.#url = database?.url;
-    if (options.pool) {
-      this.#pool = options.pool;
-      this.#ownsPool = false;
-    } else {
-      if (!database) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
-      this.#pool = createPool(database.url, { max: 8, applicationName: 'jobmaster worker', source: database.source });
-      this.#ownsPool = true;
-    }
+    ({ pool: this.#pool, ownsPool: this.#ownsPool, url: this.#url } = workerPool(options));
     this.id = `${o.node}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.#who = {
       workerId: this.id,
@@ -100,7 +98,12 @@ export class Worker {
       tasks: [...this.#definitions.keys()],
       maxDependencyWaits: o.maxDependencyWaits,
     };
-    this.#onEvent = options.onEvent ?? (() => {});
+    this.#alerts = createWorkerAlerts(this.#pool, this.id, o, options.onJobFailed, this.#definitions.values());
+    this.#metrics = WorkerMetrics.forWorker(o, this.#who.tasks, {
+      unitsInUse: () => this.#running.units() + this.#queue.units(),
+      running: () => this.#running.size,
+    });
+    this.#onEvent = wakeAlertsOnFailure(this.#metrics?.observing(options.onEvent) ?? options.onEvent, this.#alerts, o.alerts);
     this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
     this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
     this.#queries = new WorkerQueries(this.#pool, o.schema);
@@ -128,6 +131,7 @@ export class Worker {
       runAtDelayMs: async () => (await nextWake(this.#pool, o.schema, this.#who.tasks)).runAtDelayMs,
       takeStarts: () => this.#takeStarts(),
       restoreStarts: (ids) => this.#starts.push(...ids),
+      claimed: (durationMs, jobs) => this.#onEvent({ type: 'claim', durationMs, jobs }),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     if (options.signal?.aborted) this.#stopping = true;
@@ -163,12 +167,22 @@ export class Worker {
     this.#abandoning = true;
     void this.#heartbeat.stop();
     void this.#listener?.stop({ destroy: true });
+    this.#alerts?.abandon();
     this.#wake.wake();
   }
 
   /** Counts so far (a copy). */
   get summary(): WorkerSummary {
     return { ...this.#summary, tooLarge: [...this.#summary.tooLarge] };
+  }
+
+  /**
+   * The worker's Prometheus metrics (a prom-client Registry of its own), to serve from your
+   * own /metrics (`await registry.metrics()`, or `Registry.merge`); null without the
+   * `metrics` option.
+   */
+  get metricsRegistry(): Registry | null {
+    return this.#metrics?.registry ?? null;
   }
 
   /** Ids of the jobs running now. */
@@ -180,8 +194,11 @@ export class Worker {
     const started = performance.now();
     const o = this.options;
     try {
+      if (this.#metrics && o.metricsPort !== null)
+        this.#onEvent({ type: 'metrics', url: await this.#metrics.serve(o.metricsHost, o.metricsPort) });
       await this.#translate(() => this.#queries.register(this.#who, o.concurrency));
     } catch (error) {
+      await this.#metrics?.close();
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
       throw error;
     }
@@ -205,11 +222,13 @@ export class Worker {
         await this.#translate(() => fireDueSchedules(this.#pool, o.schema));
       }
       this.#heartbeat.start();
+      this.#alerts?.start();
       await this.#loop();
     } catch (error) {
       failure = this.#translateNow(error);
     }
     await this.#shutdown();
+    await this.#metrics?.close();
     this.#summary.durationMs = Math.round(performance.now() - started);
     if (failure !== null) throw failure;
     return this.summary;
@@ -296,12 +315,12 @@ export class Worker {
       // A long-running worker looks again when the retry is due; a drain leaves it for later.
       if (r.retryAt && !this.options.untilEmpty) this.#wake.wakeAt(r.retryAt.getTime() + 20);
     }
-    const durationMs = Math.round(performance.now() - r.job.startedAt);
     this.#onEvent({
       type: 'job-end',
       job: r.job.job,
       status: r.status,
-      durationMs,
+      durationMs: Math.round(performance.now() - r.job.startedAt),
+      ...(r.job.endedAt !== undefined && { runMs: r.job.endedAt - r.job.startedAt }),
       ...(r.message !== undefined && { message: r.message }),
       ...(r.retryAt !== undefined && { retryAt: r.retryAt }),
     });
@@ -336,16 +355,12 @@ export class Worker {
 
   async #checkTooLarge(): Promise<void> {
     try {
-      const tooLarge = await this.#queries.tooLarge(this.#tasks(), this.options.processUnits);
+      const tooLarge = await this.#queries.tooLarge([...this.#definitions.values()], this.options.processUnits);
       this.#summary.tooLarge = tooLarge;
       if (tooLarge.length > 0) this.#onEvent({ type: 'too-large', jobs: tooLarge, budget: this.options.processUnits });
     } catch (error) {
       if (isSchemaError(error)) throw error;
     }
-  }
-
-  #tasks(): Array<{ typeKey: string; taskKey: string }> {
-    return [...this.#definitions.values()].map((d) => ({ typeKey: d.typeKey, taskKey: d.taskKey }));
   }
 
   async #shutdown(): Promise<void> {
@@ -355,7 +370,9 @@ export class Worker {
     this.#wake.cancelTimedWake();
     await this.#claims.settled();
     // Claimed ahead but never started: back to the queue at once, without counting an attempt.
-    await this.#releaseQueued(this.#queue.takeAll());
+    const queued = this.#queue.takeAll().map((j) => j.id);
+    if (queued.length > 0 && !this.#abandoning)
+      await this.#queries.release(this.id, queued, `worker ${this.id} stopped before the job started`).catch(() => {});
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
     if (this.#abandoning) {
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
@@ -372,22 +389,13 @@ export class Worker {
         this.#onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
       }
     }
-    await Promise.race([this.#writer.idle(), delay(15_000)]);
+    await Promise.race([this.#writer.idle(), delay(15_000, undefined, { ref: false })]);
+    // A drain delivers its alerts (retries included) within the grace period before it exits.
+    if (this.#alerts) this.#summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
     await this.#heartbeat.stop();
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
     if (this.#ownsPool) await this.#pool.end().catch(() => {});
-  }
-
-  async #releaseQueued(jobs: ClaimedJob[]): Promise<void> {
-    if (jobs.length === 0 || this.#abandoning) return;
-    await this.#queries
-      .release(
-        this.id,
-        jobs.map((j) => j.id),
-        `worker ${this.id} stopped before the job started`,
-      )
-      .catch(() => {});
   }
 
   async #waitForRunning(ms: number): Promise<void> {
@@ -417,8 +425,4 @@ export class Worker {
  */
 export async function runWorker(options: WorkerOptions = {}): Promise<WorkerSummary> {
   return await new Worker(options).run();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

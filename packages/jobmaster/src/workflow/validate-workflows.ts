@@ -157,10 +157,13 @@ function typeFits(given: string, wanted: string): boolean {
   return given === wanted || (given === 'integer' && wanted === 'number');
 }
 
-/** The enqueue rules for one static value (prepare_arguments.sql): type, select-from, "ALL". */
+/** Why a step cannot take "ALL" (the same words as workflow_start_step.sql for a value referenced at run time). */
+const STEP_FAN_OUT = 'a workflow step cannot fan out (its run would not wait for the fanned-out jobs); declare a step for each value';
+
+/** The enqueue rules for one static value (prepare_arguments.sql): type, select-from, "ALL" (never in a step). */
 function breaksRules(param: ParameterDefinition, value: JsonValue, writeAll: boolean): string | null {
   const shown = JSON.stringify(value).slice(0, 60);
-  if (value === 'ALL' && writeAll) return null;
+  if (value === 'ALL' && writeAll) return `parameter "${param.name}" is "ALL": ${STEP_FAN_OUT}`;
   if (value === null && !param.required && param.default === null) return null;
   if (value === 'ALL' && (param.type !== 'string' || param.selectFrom !== null) && !param.selectFrom?.includes('ALL')) {
     return `"ALL" is only allowed for write-all parameters, and "${param.name}" is not one`;

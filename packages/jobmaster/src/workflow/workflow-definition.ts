@@ -48,5 +48,5 @@ export interface WorkflowDefinition {
 export const WORKFLOW_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:#@/-]{0,199}$/;
 /** Step ids: letters, digits, `_` and `-`, so references (`steps.ID.result`) stay readable. */
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
-/** Most steps one workflow may have. (Default: 1,000) */
-export const MAX_WORKFLOW_STEPS = 1000;
+/** Most steps one workflow may have: a 1,000-wide fan-out with its root and fan-in fits. (Default: 2,000) */
+export const MAX_WORKFLOW_STEPS = 2000;
