@@ -15,6 +15,7 @@ import { featuresSuite } from './suites/features.js';
 import { latencySuite } from './suites/latency.js';
 import { memorySuite } from './suites/memory.js';
 import { scaleSuite } from './suites/scale.js';
+import { serveSuite } from './suites/serve.js';
 import { startupSuite } from './suites/startup.js';
 import { workflowsSuite } from './suites/workflows.js';
 import { SCHEMAS } from './systems/system.js';
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     ['memory', memorySuite],
     ['scale', scaleSuite],
     ['ceiling', ceilingSuite],
+    ['serve', serveSuite],
   ];
   try {
     for (const [name, suite] of suites) {

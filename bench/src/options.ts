@@ -13,6 +13,8 @@ export interface BenchOptions {
   longDrainJobs: number;
   /** Runs of each whole process in the start-up suite; the median is reported. (Default: 10) */
   startupRuns: number;
+  /** Jobs in the table the serve suite times pages and API lists over. (Default: 1,000,000) */
+  serveJobs: number;
   /** Suites to run. (Default: all) */
   only: Set<string>;
 }
@@ -28,6 +30,7 @@ export const SUITES = [
   'memory',
   'scale',
   'ceiling',
+  'serve',
 ] as const;
 
 const USAGE = `usage: pnpm bench [-- options]
@@ -37,8 +40,9 @@ const USAGE = `usage: pnpm bench [-- options]
   --scale LIST         queue sizes for claim/status timings (default 10000,100000,1000000)
   --long-drain N       jobs in the long drains: drain-long table and memory run (default 100000)
   --startup-runs N     runs of each whole process in the startup suite (default 10)
+  --serve-jobs N       jobs in the table for the jm serve page and API timings (default 1000000)
   --only LIST          suites: ${SUITES.join(',')} (default all)
-  --quick              small sizes for a smoke run (jobs 4000, latency 200, scale 10000,100000, long drain 20000, 1 run)
+  --quick              small sizes for a smoke run (jobs 4000, latency 200, scale 10000,100000, long drain 20000, serve 100000, 1 run)
   --database-url URL   PostgreSQL to use (default BENCH_DATABASE_URL, DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)`;
 
 function positive(flag: string, text: string | undefined): number {
@@ -59,6 +63,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     scaleSizes: [10_000, 100_000, 1_000_000],
     longDrainJobs: 100_000,
     startupRuns: 10,
+    serveJobs: 1_000_000,
     only: new Set(SUITES),
   };
   const args = argv.filter((a) => a !== '--');
@@ -74,6 +79,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     else if (flag === '--latency-jobs') options.latencyJobs = positive(flag, value());
     else if (flag === '--long-drain') options.longDrainJobs = positive(flag, value());
     else if (flag === '--startup-runs') options.startupRuns = positive(flag, value());
+    else if (flag === '--serve-jobs') options.serveJobs = positive(flag, value());
     else if (flag === '--scale')
       options.scaleSizes = value()
         .split(',')
@@ -85,7 +91,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       if (unknown.length > 0) throw new Error(`--only: unknown suite ${unknown.join(', ')}\n${USAGE}`);
       options.only = new Set(names);
     } else if (flag === '--quick') {
-      Object.assign(options, { runs: 1, jobs: 4_000, latencyJobs: 200, scaleSizes: [10_000, 100_000], longDrainJobs: 20_000 });
+      Object.assign(options, {
+        runs: 1,
+        jobs: 4_000,
+        latencyJobs: 200,
+        scaleSizes: [10_000, 100_000],
+        longDrainJobs: 20_000,
+        serveJobs: 100_000,
+      });
     } else if (flag === '--help' || flag === '-h') {
       throw new HelpRequested(USAGE);
     } else throw new Error(`unknown option ${flag}\n${USAGE}`);

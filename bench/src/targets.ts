@@ -49,7 +49,7 @@ function drainTarget(table: Table | undefined, jobs: string): Verdict {
 }
 
 /** The targets table: for each target, the value measured in this run and whether it is met. */
-export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchOptions, 'jobs' | 'longDrainJobs'>): string {
+export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchOptions, 'jobs' | 'longDrainJobs' | 'serveJobs'>): string {
   const drain = tables.get('drain');
   const enqueue = tables.get('enqueue');
   const latency = tables.get('latency');
@@ -116,6 +116,16 @@ export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchO
       ),
     );
   }
+  const serve = tables.get('serve');
+  const slowest = serve?.rows.reduce<Row | undefined>((a, r) => (a && med(a, 'ms') >= med(r, 'ms') ? a : r), undefined);
+  verdicts.push(
+    check(
+      `every \`jm serve\` page and API list < 300 ms with ${int(options.serveJobs)} jobs (target set at 1,000,000)`,
+      med(slowest, 'ms'),
+      () => `slowest **${med(slowest, 'ms').toFixed(0)} ms** (${slowest?.label ?? ''}) of ${serve?.rows.length ?? 0} requests`,
+      (v) => v < 300,
+    ),
+  );
   const lines = ['### Targets against this run', '', '| target | measured (medians) | verdict |', '| --- | --- | --- |'];
   for (const v of verdicts)
     lines.push(`| ${v.target} | ${v.measured} | ${v.met === undefined ? 'n/a' : v.met ? '**met**' : '**missed**'} |`);

@@ -81,6 +81,7 @@ create table jobs (
   schedule_tick timestamp with time zone,
   identity_hash uuid default (md5(((((type_key || chr(31)) || task_key) || chr(31)) || (arguments)::text)))::uuid,
   workflow_run_id bigint,
+  trace_context jsonb,
   constraint jobs_job_key_check CHECK (((job_key IS NULL) OR ((length(job_key) >= 1) AND (length(job_key) <= 255)))),
   constraint jobs_pkey PRIMARY KEY (id),
   constraint jobs_spawned_by_fkey FOREIGN KEY (spawned_by) REFERENCES jobmaster.jobs(id) ON DELETE SET NULL,
@@ -282,7 +283,9 @@ CREATE INDEX jobs_waiting_by_task ON jobmaster.jobs USING btree (type_key, task_
 
 CREATE INDEX jobs_waiting_for ON jobmaster.jobs USING gin (waiting_for) WHERE (waiting_for IS NOT NULL);
 
-CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
+CREATE INDEX jobs_waiting_for_dependencies ON jobmaster.jobs USING btree (type_key, task_key) WHERE ((status = 'waiting'::text) AND (waiting_for IS NOT NULL));
+
+CREATE INDEX jobs_waiting_run_at ON jobmaster.jobs USING btree (run_at) INCLUDE (type_key, task_key, attempts) WHERE ((status = 'waiting'::text) AND (run_at > created_at));
 
 CREATE INDEX latest_completions_by_task ON jobmaster.latest_completions USING btree (type_key, task_key, finished_at);
 
@@ -570,7 +573,7 @@ AS $function$
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.claim_jobs(p_worker_id text, p_node text, p_pid integer, p_budget integer, p_limit integer, p_lease_seconds double precision, p_tasks text[], p_max_dependency_waits integer DEFAULT 20, p_start integer DEFAULT NULL::integer, p_started bigint[] DEFAULT NULL::bigint[])
- RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer)
+ RETURNS TABLE(id bigint, type_key text, task_key text, arguments jsonb, priority integer, process_units integer, attempts integer, max_attempts integer, action text, message text, spawned integer, trace_context jsonb, waited_seconds double precision)
  LANGUAGE plpgsql
  SET jit TO 'off'
  SET enable_sort TO 'off'
@@ -798,7 +801,8 @@ begin
       end if;
       if v_action is not null then
         return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned,
+                            null::jsonb, null::double precision;
         continue;
       end if;
     end if;
@@ -823,10 +827,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
   if cardinality(v_held) > 0 then
@@ -838,10 +843,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_held)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts + 1, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
 end;
@@ -1015,7 +1021,7 @@ AS $function$
   end;
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
+CREATE OR REPLACE FUNCTION jobmaster.enqueue(p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_spawned_by bigint DEFAULT NULL::bigint, p_job_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, p_trace_context jsonb DEFAULT NULL::jsonb, OUT job_id bigint, OUT inserted boolean, OUT outcome text)
  RETURNS record
  LANGUAGE plpgsql
 AS $function$
@@ -1036,6 +1042,14 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
+  if p_trace_context = 'null'::jsonb then
+    p_trace_context := null;
+  end if;
+  if p_trace_context is not null and (jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096) then
+    raise exception using errcode = 'JM002',
+      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       v_task, left(p_trace_context::text, 60));
+  end if;
   if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
@@ -1046,8 +1060,8 @@ begin
 
   if p_job_key is null then
     loop
-      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
-      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, trace_context)
+      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_trace_context)
       on conflict (identity_hash)
         where status in ('waiting', 'running') and job_key is null and schedule_name is null
         do nothing
@@ -1071,8 +1085,8 @@ begin
   end if;
 
   loop
-    insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key)
-    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key)
+    insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key, trace_context)
+    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key, p_trace_context)
     on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
     returning id into job_id;
     if job_id is not null then
@@ -1103,7 +1117,7 @@ begin
       update jobmaster.jobs j
          set arguments = v_arguments, priority = p_priority, run_at = coalesce(p_run_at, now()),
              process_units = v_units, max_attempts = v_max, attempts = 0, error = null,
-             waiting_for = null, dependency_requeues = 0,
+             waiting_for = null, dependency_requeues = 0, trace_context = p_trace_context,
              message = 'replaced by a new enqueue with the same key'
        where j.id = v_existing.id;
       insert into jobmaster.job_events (job_id, status, message)
@@ -1195,6 +1209,8 @@ begin
                  and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
                  and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
                  and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+                 and (s.job -> 'trace_context' is null or jsonb_typeof(s.job -> 'trace_context') = 'null'
+                      or (jsonb_typeof(s.job -> 'trace_context') = 'object' and length((s.job -> 'trace_context')::text) <= 4096))
                  and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') = 'null'
                       or (jsonb_typeof(s.job -> 'run_at') = 'string' and jobmaster.is_real_run_at((s.job ->> 'run_at')::timestamptz)))
                  and coalesce(case %2$s else false end, false) as ok
@@ -1205,10 +1221,10 @@ begin
       )$sql$, v_fill, v_check);
     -- The batch's insert, in identity order, up to its ON CONFLICT and RETURNING clauses.
     v_insert := $sql$, ins as (
-        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+        insert into jobmaster.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at, trace_context)
         overriding system value
         select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
-               coalesce((c.job ->> 'run_at')::timestamptz, now())
+               coalesce((c.job ->> 'run_at')::timestamptz, now()), nullif(c.job -> 'trace_context', 'null'::jsonb)
           from checked c
          where (select v.ok from verdict v)
          order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord$sql$;
@@ -1262,7 +1278,7 @@ begin
         -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
         select e.job_id, e.outcome into job_id, outcome
           from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key', coalesce((v_job ->> 'priority')::integer, 0),
-                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise') e;
+                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise', v_job -> 'trace_context') e;
         v_ids[v_dup_ords[i]] := job_id;
         v_outcome[v_dup_ords[i]] := outcome;
       else
@@ -1282,7 +1298,7 @@ begin
       from jobmaster.enqueue(v_job ->> 'type_key', v_job ->> 'task_key',
                            coalesce((v_job ->> 'priority')::integer, 0), v_job -> 'arguments',
                            (v_job ->> 'run_at')::timestamptz, null,
-                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise')) e;
+                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise'), v_job -> 'trace_context') e;
     return next;
   end loop;
 end;
@@ -1769,12 +1785,13 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE PROCEDURE jobmaster.insert_job(IN type_key text, IN task_key text, IN priority integer, IN arguments json, IN run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT job_id bigint DEFAULT NULL::bigint, IN job_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
+CREATE OR REPLACE PROCEDURE jobmaster.insert_job(IN type_key text, IN task_key text, IN priority integer, IN arguments json, IN run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, INOUT job_id bigint DEFAULT NULL::bigint, IN job_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text, IN trace_context jsonb DEFAULT NULL::jsonb)
  LANGUAGE plpgsql
 AS $procedure$
 begin
   select e.job_id into job_id
-    from jobmaster.enqueue(type_key, task_key, priority, arguments::jsonb, run_at, null, job_key, on_conflict) e;
+    from jobmaster.enqueue(type_key, task_key, priority, arguments::jsonb, run_at, null, job_key, on_conflict,
+                           insert_job.trace_context) e;
 end;
 $procedure$;
 
@@ -2127,6 +2144,98 @@ AS $function$
     returning j.status
   )
   select g.status, count(*) from gone g group by g.status order by g.status;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.queue_gauges()
+ RETURNS TABLE(type_key text, task_key text, waiting bigint, running bigint, scheduled bigint, retry_backoff bigint, dependencies bigint, oldest_due_seconds double precision, failed_last_hour bigint)
+ LANGUAGE sql
+ STABLE
+ SET jit TO 'off'
+ SET enable_seqscan TO 'off'
+AS $function$
+  with recursive waiting_tasks(type_key, task_key) as (
+    -- The tasks with waiting jobs, registered or not: one descent per task (a skip scan).
+    (select j.type_key, j.task_key from jobmaster.jobs j
+      where j.status = 'waiting' order by j.type_key, j.task_key limit 1)
+    union all
+    select n.type_key, n.task_key
+      from waiting_tasks w
+      cross join lateral (
+        select j.type_key, j.task_key from jobmaster.jobs j
+         where j.status = 'waiting' and (j.type_key, j.task_key) > (w.type_key, w.task_key)
+         order by j.type_key, j.task_key limit 1) n
+  ), running as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'running'
+     group by j.type_key, j.task_key
+  ), delayed as (
+    select j.type_key, j.task_key,
+           count(*) filter (where j.run_at > now() and j.attempts = 0) as scheduled,
+           count(*) filter (where j.run_at > now() and j.attempts > 0) as backoff,
+           min(j.run_at) filter (where j.run_at <= now()) as oldest_due
+      from jobmaster.jobs j
+     where j.status = 'waiting' and j.run_at > j.created_at
+     group by j.type_key, j.task_key
+  ), dependencies as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'waiting' and j.waiting_for is not null
+     group by j.type_key, j.task_key
+  ), priorities(type_key, task_key, priority) as (
+    select w.type_key, w.task_key,
+           (select j.priority from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = w.type_key and j.task_key = w.task_key
+             order by j.priority desc, j.id limit 1)
+      from waiting_tasks w
+    union all
+    select p.type_key, p.task_key,
+           (select j.priority from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = p.type_key and j.task_key = p.task_key and j.priority < p.priority
+             order by j.priority desc, j.id limit 1)
+      from priorities p
+     where p.priority is not null
+  ), plain as (
+    select p.type_key, p.task_key, min(h.created_at) as oldest_due
+      from priorities p
+      cross join lateral (
+        select j.created_at
+          from (select w.id from jobmaster.jobs w
+                 where w.status = 'waiting' and w.type_key = p.type_key and w.task_key = p.task_key and w.priority = p.priority
+                 order by w.priority desc, w.id limit 100) head
+          join jobmaster.jobs j on j.id = head.id
+         where j.run_at <= j.created_at and j.waiting_for is null
+         order by head.id limit 1) h
+     where p.priority is not null
+     group by p.type_key, p.task_key
+  ), failed as (
+    select j.type_key, j.task_key, count(*) as n
+      from jobmaster.jobs j
+     where j.status = 'failed' and j.finished_at > now() - interval '1 hour'
+     group by j.type_key, j.task_key
+  ), names as (
+    select t.type_key, t.task_key from jobmaster.tasks t
+    union select w.type_key, w.task_key from waiting_tasks w
+    union select r.type_key, r.task_key from running r
+    union select f.type_key, f.task_key from failed f
+  ), waiting as (
+    -- Counted task by task, a range of the index each: quicker than grouping the whole index.
+    select n.type_key, n.task_key,
+           (select count(*) from jobmaster.jobs j
+             where j.status = 'waiting' and j.type_key = n.type_key and j.task_key = n.task_key) as n
+      from names n
+  )
+  select w.type_key, w.task_key, w.n, coalesce(r.n, 0), coalesce(d.scheduled, 0), coalesce(d.backoff, 0),
+         coalesce(dp.n, 0),
+         coalesce(greatest(extract(epoch from now() - least(pl.oldest_due, d.oldest_due))::double precision, 0), 0),
+         coalesce(f.n, 0)
+    from waiting w
+    left join running r on r.type_key = w.type_key and r.task_key = w.task_key
+    left join delayed d on d.type_key = w.type_key and d.task_key = w.task_key
+    left join dependencies dp on dp.type_key = w.type_key and dp.task_key = w.task_key
+    left join plain pl on pl.type_key = w.type_key and pl.task_key = w.task_key
+    left join failed f on f.type_key = w.type_key and f.task_key = w.task_key
+   order by w.type_key, w.task_key;
 $function$;
 
 CREATE OR REPLACE FUNCTION jobmaster.record_completions(p_ids bigint[])

@@ -1,4 +1,4 @@
-import { addSchedule, createApiToken, enqueueJob, scopeAllows, type TokenScope } from 'jobmaster';
+import { addSchedule, cancelWorkflowRun, createApiToken, enqueueJob, scopeAllows, startWorkflow, type TokenScope } from 'jobmaster';
 import { API_ENDPOINTS } from '@jobmaster/server';
 import { describe, expect, test } from 'vitest';
 import { setStatus } from '../status/status-setup.js';
@@ -28,6 +28,15 @@ async function schedule(): Promise<string> {
   const name = `auth-schedule-${fresh()}`;
   await addSchedule(fx.db.pool, fx.db.schema, { name, typeKey: 'greetings', taskKey: 'greet', args: { name: 'x' }, cron: '0 3 * * *' });
   return name;
+}
+
+async function runningRun(): Promise<string> {
+  return (await startWorkflow(fx.db.pool, fx.db.schema, { name: 'pipeline', params: { day: `auth-${fresh()}` } })).runId;
+}
+async function cancelledRun(): Promise<string> {
+  const id = await runningRun();
+  await cancelWorkflowRun(fx.db.pool, fx.db.schema, id);
+  return id;
 }
 
 /** A request each endpoint accepts, built afresh (with its own job, schedule or token) for every call. */
@@ -69,6 +78,14 @@ const requests: Record<string, () => Promise<{ path: string; json?: unknown }>> 
     await createApiToken(fx.db.pool, fx.db.schema, { name, scope: 'read' });
     return { path: `/tokens/${name}` };
   },
+  'get /workflows': async () => ({ path: '/workflows' }),
+  'get /workflows/:name': async () => ({ path: '/workflows/pipeline' }),
+  'post /workflows/:name/runs': async () => ({ path: '/workflows/pipeline/runs', json: { params: { day: `auth-${fresh()}` } } }),
+  'get /workflow-runs': async () => ({ path: '/workflow-runs?workflow=pipeline&limit=5' }),
+  'get /workflow-runs/:id': async () => ({ path: `/workflow-runs/${await runningRun()}` }),
+  'post /workflow-runs/:id/cancel': async () => ({ path: `/workflow-runs/${await runningRun()}/cancel` }),
+  'post /workflow-runs/:id/retry': async () => ({ path: `/workflow-runs/${await cancelledRun()}/retry` }),
+  'get /graph': async () => ({ path: '/graph?format=mermaid' }),
 };
 
 const endpoints = [
@@ -110,6 +127,18 @@ test('a refused action through the dashboard changes nothing either: a read toke
   const before = await stateFingerprint(fx);
   const response = await fx.call('POST', `/jobs/${id}/cancel`, { as: 'read', headers: { 'sec-fetch-site': 'same-origin' } });
   expect(response.status).toBe(403);
+  expect(await stateFingerprint(fx)).toBe(before);
+});
+
+test('a refused workflow action through the dashboard changes nothing: a read token cannot start, cancel or retry runs', async () => {
+  const running = await runningRun();
+  const cancelled = await cancelledRun();
+  const before = await stateFingerprint(fx);
+  const form = { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' };
+  for (const path of ['/workflows/pipeline/start', `/workflow-runs/${running}/cancel`, `/workflow-runs/${cancelled}/retry`]) {
+    const response = await fx.call('POST', path, { as: 'read', headers: form, body: 'params=%7B%22day%22%3A%22x%22%7D' });
+    expect(response.status).toBe(403);
+  }
   expect(await stateFingerprint(fx)).toBe(before);
 });
 

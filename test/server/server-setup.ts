@@ -4,7 +4,7 @@
  */
 import { createApiToken, revokeApiToken, type TokenScope } from 'jobmaster';
 import { createHandler, type HandlerOptions, type JobMasterHandler } from '@jobmaster/server';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { useStatusFixture, type StatusFixture } from '../status/status-setup.js';
 
 /** The credentials an auth test tries: none, a made-up token, and real tokens in each state. */
@@ -32,6 +32,9 @@ export function useServerFixture(prefix: string, options: Partial<HandlerOptions
   let handler: JobMasterHandler | undefined;
   const tokens = {} as Record<Credential, string | undefined>;
   beforeAll(async () => {
+    // The example workflow too, for the workflow endpoints (the status fixture deploys the tasks only).
+    const deployed = await fx.jm(['deploy', '--tasks', 'examples/*.ts', '--workflows', 'examples/workflows/*.yaml']);
+    expect(deployed.stderr).toBe('');
     const { pool, schema } = fx.db;
     for (const scope of ['read', 'operate', 'admin'] as const)
       tokens[scope] = (await createApiToken(pool, schema, { name: `${scope}-token`, scope })).token;
@@ -65,13 +68,15 @@ export function useServerFixture(prefix: string, options: Partial<HandlerOptions
   };
 }
 
-/** Everything a refused request must leave as it was: jobs, history, schedules and tokens (but when they were last used). */
+/** Everything a refused request must leave as it was: jobs, history, schedules, workflow runs and tokens (but when they were last used). */
 export async function stateFingerprint(fx: StatusFixture): Promise<string> {
   const [row] = await fx.sql<{ f: string }>(
     `select md5(concat_ws('|',
        (select string_agg(to_jsonb(j)::text, ',' order by j.id) from :s.jobs j),
        (select string_agg(to_jsonb(e)::text, ',' order by e.id) from :s.job_events e),
        (select string_agg(to_jsonb(s)::text, ',' order by s.name) from :s.schedules s),
+       (select string_agg(to_jsonb(r)::text, ',' order by r.id) from :s.workflow_runs r),
+       (select string_agg(to_jsonb(w)::text, ',' order by w.run_id, w.step_id) from :s.workflow_run_steps w),
        (select string_agg(concat_ws(',', t.name, t.scope, t.expires_at, t.revoked_at), ';' order by t.name) from :s.api_tokens t))) as f`,
   );
   return row!.f;

@@ -13,6 +13,9 @@ const job = (id: number): ClaimedJob => ({
   processUnits: 1,
   attempt: 1,
   maxAttempts: 3,
+  traceContext: null,
+  waitedSeconds: 0,
+  claimedAt: 0,
 });
 
 test('before any job has finished, a worker claims only its free slots', () => {

@@ -91,21 +91,6 @@ test('10,000 steps and deep nesting are refused in one line, never a stack trace
   expect(deepYaml.stderr).not.toMatch(/\n\s+at /);
 });
 
-test('jm graph prints a workflow as Mermaid or DOT, edges from each required step', async () => {
-  const mermaid = await runJm(['graph', 'etl', '--tasks', ETL_TASKS, '--workflows', WORKFLOW_FILES]);
-  expect(mermaid.code).toBe(0);
-  expect(mermaid.stdout).toContain('flowchart LR');
-  expect(mermaid.stdout).toContain('s_load["load<br/>etl.load"]');
-  expect(mermaid.stdout.match(/-->/g)).toHaveLength(4);
-  expect(mermaid.stdout).toContain('s_transform --> s_load');
-  const dot = await runJm(['graph', 'etl', '--format', 'dot', '--tasks', ETL_TASKS, '--workflows', WORKFLOW_FILES]);
-  expect(dot.stdout).toContain('digraph "etl" {');
-  expect(dot.stdout).toContain('"audit" -> "load";');
-  const unknown = await runJm(['graph', 'nope', '--tasks', ETL_TASKS, '--workflows', WORKFLOW_FILES]);
-  expect(unknown.code).toBe(1);
-  expect(unknown.stderr.trim()).toMatch(/^jm: No workflow "nope" is deployed/);
-});
-
 test('the example workflow in jobmaster.config.json is valid, and is not read with tasks from elsewhere', async () => {
   const example = await runJm(['workflows', '--check']);
   expect(example.stdout.trim()).toBe('1 workflow valid.');

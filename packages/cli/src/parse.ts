@@ -56,3 +56,11 @@ export function parsePositiveInteger(text: string, flag: string): number {
   if (Number(text) > MAX_INTEGER) throw new InvalidArgumentsError(`${flag} must be at most ${MAX_INTEGER}, got ${JSON.stringify(text)}`);
   return Number(text);
 }
+
+/** Reads a port flag (`--port`, `--metrics-port`): 0 to 65535, 0 meaning any free port. */
+export function parsePort(text: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) {
+    throw new InvalidArgumentsError(`${flag} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}

@@ -100,6 +100,7 @@ export {
   type PruneResult,
 } from './jobs/index.js';
 export { getQueueStatus, type QueueStatus, type QueueStatusOptions } from './status/index.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './jobs/index.js';
 
 // Failure alerts: recorded with each failure, delivered by workers (`jm run --alert-webhook`, `onFailure`, `onJobFailed`)
 export {
@@ -216,10 +217,13 @@ export {
   type WorkflowRunPlan,
   type PlannedStep,
   declaredWorkflows,
-  renderWorkflowGraph,
-  parseGraphFormat,
-  GRAPH_FORMATS,
-  type GraphFormat,
+  listDeployedWorkflows,
+  getDeployedWorkflow,
+  type DeployedWorkflow,
+  type DeployedWorkflowStep,
+  readWorkflowRunStates,
+  currentRunCursor,
+  type WorkflowRunState,
   listWorkflowRuns,
   getWorkflowRun,
   cancelWorkflowRun,
@@ -235,3 +239,25 @@ export {
   type WorkflowStartResult,
 } from './workflow/index.js';
 export { syncWorkflows, storedDefinition, type WorkflowChanges } from './deploy/sync-workflows.js';
+
+// The task dependency graph and the workflows, for `jm graph` and the dashboard's pictures
+export {
+  taskGraphFromCode,
+  readDeployedTaskGraph,
+  focusTaskGraph,
+  selectGraphWorkflow,
+  renderTaskGraph,
+  parseGraphFormat,
+  GRAPH_FORMATS,
+  describeDependency,
+  describeDependencyArgument,
+  describeHours,
+  describeTaskFacts,
+  TaskNotInGraphError,
+  type GraphFormat,
+  type TaskGraph,
+  type TaskGraphTask,
+  type TaskGraphDependency,
+  type TaskGraphWorkflow,
+  type TaskGraphStep,
+} from './graph/index.js';

@@ -1,7 +1,9 @@
 // JobMaster dashboard: live updates without reloading. Progressive enhancement only: every
 // page works without this script. It follows the server's event stream (Server-Sent Events,
 // same origin, the session cookie) and, when jobs change, either re-renders <main> from the
-// server (data-live="page") or updates the status badges of the jobs shown (data-live="badges").
+// server (data-live="page") or updates the status badges of the jobs shown (data-live="badges");
+// on workflow pages (data-live="runs") it re-renders <main> when a run changes, or, on a run's
+// page (an element with data-run-id), when that run or one of its step jobs changes.
 (function () {
   'use strict';
   var body = document.body;
@@ -54,16 +56,33 @@
     }
   }
 
+  function parse(event) {
+    try {
+      return JSON.parse(event.data);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The run this page shows, or null on a page of many runs. */
+  function shownRun() {
+    var element = document.querySelector('[data-run-id]');
+    return element ? element.getAttribute('data-run-id') : null;
+  }
+
   var source = new EventSource(url);
   source.addEventListener('job', function (event) {
-    var change;
-    try {
-      change = JSON.parse(event.data);
-    } catch {
-      return;
-    }
+    var change = parse(event);
+    if (!change) return;
     if (mode === 'badges') updateBadges(change);
-    else refreshSoon();
+    else if (mode === 'page') refreshSoon();
+    else if (mode === 'runs' && change.runId && String(change.runId) === shownRun()) refreshSoon();
+  });
+  source.addEventListener('run', function (event) {
+    var change = parse(event);
+    if (!change || mode !== 'runs') return;
+    var shown = shownRun();
+    if (shown === null || shown === String(change.runId)) refreshSoon();
   });
   source.addEventListener('ready', function () {
     body.setAttribute('data-connected', 'true');

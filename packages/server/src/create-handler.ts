@@ -8,8 +8,10 @@ import { describeError } from './http/api-error.js';
 import { DEFAULT_BODY_LIMIT } from './http/read-body.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerAssetRoutes } from './pages/asset-routes.js';
+import { registerMetricsRoute } from './metrics/metrics-route.js';
 import { errorPage } from './pages/error-page.js';
 import { registerPageRoutes } from './pages/page-routes.js';
+import { registerWorkflowPageRoutes } from './pages/workflow-page-routes.js';
 import type { ServerContext, ServerEnv } from './server-env.js';
 
 /** Options of `createHandler`. */
@@ -45,7 +47,8 @@ function normaliseBasePath(path: string | undefined): string {
 
 /**
  * Creates JobMaster's HTTP server as one standard Fetch handler: the JSON API under
- * `{basePath}/api/v1`, the dashboard at `{basePath}/`, and `{basePath}/healthz`. Mount it in
+ * `{basePath}/api/v1`, the dashboard at `{basePath}/`, `{basePath}/healthz`, and the queue
+ * gauges for Prometheus at `{basePath}/metrics` (with a token, as the API). Mount it in
  * any framework that speaks Fetch (Hono, Bun, Deno) or through `@hono/node-server`'s
  * `getRequestListener` in node:http, Express or Fastify.
  */
@@ -73,7 +76,9 @@ export function createHandler(options: HandlerOptions): JobMasterHandler {
   registerAssetRoutes(app, ctx);
   app.use(`${ctx.basePath}/*`, authenticate(ctx));
   registerApiRoutes(app, ctx);
+  registerMetricsRoute(app, ctx);
   registerPageRoutes(app, ctx);
+  registerWorkflowPageRoutes(app, ctx);
 
   const isApi = (url: string): boolean => new URL(url).pathname.startsWith(`${ctx.basePath}/api/`);
   app.onError((error, c) => {

@@ -14,7 +14,7 @@ import { DrainProgress } from '../drain-progress.js';
 import { execute, wantsJson, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import { ExitRequest } from '../exit-request.js';
 import type { Output } from '../output.js';
-import { parsePositiveInteger, parseWait } from '../parse.js';
+import { parsePort, parsePositiveInteger, parseWait } from '../parse.js';
 
 /** `jm run` flags, as typed. */
 export interface RunOptions extends AlertFlags {
@@ -26,6 +26,8 @@ export interface RunOptions extends AlertFlags {
   lease?: string;
   poll?: string;
   heartbeat?: string;
+  metricsPort?: string;
+  metricsHost?: string;
   /** Set for --json output: no live progress line. */
   quietProgress?: boolean;
 }
@@ -125,7 +127,15 @@ function workerFlags(options: RunOptions): WorkerOptions {
     ...(options.poll !== undefined && { pollInterval: parseWait(options.poll, '--poll') }),
     ...(options.heartbeat !== undefined && { heartbeatInterval: parseWait(options.heartbeat, '--heartbeat') }),
     alerts: alertOptionsFromFlags(options),
+    ...(options.metricsPort !== undefined && { metricsPort: parsePort(options.metricsPort, '--metrics-port') }),
+    ...(options.metricsHost !== undefined && { metricsHost: metricsHost(options) }),
   };
+}
+
+function metricsHost(options: RunOptions): string {
+  if (options.metricsPort === undefined) throw new InvalidArgumentsError('--metrics-host needs --metrics-port');
+  if (options.metricsHost!.trim() === '') throw new InvalidArgumentsError('--metrics-host must be a host name or address');
+  return options.metricsHost!;
 }
 
 function task(job: { typeKey: string; taskKey: string }): string {
@@ -175,6 +185,11 @@ function logEvent(out: Output, event: WorkerEvent, verbose: boolean): void {
       return;
     case 'connection':
       out.error(`jm run: ${event.message}`);
+      return;
+    case 'metrics':
+      out.error(`jm run: Prometheus metrics at ${event.url}`);
+      return;
+    case 'claim':
       return;
   }
 }
@@ -228,7 +243,9 @@ export function registerRunCommand(program: Command, out: Output): void {
         )
         .option('--lease <duration>', "how long a job stays this worker's without a heartbeat (default: 30s)")
         .option('--poll <duration>', 'safety-net poll interval besides LISTEN/NOTIFY (default: 5s)')
-        .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)'),
+        .option('--heartbeat <duration>', 'how often leases are renewed and cancellations noticed (default: 2s, at most lease/3)')
+        .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)')
+        .option('--metrics-host <address>', 'address the metrics endpoint listens on (default: 127.0.0.1)'),
     ),
   ).action(async (options: CommonOptions & RunOptions) => {
     const quietProgress = wantsJson(options);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ConfigError, InvalidArgumentsError, hasActiveApiToken } from 'jobmaster';
+import { ConfigError, hasActiveApiToken } from 'jobmaster';
 import type { CliContext } from '../cli-context.js';
 import { execute, withCommonOptions, type CommonOptions } from '../command-runner.js';
 import type { Output } from '../output.js';
-import { parsePositiveInteger } from '../parse.js';
+import { parsePort, parsePositiveInteger } from '../parse.js';
 import { processSignals, type StopRequests } from './run.js';
 
 export interface ServeOptions {
@@ -21,16 +21,9 @@ export interface ServeResult {
   stopped: true;
 }
 
-/** Reads --port: 0 to 65535. */
-export function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65535) {
-    throw new InvalidArgumentsError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
 /**
- * `jm serve`: the API under /api/v1, the dashboard at / and /healthz, until SIGINT/SIGTERM.
+ * `jm serve`: the API under /api/v1, the dashboard at /, queue metrics at /metrics and
+ * /healthz, until SIGINT/SIGTERM.
  * Refuses a non-loopback --host while no token exists, since nobody could sign in and the
  * port would be open for nothing (create one with `jm token create`).
  */
@@ -65,13 +58,13 @@ export function registerServeCommand(program: Command, out: Output): void {
   withCommonOptions(
     program
       .command('serve')
-      .description('serve the HTTP API (/api/v1), the web dashboard (/) and /healthz')
+      .description('serve the HTTP API (/api/v1), the web dashboard (/), Prometheus queue metrics (/metrics) and /healthz')
       .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
       .option('--host <address>', 'address to listen on; a non-loopback one needs a token to exist', '127.0.0.1')
       .option('--body-limit <bytes>', 'largest request body accepted, in bytes (default: 1048576)'),
   ).action(async (options: CommonOptions & { port: string; host: string; bodyLimit?: string }) => {
     const serveOptions: ServeOptions = {
-      port: parsePort(options.port),
+      port: parsePort(options.port, '--port'),
       host: options.host,
       ...(options.bodyLimit !== undefined && { bodyLimit: parsePositiveInteger(options.bodyLimit, '--body-limit') }),
     };
@@ -80,7 +73,9 @@ export function registerServeCommand(program: Command, out: Output): void {
       out,
       (ctx) =>
         serveCommand(ctx, serveOptions, (url, hasToken) => {
-          out.error(`jm serve: dashboard at ${url}/, API at ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json), health at ${url}/healthz`);
+          out.error(
+            `jm serve: dashboard at ${url}/, API at ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json), health at ${url}/healthz, Prometheus metrics at ${url}/metrics`,
+          );
           if (!hasToken) out.error('jm serve: no API token exists yet: create one to sign in (jm token create NAME --scope admin)');
         }),
       (o) => o.error('jm serve: stopped.'),

@@ -14,7 +14,9 @@
 -- (recover_expired_leases).
 -- Returns one row per job handled, with action 'run' (execute it), 'fanned_out', 'waiting'
 -- (for dependencies) or 'failed' (message says why); spawned counts the jobs the handling
--- inserted (fan-out children, missing dependency jobs).
+-- inserted (fan-out children, missing dependency jobs). For jobs to run, trace_context is the
+-- enqueuer's (see enqueue) and waited_seconds how long the job had been due: since its
+-- run_at, or its creation when that was later.
 --
 -- How, and why (figures in docs/benchmarks.md):
 -- - Lease recovery runs only when a lease has lapsed (one index probe decides).
@@ -37,7 +39,7 @@ create or replace function :schema.claim_jobs(
   p_start integer default null, p_started bigint[] default null)
 returns table (id bigint, type_key text, task_key text, arguments jsonb, priority integer,
                process_units integer, attempts integer, max_attempts integer, action text, message text,
-               spawned integer)
+               spawned integer, trace_context jsonb, waited_seconds double precision)
 language plpgsql volatile
 set jit = off
 set enable_sort = off
@@ -265,7 +267,8 @@ begin
       end if;
       if v_action is not null then
         return query select v_job.id, v_job.type_key, v_job.task_key, v_job.arguments, v_job.priority,
-                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned;
+                            v_job.process_units, v_job.attempts, v_job.max_attempts, v_action, v_message, v_spawned,
+                            null::jsonb, null::double precision;
         continue;
       end if;
     end if;
@@ -290,10 +293,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_run)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
   if cardinality(v_held) > 0 then
@@ -305,10 +309,11 @@ begin
                node = p_node, pid = p_pid, worker_id = p_worker_id, waiting_for = null, message = null,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds)
          where j.id = any (v_held)
-        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts
+        returning j.id, j.type_key, j.task_key, j.arguments, j.priority, j.process_units, j.attempts, j.max_attempts,
+                  j.trace_context, greatest(j.run_at, j.created_at) as due_at
       )
       select c.id, c.type_key, c.task_key, c.arguments, c.priority, c.process_units, c.attempts + 1, c.max_attempts,
-             'run'::text, null::text, 0
+             'run'::text, null::text, 0, c.trace_context, greatest(extract(epoch from now() - c.due_at)::double precision, 0)
         from claimed c order by c.priority desc, c.id;
   end if;
 end;

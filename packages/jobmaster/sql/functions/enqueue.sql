@@ -7,6 +7,8 @@
 --             error reset: it is the new request now). A running job cannot change: it
 --             keeps running but gives up the key and will not be retried, and a new job
 --             with the key is inserted (graphile-worker's rule for a locked job).
+-- p_trace_context: the enqueuer's trace context (OpenTelemetry carrier, e.g. {"traceparent":
+-- "00-..."}), kept with a new or replaced job for the run's span to link to (null = none).
 -- Without a key, an identical unkeyed job (same task and arguments) already waiting or
 -- running is returned instead of inserting a second.
 -- Returns job_id, inserted (a new row), outcome: 'inserted', 'identical' (unkeyed twin
@@ -17,7 +19,7 @@
 create or replace function :schema.enqueue(
   p_type_key text, p_task_key text, p_priority integer, p_arguments jsonb,
   p_run_at timestamptz default null, p_spawned_by bigint default null,
-  p_job_key text default null, p_on_conflict text default 'raise',
+  p_job_key text default null, p_on_conflict text default 'raise', p_trace_context jsonb default null,
   out job_id bigint, out inserted boolean, out outcome text)
 language plpgsql volatile
 as $$
@@ -38,6 +40,14 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
+  if p_trace_context = 'null'::jsonb then
+    p_trace_context := null;
+  end if;
+  if p_trace_context is not null and (jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096) then
+    raise exception using errcode = 'JM002',
+      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       v_task, left(p_trace_context::text, 60));
+  end if;
   if p_run_at is not null and not :schema.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
@@ -48,8 +58,8 @@ begin
 
   if p_job_key is null then
     loop
-      insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by)
-      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by)
+      insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, trace_context)
+      values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_trace_context)
       on conflict (identity_hash)
         where status in ('waiting', 'running') and job_key is null and schedule_name is null
         do nothing
@@ -73,8 +83,8 @@ begin
   end if;
 
   loop
-    insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key)
-    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key)
+    insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, spawned_by, job_key, trace_context)
+    values (p_type_key, p_task_key, p_priority, v_arguments, v_units, v_max, coalesce(p_run_at, now()), p_spawned_by, p_job_key, p_trace_context)
     on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
     returning id into job_id;
     if job_id is not null then
@@ -105,7 +115,7 @@ begin
       update :schema.jobs j
          set arguments = v_arguments, priority = p_priority, run_at = coalesce(p_run_at, now()),
              process_units = v_units, max_attempts = v_max, attempts = 0, error = null,
-             waiting_for = null, dependency_requeues = 0,
+             waiting_for = null, dependency_requeues = 0, trace_context = p_trace_context,
              message = 'replaced by a new enqueue with the same key'
        where j.id = v_existing.id;
       insert into :schema.job_events (job_id, status, message)

@@ -1,7 +1,7 @@
 -- Puts many jobs on the queue in one call, in order, all or none; same rules, results and
 -- messages as calling enqueue for each job in turn.
 -- Param: a JSON array of {"type_key", "task_key", "priority", "arguments", "run_at",
--- "job_key", "on_conflict"} (all but the keys optional).
+-- "job_key", "on_conflict", "trace_context"} (all but the keys optional).
 -- Returns one row per job, in order: job_id, inserted, outcome (as enqueue).
 --
 -- A batch of one job goes to enqueue: the set-based statement is planned afresh on every
@@ -87,6 +87,8 @@ begin
                  and jsonb_typeof(s.job -> 'type_key') = 'string' and jsonb_typeof(s.job -> 'task_key') = 'string'
                  and (s.job -> 'job_key' is null or s.job -> 'job_key' = 'null')
                  and coalesce(s.job ->> 'on_conflict', 'raise') in ('raise', 'ignore', 'replace')
+                 and (s.job -> 'trace_context' is null or jsonb_typeof(s.job -> 'trace_context') = 'null'
+                      or (jsonb_typeof(s.job -> 'trace_context') = 'object' and length((s.job -> 'trace_context')::text) <= 4096))
                  and (s.job -> 'run_at' is null or jsonb_typeof(s.job -> 'run_at') = 'null'
                       or (jsonb_typeof(s.job -> 'run_at') = 'string' and :schema.is_real_run_at((s.job ->> 'run_at')::timestamptz)))
                  and coalesce(case %2$s else false end, false) as ok
@@ -97,10 +99,10 @@ begin
       )$sql$, v_fill, v_check);
     -- The batch's insert, in identity order, up to its ON CONFLICT and RETURNING clauses.
     v_insert := $sql$, ins as (
-        insert into :schema.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at)
+        insert into :schema.jobs (id, type_key, task_key, priority, arguments, process_units, max_attempts, run_at, trace_context)
         overriding system value
         select ($2::bigint[])[c.ord], c.type_key, c.task_key, c.priority, c.arguments, c.process_units, c.max_attempts,
-               coalesce((c.job ->> 'run_at')::timestamptz, now())
+               coalesce((c.job ->> 'run_at')::timestamptz, now()), nullif(c.job -> 'trace_context', 'null'::jsonb)
           from checked c
          where (select v.ok from verdict v)
          order by c.type_key, c.task_key, jsonb_hash(c.arguments), c.arguments, c.ord$sql$;
@@ -154,7 +156,7 @@ begin
         -- The identical job finished meanwhile: enqueue this one alone (it retries the insert).
         select e.job_id, e.outcome into job_id, outcome
           from :schema.enqueue(v_job ->> 'type_key', v_job ->> 'task_key', coalesce((v_job ->> 'priority')::integer, 0),
-                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise') e;
+                               v_args[i], (v_job ->> 'run_at')::timestamptz, null, null, 'raise', v_job -> 'trace_context') e;
         v_ids[v_dup_ords[i]] := job_id;
         v_outcome[v_dup_ords[i]] := outcome;
       else
@@ -174,7 +176,7 @@ begin
       from :schema.enqueue(v_job ->> 'type_key', v_job ->> 'task_key',
                            coalesce((v_job ->> 'priority')::integer, 0), v_job -> 'arguments',
                            (v_job ->> 'run_at')::timestamptz, null,
-                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise')) e;
+                           v_job ->> 'job_key', coalesce(v_job ->> 'on_conflict', 'raise'), v_job -> 'trace_context') e;
     return next;
   end loop;
 end;

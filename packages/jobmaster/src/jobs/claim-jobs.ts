@@ -12,6 +12,12 @@ export interface ClaimedJob {
   /** 1 for the first attempt. */
   attempt: number;
   maxAttempts: number;
+  /** The enqueuer's trace context (an OpenTelemetry carrier such as `{ traceparent }`), or null. */
+  traceContext: Record<string, string> | null;
+  /** Seconds the job had been due when it was claimed (since its run-at, or its creation if later). */
+  waitedSeconds: number;
+  /** `performance.now()` when the claim returned it: the time it then waits in the worker adds to its queue wait. */
+  claimedAt: number;
 }
 
 /** A claimed job the database handled itself instead of handing it over to run. */
@@ -55,6 +61,8 @@ interface ClaimRow {
   action: 'run' | 'fanned_out' | 'waiting' | 'failed';
   message: string | null;
   spawned: number;
+  trace_context: Record<string, string> | null;
+  waited_seconds: number | null;
 }
 
 /**
@@ -85,6 +93,7 @@ export async function claimJobs(
     start,
     started,
   ]);
+  const claimedAt = performance.now();
   const result: ClaimResult = { run: [], held: new Set(), handled: [] };
   for (const r of rows) {
     if (r.action === 'run') {
@@ -98,6 +107,9 @@ export async function claimJobs(
         processUnits: r.process_units,
         attempt: r.attempts,
         maxAttempts: r.max_attempts,
+        traceContext: r.trace_context,
+        waitedSeconds: r.waited_seconds ?? 0,
+        claimedAt,
       });
     } else {
       result.handled.push({

@@ -31,3 +31,4 @@ export { getJobDetail, type JobDetail, type JobHistoryEntry, type RelatedJob } f
 export { listNodeUnits, WORKER_GONE_AFTER_SECONDS, type NodeUnits } from './list-node-units.js';
 export { findTooLargeJobs, type TooLargeJob } from './find-too-large-jobs.js';
 export { requireKnownTask } from './require-known-task.js';
+export { readQueueGauges, BLOCKED_REASONS, type TaskGauges, type BlockedReason } from './queue-gauges.js';

@@ -11,6 +11,8 @@ export interface JobChange {
   status: JobStatus;
   at: Date;
   message: string | null;
+  /** The workflow run the job is a step of, or null. */
+  runId: string | null;
 }
 
 /** Where a reader of changes has got to: the newest history row, job and start it has seen. */
@@ -64,24 +66,33 @@ export async function readJobChanges(
   const s = quoteSchema(schema);
   try {
     const [created, events, started, completed] = await Promise.all([
-      db.query<{ id: string; type_key: string; task_key: string; created_at: Date }>(
-        `select j.id, j.type_key, j.task_key, j.created_at from ${s}.jobs j where j.id > $1::bigint order by j.id limit $2`,
+      db.query<{ id: string; type_key: string; task_key: string; created_at: Date; run_id: string | null }>(
+        `select j.id, j.type_key, j.task_key, j.created_at, j.workflow_run_id as run_id from ${s}.jobs j where j.id > $1::bigint order by j.id limit $2`,
         [after.jobId, limit],
       ),
-      db.query<{ id: string; job_id: string; type_key: string; task_key: string; status: JobStatus; at: Date; message: string | null }>(
-        `select e.id, e.job_id, j.type_key, j.task_key, e.status, e.at, e.message
+      db.query<{
+        id: string;
+        job_id: string;
+        type_key: string;
+        task_key: string;
+        status: JobStatus;
+        at: Date;
+        message: string | null;
+        run_id: string | null;
+      }>(
+        `select e.id, e.job_id, j.type_key, j.task_key, e.status, e.at, e.message, j.workflow_run_id as run_id
            from ${s}.job_events e join ${s}.jobs j on j.id = e.job_id
           where e.id > $1::bigint order by e.id limit $2`,
         [after.eventId, limit],
       ),
-      db.query<{ id: string; type_key: string; task_key: string; started_at: Date }>(
-        `select j.id, j.type_key, j.task_key, j.started_at from ${s}.jobs j
+      db.query<{ id: string; type_key: string; task_key: string; started_at: Date; run_id: string | null }>(
+        `select j.id, j.type_key, j.task_key, j.started_at, j.workflow_run_id as run_id from ${s}.jobs j
           where j.status = 'running' and j.started_at > $1::timestamptz - $2::int * interval '1 millisecond'
           order by j.started_at limit $3`,
         [after.startedAt, START_OVERLAP_MS, limit],
       ),
-      db.query<{ id: string; type_key: string; task_key: string; finished_at: Date; message: string | null }>(
-        `select j.id, j.type_key, j.task_key, j.finished_at, j.message from ${s}.jobs j
+      db.query<{ id: string; type_key: string; task_key: string; finished_at: Date; message: string | null; run_id: string | null }>(
+        `select j.id, j.type_key, j.task_key, j.finished_at, j.message, j.workflow_run_id as run_id from ${s}.jobs j
           where j.finished_at > $1::timestamptz - $2::int * interval '1 millisecond' and j.status = 'complete'
           order by j.finished_at limit $3`,
         [after.completedAt, START_OVERLAP_MS, limit],
@@ -94,6 +105,7 @@ export async function readJobChanges(
         status: 'waiting' as const,
         at: r.created_at,
         message: 'created',
+        runId: r.run_id === null ? null : String(r.run_id),
       })),
       ...events.rows.map((r) => ({
         jobId: String(r.job_id),
@@ -101,6 +113,7 @@ export async function readJobChanges(
         status: r.status,
         at: r.at,
         message: r.message,
+        runId: r.run_id === null ? null : String(r.run_id),
       })),
       ...started.rows.map((r) => ({
         jobId: String(r.id),
@@ -108,6 +121,7 @@ export async function readJobChanges(
         status: 'running' as const,
         at: r.started_at,
         message: 'started',
+        runId: r.run_id === null ? null : String(r.run_id),
       })),
       ...completed.rows.map((r) => ({
         jobId: String(r.id),
@@ -115,6 +129,7 @@ export async function readJobChanges(
         status: 'complete' as const,
         at: r.finished_at,
         message: r.message,
+        runId: r.run_id === null ? null : String(r.run_id),
       })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
     const lastJob = created.rows[created.rows.length - 1];

@@ -18,6 +18,8 @@ export interface ClaimStreamHost {
   takeStarts(): string[];
   /** Gives back starts a failed claim did not report. */
   restoreStarts(ids: string[]): void;
+  /** A claim round trip took `durationMs` and returned `jobs` jobs. */
+  claimed(durationMs: number, jobs: number): void;
 }
 
 export interface ClaimStreamOptions {
@@ -122,7 +124,9 @@ export class ClaimStream {
     const started = this.host.takeStarts();
     let claimed: ClaimResult;
     try {
+      const sent = performance.now();
       claimed = await this.queries.claim(this.who, limit, start, started);
+      this.host.claimed(performance.now() - sent, claimed.run.length + claimed.handled.length);
       this.#errors = 0;
     } catch (error) {
       this.host.restoreStarts(started);

@@ -49,6 +49,13 @@ export class ClaimedQueue {
     return this.#jobs.slice(this.#head).map((j) => j.id);
   }
 
+  /** Process units of the queued jobs. */
+  units(): number {
+    let units = 0;
+    for (let i = this.#head; i < this.#jobs.length; i++) units += this.#jobs[i]!.processUnits;
+    return units;
+  }
+
   push(jobs: ClaimedJob[]): void {
     if (this.#head > 0) {
       this.#jobs = this.#jobs.slice(this.#head);

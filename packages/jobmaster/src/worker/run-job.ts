@@ -1,15 +1,17 @@
 import { JobContext, type JobLogger } from '../registry/job-context.js';
 import type { JsonValue, TaskDefinition } from '../registry/task-definition.js';
+import { traceRun } from '../tracing/process-span.js';
 import type { ClaimedJob } from './worker-events.js';
 
-/** What calling a job's function produced: its result as JSON text, or the error it threw. */
-export type JobResult = { ok: true; json: string } | { ok: false; message: string; stack: string | null };
+/** What calling a job's function produced: its result as JSON text, or the error it threw (`errorType`: its class name). */
+export type JobResult = { ok: true; json: string } | { ok: false; message: string; stack: string | null; errorType?: string };
 
 /**
  * Calls the task's function for one claimed job, with a JobContext (also reachable through
  * `currentJob()`), and turns whatever happens into a JobResult; never throws. The return
  * value becomes the job's result (undefined is stored as null); a value JSON cannot hold
- * fails the attempt with a message saying so.
+ * fails the attempt with a message saying so. The call is traced when the application has an
+ * OpenTelemetry SDK (see traceRun).
  */
 export async function runJob(
   definition: TaskDefinition,
@@ -17,6 +19,10 @@ export async function runJob(
   signal: () => AbortSignal,
   logger: JobLogger,
 ): Promise<JobResult> {
+  return await traceRun(job, () => callTask(definition, job, signal, logger));
+}
+
+async function callTask(definition: TaskDefinition, job: ClaimedJob, signal: () => AbortSignal, logger: JobLogger): Promise<JobResult> {
   const args = job.arguments as Record<string, JsonValue>;
   const context = new JobContext({
     jobId: job.id,
@@ -54,7 +60,7 @@ function serialise(value: unknown): JobResult {
 }
 
 function describeThrow(error: unknown): JobResult {
-  if (error instanceof Error) return { ok: false, message: error.message || error.name, stack: error.stack ?? null };
+  if (error instanceof Error) return { ok: false, message: error.message || error.name, stack: error.stack ?? null, errorType: error.name };
   let text: string;
   try {
     text = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));

@@ -33,6 +33,8 @@ export interface RunningJob {
   stop: JobStop;
   /** `performance.now()` when the function was called. */
   startedAt: number;
+  /** `performance.now()` when the function ended (absent while it runs, or when it did not run here). */
+  endedAt?: number;
   /** Someone asked to cancel it (`jobs.cancel_requested`); it ends as 'cancelled'. */
   cancelRequested: boolean;
 }
@@ -60,6 +62,13 @@ export class RunningJobs {
     return [...this.#jobs.keys()];
   }
 
+  /** Process units of the running jobs. */
+  units(): number {
+    let units = 0;
+    for (const running of this.#jobs.values()) units += running.job.processUnits;
+    return units;
+  }
+
   /** Calls the job's function; `onEnd` hears how it ended. */
   start(job: ClaimedJob): RunningJob {
     const running: RunningJob = { job, stop: new JobStop(), startedAt: performance.now(), cancelRequested: false };
@@ -69,6 +78,7 @@ export class RunningJobs {
       ? runJob(definition, job, () => running.stop.signal, this.logger)
       : Promise.resolve({ ok: false, message: `task ${job.typeKey}.${job.taskKey} is not loaded in this worker`, stack: null });
     void result.then((r) => {
+      running.endedAt = performance.now();
       this.#jobs.delete(job.id);
       if (!this.#abandoned.delete(job.id)) this.onEnd(running, r);
     });

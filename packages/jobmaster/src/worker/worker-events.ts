@@ -16,13 +16,19 @@ export type JobEndStatus = 'complete' | 'retrying' | 'failed' | 'cancelled' | 'r
  *   wait for dependencies, or failed before running (dependency cap, bad dependency).
  * - `too-large`: waiting jobs whose process units exceed the whole node budget.
  * - `connection`: the LISTEN connection was lost or restored.
+ * - `claim`: one claim round trip took `durationMs` and returned `jobs` jobs (to run or handled).
+ * - `metrics`: the worker serves its Prometheus metrics at `url` (option `metricsPort`).
+ *
+ * `job-end` carries `runMs`, how long the function ran, for jobs whose function ended here.
  */
 export type WorkerEvent =
   | { type: 'job-start'; job: ClaimedJob }
-  | { type: 'job-end'; job: ClaimedJob; status: JobEndStatus; durationMs: number; message?: string; retryAt?: Date }
+  | { type: 'job-end'; job: ClaimedJob; status: JobEndStatus; durationMs: number; runMs?: number; message?: string; retryAt?: Date }
   | { type: 'job-handled'; jobId: string; task: string; action: 'fanned_out' | 'waiting' | 'failed'; message: string }
   | { type: 'too-large'; jobs: TooLargeJob[]; budget: number }
-  | { type: 'connection'; state: 'lost' | 'restored'; message: string };
+  | { type: 'connection'; state: 'lost' | 'restored'; message: string }
+  | { type: 'claim'; durationMs: number; jobs: number }
+  | { type: 'metrics'; url: string };
 
 /** What a worker did, returned by `run()` (the summary `jm run --until-empty` prints). */
 export interface WorkerSummary {

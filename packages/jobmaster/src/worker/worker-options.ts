@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { resolveAlertOptions, type AlertOptions, type FailureAlertHandler, type ResolvedAlertOptions } from '../alerts/alert-options.js';
+import { resolveDatabaseUrl } from '../config/settings.js';
+import { createPool } from '../db/connect.js';
 import { DEFAULT_SCHEMA, validateSchemaName } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
 import type { JobLogger } from '../registry/job-context.js';
@@ -67,6 +69,16 @@ export interface WorkerOptions {
    * and the task's own `onFailure`. A throw or rejection is a failed delivery, retried. (Default: none)
    */
   onJobFailed?: FailureAlertHandler;
+  /**
+   * Collect Prometheus metrics (prom-client, in a registry of the worker's own: see
+   * `Worker.metricsRegistry`, to serve from your own /metrics). (Default: true when
+   * `metricsPort` is set, else false)
+   */
+  metrics?: boolean;
+  /** Serve the metrics at `http://{metricsHost}:{metricsPort}/metrics` while the worker runs; 0 picks a free port. (Default: none) */
+  metricsPort?: number;
+  /** The address the metrics endpoint listens on. (Default: "127.0.0.1") */
+  metricsHost?: string;
 }
 
 /** Worker options with every default applied and every value checked. */
@@ -85,6 +97,10 @@ export interface ResolvedWorkerOptions {
   maxDependencyWaits: number;
   logger: JobLogger;
   alerts: ResolvedAlertOptions;
+  metrics: boolean;
+  /** null: no metrics endpoint. */
+  metricsPort: number | null;
+  metricsHost: string;
 }
 
 /** The largest value PostgreSQL's integer holds, and the longest wait a Node.js timer takes (ms). */
@@ -146,5 +162,26 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxDependencyWaits: integer('maxDependencyWaits', options.maxDependencyWaits, 20, 1),
     logger: options.logger ?? stderrLogger,
     alerts: resolveAlertOptions(options.alerts),
+    ...metricsOptions(options),
   };
+}
+
+function metricsOptions(options: WorkerOptions): Pick<ResolvedWorkerOptions, 'metrics' | 'metricsPort' | 'metricsHost'> {
+  const port = options.metricsPort ?? null;
+  if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new ConfigError(`Worker option metricsPort must be a port number from 0 to 65535, got ${String(port)}`);
+  const host = options.metricsHost ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.trim() === '') throw new ConfigError('Worker option metricsHost must be a host name or address');
+  if (port !== null && options.metrics === false)
+    throw new ConfigError('Worker option metricsPort needs metrics: serving them means collecting them');
+  return { metrics: options.metrics ?? port !== null, metricsPort: port, metricsHost: host };
+}
+
+/** The worker's pool: the one given (not closed by the worker), or one opened from `databaseUrl` / `DATABASE_URL`. */
+export function workerPool(options: WorkerOptions): { pool: pg.Pool; ownsPool: boolean; url: string | undefined } {
+  const database = resolveDatabaseUrl(options.databaseUrl, 'databaseUrl');
+  if (options.pool) return { pool: options.pool, ownsPool: false, url: database?.url };
+  if (!database) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
+  const pool = createPool(database.url, { max: 8, applicationName: 'jobmaster worker', source: database.source });
+  return { pool, ownsPool: true, url: database.url };
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import type { AlertDelivery } from '../alerts/alert-delivery.js';
 import { createWorkerAlerts, wakeAlertsOnFailure } from '../alerts/worker-alerts.js';
-import { resolveDatabaseUrl } from '../config/settings.js';
-import { createPool, translateConnectionError } from '../db/connect.js';
+import { translateConnectionError } from '../db/connect.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { notifyChannel } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
@@ -20,10 +20,11 @@ import { NotificationListener } from './notification-listener.js';
 import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
 import type { JobResult } from './run-job.js';
 import { JobStop, RunningJobs, type RunningJob } from './running-jobs.js';
-import { countEnd, countHandled, emptySummary, type ClaimedJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { resolveWorkerOptions, workerPool, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 const TOO_LARGE_CHECK_MS = 60_000;
 
@@ -74,6 +75,7 @@ export class Worker {
   #ticker: ScheduleTicker | null = null;
   #run: Promise<WorkerSummary> | null = null;
   readonly #claims: ClaimStream;
+  readonly #metrics: WorkerMetrics | null;
   /** Counts notifications, job ends, outcomes and heartbeats: a claim that ran meanwhile is not the last word. */
   #activity = 0;
 
@@ -84,16 +86,7 @@ export class Worker {
     if (tasks.length === 0)
       throw new ConfigError('The worker has no tasks to run: load task modules first (jm run --tasks "src/tasks/*.ts")');
     this.#definitions = new Map(tasks.map((t) => [`${t.typeKey}.${t.taskKey}`, t]));
-    const database = resolveDatabaseUrl(options.databaseUrl, 'databaseUrl');
-    this.#url = database?.url;
-    if (options.pool) {
-      this.#pool = options.pool;
-      this.#ownsPool = false;
-    } else {
-      if (!database) throw new ConfigError('The worker needs a pool, a databaseUrl, or DATABASE_URL in the environment');
-      this.#pool = createPool(database.url, { max: 8, applicationName: 'jobmaster worker', source: database.source });
-      this.#ownsPool = true;
-    }
+    ({ pool: this.#pool, ownsPool: this.#ownsPool, url: this.#url } = workerPool(options));
     this.id = `${o.node}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.#who = {
       workerId: this.id,
@@ -105,7 +98,11 @@ export class Worker {
       maxDependencyWaits: o.maxDependencyWaits,
     };
     this.#alerts = createWorkerAlerts(this.#pool, this.id, o, options.onJobFailed, this.#definitions.values());
-    this.#onEvent = wakeAlertsOnFailure(options.onEvent, this.#alerts, o.alerts);
+    this.#metrics = WorkerMetrics.forWorker(o, this.#who.tasks, {
+      unitsInUse: () => this.#running.units() + this.#queue.units(),
+      running: () => this.#running.size,
+    });
+    this.#onEvent = wakeAlertsOnFailure(this.#metrics?.observing(options.onEvent) ?? options.onEvent, this.#alerts, o.alerts);
     this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
     this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
     this.#queries = new WorkerQueries(this.#pool, o.schema);
@@ -133,6 +130,7 @@ export class Worker {
       runAtDelayMs: async () => (await nextWake(this.#pool, o.schema, this.#who.tasks)).runAtDelayMs,
       takeStarts: () => this.#takeStarts(),
       restoreStarts: (ids) => this.#starts.push(...ids),
+      claimed: (durationMs, jobs) => this.#onEvent({ type: 'claim', durationMs, jobs }),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     if (options.signal?.aborted) this.#stopping = true;
@@ -177,6 +175,15 @@ export class Worker {
     return { ...this.#summary, tooLarge: [...this.#summary.tooLarge] };
   }
 
+  /**
+   * The worker's Prometheus metrics (a prom-client Registry of its own), to serve from your
+   * own /metrics (`await registry.metrics()`, or `Registry.merge`); null without the
+   * `metrics` option.
+   */
+  get metricsRegistry(): Registry | null {
+    return this.#metrics?.registry ?? null;
+  }
+
   /** Ids of the jobs running now. */
   get runningJobIds(): string[] {
     return this.#running.ids();
@@ -186,8 +193,11 @@ export class Worker {
     const started = performance.now();
     const o = this.options;
     try {
+      if (this.#metrics && o.metricsPort !== null)
+        this.#onEvent({ type: 'metrics', url: await this.#metrics.serve(o.metricsHost, o.metricsPort) });
       await this.#translate(() => this.#queries.register(this.#who, o.concurrency));
     } catch (error) {
+      await this.#metrics?.close();
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
       throw error;
     }
@@ -217,6 +227,7 @@ export class Worker {
       failure = this.#translateNow(error);
     }
     await this.#shutdown();
+    await this.#metrics?.close();
     this.#summary.durationMs = Math.round(performance.now() - started);
     if (failure !== null) throw failure;
     return this.summary;
@@ -303,12 +314,12 @@ export class Worker {
       // A long-running worker looks again when the retry is due; a drain leaves it for later.
       if (r.retryAt && !this.options.untilEmpty) this.#wake.wakeAt(r.retryAt.getTime() + 20);
     }
-    const durationMs = Math.round(performance.now() - r.job.startedAt);
     this.#onEvent({
       type: 'job-end',
       job: r.job.job,
       status: r.status,
-      durationMs,
+      durationMs: Math.round(performance.now() - r.job.startedAt),
+      ...(r.job.endedAt !== undefined && { runMs: r.job.endedAt - r.job.startedAt }),
       ...(r.message !== undefined && { message: r.message }),
       ...(r.retryAt !== undefined && { retryAt: r.retryAt }),
     });
@@ -358,7 +369,9 @@ export class Worker {
     this.#wake.cancelTimedWake();
     await this.#claims.settled();
     // Claimed ahead but never started: back to the queue at once, without counting an attempt.
-    await this.#releaseQueued(this.#queue.takeAll());
+    const queued = this.#queue.takeAll().map((j) => j.id);
+    if (queued.length > 0 && !this.#abandoning)
+      await this.#queries.release(this.id, queued, `worker ${this.id} stopped before the job started`).catch(() => {});
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
     if (this.#abandoning) {
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
@@ -382,12 +395,6 @@ export class Worker {
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
     if (this.#ownsPool) await this.#pool.end().catch(() => {});
-  }
-
-  async #releaseQueued(jobs: ClaimedJob[]): Promise<void> {
-    if (jobs.length === 0 || this.#abandoning) return;
-    const ids = jobs.map((j) => j.id);
-    await this.#queries.release(this.id, ids, `worker ${this.id} stopped before the job started`).catch(() => {});
   }
 
   async #waitForRunning(ms: number): Promise<void> {

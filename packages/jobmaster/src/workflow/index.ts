@@ -28,4 +28,5 @@ export {
   type WorkflowRunStep,
   type WorkflowRunDetail,
 } from './workflow-runs.js';
-export { renderWorkflowGraph, parseGraphFormat, GRAPH_FORMATS, type GraphFormat } from './render-workflow-graph.js';
+export { listDeployedWorkflows, getDeployedWorkflow, type DeployedWorkflow, type DeployedWorkflowStep } from './deployed-workflows.js';
+export { readWorkflowRunStates, currentRunCursor, type WorkflowRunState } from './run-changes.js';

@@ -4,6 +4,7 @@ import { quoteSchema } from '../db/schema-name.js';
 import { InvalidArgumentsError, WorkflowRunNotFoundError } from '../errors.js';
 import type { JsonValue } from '../registry/task-definition.js';
 import { operatorValues, type Operator } from '../jobs/operator.js';
+import { readStepJobStates } from '../jobs/step-job-states.js';
 
 /** A run's status. */
 export type WorkflowRunStatus = 'running' | 'complete' | 'failed' | 'cancelled';
@@ -89,19 +90,28 @@ function toSummary(r: SummaryRow): WorkflowRunSummary {
   };
 }
 
-/** Runs, newest first, optionally of one workflow and in one status. (Default limit: 50) */
+/**
+ * Runs, newest first, optionally of one workflow and in one status, and only those with an id
+ * below `before` (keyset paging: pass the last id of a page to get the next). (Default limit: 50)
+ */
 export async function listWorkflowRuns(
   db: Queryable,
   schema: string,
-  filters: { workflow?: string; status?: WorkflowRunStatus; limit?: number } = {},
+  filters: { workflow?: string; status?: WorkflowRunStatus; before?: string; limit?: number } = {},
 ): Promise<WorkflowRunSummary[]> {
   const s = quoteSchema(schema);
   try {
     const { rows } = await db.query<SummaryRow>(
       `select ${SUMMARY_COLUMNS.replaceAll(':s', s)} from ${s}.workflow_runs r
         where ($1::text is null or r.workflow_name = $1) and ($2::text is null or r.status = $2)
+          and ($4::bigint is null or r.id < $4::bigint)
         order by r.id desc limit $3`,
-      [filters.workflow ?? null, filters.status ?? null, filters.limit ?? 50],
+      [
+        filters.workflow ?? null,
+        filters.status ?? null,
+        filters.limit ?? 50,
+        filters.before === undefined ? null : parseRunId(filters.before),
+      ],
     );
     return rows.map(toSummary);
   } catch (error) {
@@ -124,40 +134,40 @@ export async function getWorkflowRun(db: Queryable, schema: string, runId: strin
       requires: string[];
       status: string;
       job_id: string | null;
-      job_status: string | null;
-      attempts: number | null;
-      started_at: Date | null;
-      finished_at: Date | null;
-      took: number | null;
       result: JsonValue | null;
       message: string | null;
       past_job_ids: string[];
     }>(
-      `select s.step_id, s.type_key || '.' || s.task_key as task, s.requires, s.status, s.job_id::text, j.status as job_status,
-              j.attempts, j.started_at, j.finished_at,
-              extract(epoch from coalesce(j.finished_at, case when j.status = 'running' then now() end) - j.started_at)::float8 as took,
-              s.result, coalesce(s.message, j.message) as message, s.past_job_ids::text[] as past_job_ids
-         from ${s}.workflow_run_steps s left join ${s}.jobs j on j.id = s.job_id
-        where s.run_id = $1 order by s.position`,
+      `select s.step_id, s.type_key || '.' || s.task_key as task, s.requires, s.status, s.job_id::text,
+              s.result, s.message, s.past_job_ids::text[] as past_job_ids
+         from ${s}.workflow_run_steps s where s.run_id = $1 order by s.position`,
       [id],
+    );
+    const jobs = await readStepJobStates(
+      db,
+      schema,
+      steps.rows.flatMap((r) => (r.job_id === null ? [] : [r.job_id])),
     );
     return {
       ...toSummary(rows[0]),
-      stepList: steps.rows.map((r) => ({
-        id: r.step_id,
-        task: r.task,
-        requires: r.requires,
-        status: r.status,
-        jobId: r.job_id,
-        jobStatus: r.job_status,
-        attempts: r.attempts,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        tookSeconds: r.took,
-        result: r.result,
-        message: r.message,
-        pastJobIds: r.past_job_ids,
-      })),
+      stepList: steps.rows.map((r) => {
+        const job = r.job_id === null ? undefined : jobs.get(r.job_id);
+        return {
+          id: r.step_id,
+          task: r.task,
+          requires: r.requires,
+          status: r.status,
+          jobId: r.job_id,
+          jobStatus: job?.status ?? null,
+          attempts: job?.attempts ?? null,
+          startedAt: job?.startedAt ?? null,
+          finishedAt: job?.finishedAt ?? null,
+          tookSeconds: job?.tookSeconds ?? null,
+          result: r.result,
+          message: r.message ?? job?.message ?? null,
+          pastJobIds: r.past_job_ids,
+        };
+      }),
     };
   } catch (error) {
     throw translateDatabaseError(error, { schema });

@@ -10,9 +10,24 @@ import { compileSchema, validateBody } from './validate-body.js';
 import { scheduleEndpoints } from './schedule-endpoints.js';
 import { tokenEndpoints } from './token-endpoints.js';
 import { viewEndpoints } from './view-endpoints.js';
+import { graphEndpoints } from './graph-endpoints.js';
+import { workflowEndpoints } from './workflow-endpoints.js';
 
 /** Every endpoint under /api/v1 but the OpenAPI document itself. */
-export const API_ENDPOINTS: readonly Endpoint[] = [...viewEndpoints, ...jobEndpoints, ...scheduleEndpoints, ...tokenEndpoints];
+export const API_ENDPOINTS: readonly Endpoint[] = [
+  ...viewEndpoints,
+  ...jobEndpoints,
+  ...scheduleEndpoints,
+  ...tokenEndpoints,
+  ...workflowEndpoints,
+  ...graphEndpoints,
+];
+
+/** True when a request carries a body (a declared length above 0, or a chunked one). */
+function hasBody(request: Request): boolean {
+  const length = request.headers.get('content-length');
+  return length === null ? request.body !== null : Number(length) > 0;
+}
 
 /** Mounts the API on `app` (whose routes already carry the base path). */
 export function registerApiRoutes(app: Hono<ServerEnv>, ctx: ServerContext): void {
@@ -24,7 +39,7 @@ export function registerApiRoutes(app: Hono<ServerEnv>, ctx: ServerContext): voi
     if (endpoint.body) compileSchema(endpoint.body);
     app.on(endpoint.method.toUpperCase(), `${prefix}${endpoint.path}`, requireScope(endpoint.scope), async (c) => {
       let body: unknown;
-      if (endpoint.body) {
+      if (endpoint.body && !(endpoint.optionalBody && !hasBody(c.req.raw))) {
         body = validateBody(endpoint.body, await readJsonBody(c.req.raw, ctx.bodyLimit));
       }
       return await endpoint.handle({ c, ctx, principal: c.get('principal')!, body });

@@ -20,6 +20,8 @@ export interface Endpoint {
   summary: string;
   /** JSON Schema of the request body. */
   body?: object;
+  /** The body may be left out altogether (then `body` is undefined). (Default: false) */
+  optionalBody?: boolean;
   /** Query parameters: name → description. */
   query?: Record<string, string>;
   /** What a success returns. */

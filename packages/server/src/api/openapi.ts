@@ -5,8 +5,8 @@ const ERRORS: Record<string, string> = {
   '400': 'Bad request: malformed JSON, unknown fields, wrong types, or arguments the task refuses',
   '401': 'No valid token (missing, unknown, expired or revoked)',
   '403': "The token's scope does not allow this, or a cookie-signed change from another origin",
-  '404': 'No such job, task, schedule or token',
-  '409': 'Conflict: a held job key, an existing schedule or token, or more jobs than the bulk cap',
+  '404': 'No such job, task, schedule, token, workflow or run',
+  '409': 'Conflict: a held job or run key, an existing schedule or token, or more jobs than the bulk cap',
   '413': 'The request body is larger than the limit',
 };
 
@@ -32,7 +32,7 @@ export function openApiDocument(endpoints: readonly Endpoint[], serverUrl: strin
       'x-jobmaster-scope': e.scope,
       security: [{ bearer: [] }, { session: [] }],
       ...(parameters.length && { parameters }),
-      ...(e.body && { requestBody: { required: true, content: { 'application/json': { schema: e.body } } } }),
+      ...(e.body && { requestBody: { required: !e.optionalBody, content: { 'application/json': { schema: e.body } } } }),
       responses: {
         [String(e.status ?? 200)]: {
           description: e.returns,

@@ -91,3 +91,25 @@ export const errorSchema = {
     },
   },
 } as const;
+
+export const workflowStartSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    params: {
+      type: 'object',
+      description: "The run's parameters, checked against the workflow's params (defaults filled in) (Default: {})",
+    },
+    runKey: { type: 'string', minLength: 1, maxLength: 255, description: "A name for the run, unique among the workflow's running runs" },
+    onConflict: { type: 'string', enum: ['raise', 'ignore', 'replace'], description: 'When the run key is held (Default: raise)' },
+  },
+} as const;
+
+export const workflowRetrySchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Optional: without a body, failed, cancelled and skipped steps run again',
+  properties: {
+    fromStep: { type: 'string', minLength: 1, maxLength: 100, description: 'Also run this step and everything downstream of it again' },
+  },
+} as const;

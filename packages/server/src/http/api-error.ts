@@ -12,8 +12,22 @@ export class ApiError extends Error {
   }
 }
 
-const NOT_FOUND = new Set(['JM_UNKNOWN_TASK', 'JM_JOB_NOT_FOUND', 'JM_SCHEDULE_NOT_FOUND', 'JM_TOKEN_NOT_FOUND']);
-const CONFLICT = new Set(['JM_JOB_KEY_CONFLICT', 'JM_SCHEDULE_EXISTS', 'JM_CODE_SCHEDULE', 'JM_TOKEN_EXISTS', 'JM_TOO_MANY_JOBS']);
+const NOT_FOUND = new Set([
+  'JM_UNKNOWN_TASK',
+  'JM_JOB_NOT_FOUND',
+  'JM_SCHEDULE_NOT_FOUND',
+  'JM_TOKEN_NOT_FOUND',
+  'JM_UNKNOWN_WORKFLOW',
+  'JM_WORKFLOW_RUN_NOT_FOUND',
+]);
+const CONFLICT = new Set([
+  'JM_JOB_KEY_CONFLICT',
+  'JM_SCHEDULE_EXISTS',
+  'JM_CODE_SCHEDULE',
+  'JM_TOKEN_EXISTS',
+  'JM_TOO_MANY_JOBS',
+  'JM_WORKFLOW_RUN_KEY_CONFLICT',
+]);
 
 /** The status, code and message to answer for an error; null for one that is not the caller's fault. */
 export function describeError(error: unknown): { status: number; code: string; message: string } | null {

@@ -10,16 +10,19 @@ const NAV = [
   ['/jobs', 'Jobs'],
   ['/tasks', 'Tasks'],
   ['/schedules', 'Schedules'],
+  ['/workflows', 'Workflows'],
+  ['/graph', 'Graph'],
 ] as const;
 
 /**
  * The page around every dashboard view. `live`: the script re-renders `main` from the server
- * when jobs change ('page'), or only updates status badges in place ('badges').
+ * when jobs change ('page'), or only updates status badges in place ('badges'), or re-renders
+ * `main` when workflow runs change ('runs': only the run of a `[data-run-id]` element, when the page has one).
  */
 export function layout(
   ctx: ServerContext,
   principal: Principal | null,
-  view: { title: string; active?: string; live?: 'page' | 'badges' },
+  view: { title: string; active?: string; live?: 'page' | 'badges' | 'runs' },
   body: Html,
 ): Html {
   const base = ctx.basePath;

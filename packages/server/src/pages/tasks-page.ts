@@ -12,6 +12,7 @@ export function tasksPage(ctx: ServerContext, principal: Principal, tasks: Regis
     principal,
     { title: 'Tasks', active: 'Tasks' },
     html`<h1>Tasks</h1>
+      <p><a href="${base}/graph">The dependency graph and the workflows as pictures →</a></p>
       ${tasks.length === 0 ? html`<p class="muted">No tasks deployed: run "jm deploy".</p>` : ''}
       ${tasks.map(
         (t) =>
