@@ -2,7 +2,7 @@
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core): sign in, follow a
  * job live, cancel and retry from its page, a read-only token's view. The pages' screenshots
- * in docs/screenshots/ (shown in the README) are taken here.
+ * in docs/screenshots/ (shown in the README) are taken here with UPDATE_SCREENSHOTS=1.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +10,12 @@ import { addSchedule, createApiToken, enqueueJob, loadTaskModules, registry, run
 import { createHandler, listen, type ListeningServer } from '@jobmaster/server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, screenshotsFolder } from '../support/chromium.js';
 import { REPO_ROOT } from '../support/run-jm.js';
 import { useStatusFixture } from '../status/status-setup.js';
 
 const fx = useStatusFixture('browser');
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsFolder(REPO_ROOT);
 
 let server: ListeningServer;
 let browser: Awaited<ReturnType<typeof launchChromium>>;

@@ -4,7 +4,7 @@
  * task graph and workflows as server-drawn SVG, a run started from its workflow's page and
  * followed live to completed while a worker runs it, cancel and retry from the run's page, and a
  * read-only token's view. The screenshots graph.png, workflows.png and workflow-run.png in
- * docs/screenshots/ are taken here.
+ * docs/screenshots/ are taken here with UPDATE_SCREENSHOTS=1.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +12,12 @@ import { cancelWorkflowRun, createApiToken, loadTaskModules, registry, runWorker
 import { createHandler, listen, type ListeningServer } from '@jobmaster/server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, screenshotsFolder } from '../support/chromium.js';
 import { REPO_ROOT } from '../support/run-jm.js';
 import { useStatusFixture } from '../status/status-setup.js';
 
 const fx = useStatusFixture('wfbrowser');
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsFolder(REPO_ROOT);
 
 let server: ListeningServer;
 let browser: Awaited<ReturnType<typeof launchChromium>>;

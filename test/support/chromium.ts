@@ -52,3 +52,12 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     },
   };
 }
+
+/**
+ * Where the browser tests put their screenshots: docs/screenshots (shown in the README) when
+ * UPDATE_SCREENSHOTS=1, else a temporary folder, so a test run leaves the tree as it found it.
+ */
+export function screenshotsFolder(repoRoot: string): string {
+  if (process.env.UPDATE_SCREENSHOTS === '1') return join(repoRoot, 'docs', 'screenshots');
+  return mkdtempSync(join(tmpdir(), 'jm-screenshots-'));
+}
