@@ -123,7 +123,15 @@ export {
 } from './alerts/index.js';
 
 // Browsing jobs for the HTTP API and dashboard (`jm serve`): keyset pages, bounded counts, snapshots
-export { listJobs, countJobsUpTo, MAX_PAGE_SIZE, type JobSummary, type JobPage, type PageOptions } from './jobs/list-jobs.js';
+export {
+  listJobs,
+  countJobsUpTo,
+  MAX_PAGE_SIZE,
+  ARGUMENT_SEARCH_WINDOW,
+  type JobSummary,
+  type JobPage,
+  type PageOptions,
+} from './jobs/list-jobs.js';
 export { snapshotJobIds, TooManyJobsError, DEFAULT_BULK_CAP } from './jobs/job-snapshot.js';
 export { listRegisteredTasks, type RegisteredTask, type RegisteredParameter } from './deploy/registered-tasks.js';
 export { getThroughput, type ThroughputMinute } from './jobs/throughput.js';

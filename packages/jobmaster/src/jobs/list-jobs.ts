@@ -41,6 +41,24 @@ export interface PageOptions {
 /** The most jobs one page may hold. */
 export const MAX_PAGE_SIZE = 500;
 
+/**
+ * An argument search (`args`) reads at most this many job ids per page or count: no index
+ * serves `arguments @> ...` (one would slow every enqueue), so a search for a rare value over
+ * millions of jobs would otherwise read them all (748 ms at 1,000,000). A page may then hold
+ * fewer matches than its limit, or none, and still give a cursor to the older jobs.
+ */
+export const ARGUMENT_SEARCH_WINDOW = 100_000;
+
+/** For an argument search: the lowest id a page below `before` reads, and whether older jobs exist below it. */
+async function searchWindow(db: Queryable, schema: string, before: string | null): Promise<{ floor: string; older: boolean }> {
+  const { rows } = await db.query<{ floor: string | null; older: boolean | null }>(
+    `select w.upper - $2::bigint as floor, (select min(j.id) from ${quoteSchema(schema)}.jobs j) < w.upper - $2::bigint as older
+       from (select coalesce($1::bigint, (select max(j.id) + 1 from ${quoteSchema(schema)}.jobs j)) as upper) w`,
+    [before, ARGUMENT_SEARCH_WINDOW],
+  );
+  return { floor: rows[0]?.floor ?? '0', older: rows[0]?.older ?? false };
+}
+
 interface SummaryRow {
   id: string;
   type_key: string;
@@ -68,14 +86,17 @@ export async function listJobs(db: Queryable, schema: string, filter: JobFilter 
   }
   const values: unknown[] = [];
   const where = filterCondition(filter, values);
-  const before = page.before === undefined ? '' : `and j.id < $${values.push(parseJobId(page.before))}::bigint`;
-  values.push(limit + 1);
+  const beforeId = page.before === undefined ? null : parseJobId(page.before);
+  const before = beforeId === null ? '' : `and j.id < $${values.push(beforeId)}::bigint`;
   try {
+    const window = filter.args === undefined ? null : await searchWindow(db, schema, beforeId);
+    const floor = window === null ? '' : `and j.id >= $${values.push(window.floor)}::bigint`;
+    values.push(limit + 1);
     const { rows } = await db.query<SummaryRow>(
       `select j.id, j.type_key, j.task_key, j.status, j.priority, j.arguments, j.attempts, j.created_at,
               j.started_at, j.finished_at, j.node, j.message
          from ${quoteSchema(schema)}.jobs j
-        where ${where} ${before}
+        where ${where} ${before} ${floor}
         order by j.id desc
         limit $${values.length}`,
       values,
@@ -94,7 +115,8 @@ export async function listJobs(db: Queryable, schema: string, filter: JobFilter 
       node: r.node,
       message: r.message,
     }));
-    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null };
+    const nextCursor = more ? jobs[jobs.length - 1]!.id : window?.older ? window.floor : null;
+    return { jobs, nextCursor };
   } catch (error) {
     throw translateDatabaseError(error, { schema });
   }
@@ -102,7 +124,8 @@ export async function listJobs(db: Queryable, schema: string, filter: JobFilter 
 
 /**
  * Counts matching jobs up to `cap` (Default: 10,000): a bounded count that stops reading
- * there, never a scan of the whole table. `capped` says whether more match.
+ * there, never a scan of the whole table. `capped` says whether more match (or, for an
+ * argument search, whether older jobs lie beyond the window it read).
  */
 export async function countJobsUpTo(
   db: Queryable,
@@ -112,14 +135,17 @@ export async function countJobsUpTo(
 ): Promise<{ count: number; capped: boolean }> {
   const values: unknown[] = [];
   const where = filterCondition(filter, values);
-  values.push(cap + 1);
   try {
+    // An argument search counts within the newest ARGUMENT_SEARCH_WINDOW ids: "at least".
+    const window = filter.args === undefined ? null : await searchWindow(db, schema, null);
+    const floor = window === null ? '' : `and j.id >= $${values.push(window.floor)}::bigint`;
+    values.push(cap + 1);
     const { rows } = await db.query<{ n: string }>(
-      `select count(*) as n from (select 1 from ${quoteSchema(schema)}.jobs j where ${where} limit $${values.length}) m`,
+      `select count(*) as n from (select 1 from ${quoteSchema(schema)}.jobs j where ${where} ${floor} limit $${values.length}) m`,
       values,
     );
     const n = Number(rows[0]?.n ?? 0);
-    return { count: Math.min(n, cap), capped: n > cap };
+    return { count: Math.min(n, cap), capped: n > cap || (window?.older ?? false) };
   } catch (error) {
     throw translateDatabaseError(error, { schema });
   }
