@@ -17,12 +17,12 @@ import { ClaimStream, isSchemaError } from './claim-stream.js';
 import { ClaimedQueue } from './claimed-queue.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { NotificationListener } from './notification-listener.js';
-import { OutcomeWriter, type RecordedOutcome } from './outcome-writer.js';
-import type { JobResult } from './run-job.js';
-import { JobStop, RunningJobs, type RunningJob } from './running-jobs.js';
-import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { JobFlow } from './job-flow.js';
+import { OutcomeWriter } from './outcome-writer.js';
+import { RunningJobs } from './running-jobs.js';
+import type { WorkerEvent, WorkerSummary } from './worker-events.js';
 import { resolveWorkerOptions, workerPool, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
-import { WorkerQueries, type ClaimerIdentity, type ClaimResult } from './worker-queries.js';
+import { WorkerQueries, type ClaimerIdentity } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -62,12 +62,7 @@ export class Worker {
   readonly #wake = new WakeSignal();
   readonly #writer: OutcomeWriter;
   readonly #heartbeat: LeaseHeartbeat;
-  readonly #summary: WorkerSummary = emptySummary();
-  #recorded = 0;
-  /** Claimed jobs held ahead whose attempt the database has not counted (see claim_jobs). */
-  readonly #held = new Set<string>();
-  /** Held jobs started since the last report to the database (with a claim or heartbeat). */
-  #starts: string[] = [];
+  readonly #flow: JobFlow;
   #stopping = false;
   #abandoning = false;
   #listener: NotificationListener | null = null;
@@ -103,14 +98,27 @@ export class Worker {
       running: () => this.#running.size,
     });
     this.#onEvent = wakeAlertsOnFailure(this.#metrics?.observing(options.onEvent) ?? options.onEvent, this.#alerts, o.alerts);
-    this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#finished(running, result));
+    this.#running = new RunningJobs(this.#definitions, o.logger, (running, result) => this.#flow.finished(running, result));
     this.#queue = new ClaimedQueue(o.concurrency, o.claimBatchSize);
+    this.#flow = new JobFlow({
+      queue: this.#queue,
+      running: this.#running,
+      writer: () => this.#writer,
+      concurrency: o.concurrency,
+      onEvent: this.#onEvent,
+      poke: () => this.#poke(),
+      // A long-running worker looks again when the retry is due; a drain leaves it for later.
+      retryDueAt: (at) => {
+        if (!o.untilEmpty) this.#wake.wakeAt(at.getTime() + 20);
+      },
+      stopping: () => this.#stopping,
+    });
     this.#queries = new WorkerQueries(this.#pool, o.schema);
     this.#writer = new OutcomeWriter(
       this.#queries,
       this.id,
       o.completeBatchSize,
-      (r) => this.#recordedOutcome(r),
+      (r) => this.#flow.recordedOutcome(r),
       (e) => o.logger.warn(`jobmaster worker: could not write job outcomes, retrying: ${(e as Error).message}`),
     );
     this.#heartbeat = new LeaseHeartbeat(
@@ -119,17 +127,17 @@ export class Worker {
       o.leaseSeconds,
       o.heartbeatInterval,
       () => [...this.#running.ids(), ...this.#queue.ids(), ...this.#writer.pendingIds()],
-      { take: () => this.#takeStarts(), restore: (ids) => this.#starts.push(...ids) },
-      (sent, held) => this.#afterHeartbeat(sent, held),
+      { take: () => this.#flow.takeStarts(), restore: (ids) => this.#flow.restoreStarts(ids) },
+      (sent, held) => this.#flow.afterHeartbeat(sent, held),
       (e) => o.logger.warn(`jobmaster worker: heartbeat failed: ${(e as Error).message}`),
     );
     this.#claims = new ClaimStream(this.#queries, this.#who, this.#queue, this.#wake, o, {
-      accept: (claimed) => this.#accept(claimed),
+      accept: (claimed) => this.#flow.accept(claimed),
       activity: () => this.#activity,
-      recorded: () => this.#recorded,
+      recorded: () => this.#flow.recorded,
       runAtDelayMs: async () => (await nextWake(this.#pool, o.schema, this.#who.tasks)).runAtDelayMs,
-      takeStarts: () => this.#takeStarts(),
-      restoreStarts: (ids) => this.#starts.push(...ids),
+      takeStarts: () => this.#flow.takeStarts(),
+      restoreStarts: (ids) => this.#flow.restoreStarts(ids),
       claimed: (durationMs, jobs) => this.#onEvent({ type: 'claim', durationMs, jobs }),
     });
     options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
@@ -172,7 +180,8 @@ export class Worker {
 
   /** Counts so far (a copy). */
   get summary(): WorkerSummary {
-    return { ...this.#summary, tooLarge: [...this.#summary.tooLarge] };
+    const summary = this.#flow.summary;
+    return { ...summary, tooLarge: [...summary.tooLarge] };
   }
 
   /**
@@ -228,7 +237,7 @@ export class Worker {
     }
     await this.#shutdown();
     await this.#metrics?.close();
-    this.#summary.durationMs = Math.round(performance.now() - started);
+    this.#flow.summary.durationMs = Math.round(performance.now() - started);
     if (failure !== null) throw failure;
     return this.summary;
   }
@@ -242,38 +251,21 @@ export class Worker {
         lastTooLargeCheck = performance.now();
         await this.#checkTooLarge();
       }
-      this.#startQueued();
+      this.#flow.startQueued();
       // A second claim may go out at once: look again without waiting for a wake-up.
       if (this.#claims.next(this.#running.size)) continue;
       if (o.untilEmpty && this.#claims.idle && this.#claims.inFlight === 0 && this.#queue.size === 0 && this.#running.size === 0) {
         await this.#writer.idle();
         // Outcomes written since the last claim may have released dependents or process units.
-        if (this.#recorded === this.#claims.idleSince) break;
+        if (this.#flow.recorded === this.#claims.idleSince) break;
         this.#claims.resume();
         continue;
       }
       await this.#wake.wait(o.pollInterval);
       // Woken by a notification, a job ending, a useful claim or the poll interval: look again
       // (a drain only once an outcome was written since the claim that found nothing).
-      if (!o.untilEmpty || this.#recorded !== this.#claims.idleSince) this.#claims.resume();
+      if (!o.untilEmpty || this.#flow.recorded !== this.#claims.idleSince) this.#claims.resume();
     }
-  }
-
-  /** A claim's jobs: those to run join the queue and start as slots allow; those the database handled are counted. */
-  #accept(claimed: ClaimResult): void {
-    for (const h of claimed.handled) {
-      countHandled(this.#summary, h.action, h.spawned);
-      this.#onEvent({ type: 'job-handled', jobId: h.id, task: h.task, action: h.action, message: h.message });
-    }
-    for (const id of claimed.held) this.#held.add(id);
-    this.#queue.push(claimed.run);
-    this.#startQueued();
-  }
-
-  #takeStarts(): string[] {
-    const starts = this.#starts;
-    this.#starts = [];
-    return starts;
   }
 
   /** Something happened that may make work claimable (a NOTIFY, a job ending, an outcome written, a heartbeat). */
@@ -282,80 +274,10 @@ export class Worker {
     this.#wake.wake();
   }
 
-  /** Starts queued jobs while slots are free. */
-  #startQueued(): void {
-    while (!this.#stopping && this.#running.size < this.options.concurrency) {
-      const job = this.#queue.take();
-      if (!job) return;
-      this.#summary.ran++;
-      if (this.#held.delete(job.id)) this.#starts.push(job.id);
-      this.#running.start(job);
-      this.#onEvent({ type: 'job-start', job });
-    }
-  }
-
-  #finished(running: RunningJob, result: JobResult): void {
-    this.#queue.recordDuration(performance.now() - running.startedAt);
-    this.#startQueued();
-    this.#poke();
-    if (running.cancelRequested) {
-      this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled while running (attempt ${running.job.attempt})` });
-    } else if (result.ok) {
-      this.#writer.add({ job: running, kind: 'complete', json: result.json });
-    } else {
-      this.#writer.add({ job: running, kind: 'failed', message: result.message, stack: result.stack });
-    }
-  }
-
-  #recordedOutcome(r: RecordedOutcome): void {
-    this.#recorded++;
-    countEnd(this.#summary, r.status);
-    if (r.status === 'retrying') {
-      // A long-running worker looks again when the retry is due; a drain leaves it for later.
-      if (r.retryAt && !this.options.untilEmpty) this.#wake.wakeAt(r.retryAt.getTime() + 20);
-    }
-    this.#onEvent({
-      type: 'job-end',
-      job: r.job.job,
-      status: r.status,
-      durationMs: Math.round(performance.now() - r.job.startedAt),
-      ...(r.job.endedAt !== undefined && { runMs: r.job.endedAt - r.job.startedAt }),
-      ...(r.message !== undefined && { message: r.message }),
-      ...(r.retryAt !== undefined && { retryAt: r.retryAt }),
-    });
-    this.#poke();
-  }
-
-  #afterHeartbeat(sent: string[], held: Map<string, boolean>): void {
-    this.#queuedHeartbeat(sent, held);
-    for (const lost of this.#running.applyHeartbeat(sent, held)) {
-      countEnd(this.#summary, 'lost');
-      this.#onEvent({ type: 'job-end', job: lost.job, status: 'lost', durationMs: Math.round(performance.now() - lost.startedAt) });
-    }
-    this.#poke();
-  }
-
-  /** Queued jobs no longer held are dropped; queued jobs someone cancelled end as cancelled without running. */
-  #queuedHeartbeat(sent: string[], held: Map<string, boolean>): void {
-    if (this.#queue.size === 0) return;
-    const gone = new Set(sent.filter((id) => held.get(id) !== false));
-    if (gone.size === 0) return;
-    for (const job of this.#queue.remove(gone)) {
-      this.#held.delete(job.id);
-      if (held.has(job.id)) {
-        const running: RunningJob = { job, stop: new JobStop(), startedAt: performance.now(), cancelRequested: true };
-        this.#writer.add({ job: running, kind: 'cancelled', message: `cancelled before it started (attempt ${job.attempt})` });
-      } else {
-        countEnd(this.#summary, 'lost');
-        this.#onEvent({ type: 'job-end', job, status: 'lost', durationMs: 0 });
-      }
-    }
-  }
-
   async #checkTooLarge(): Promise<void> {
     try {
       const tooLarge = await this.#queries.tooLarge([...this.#definitions.values()], this.options.processUnits);
-      this.#summary.tooLarge = tooLarge;
+      this.#flow.summary.tooLarge = tooLarge;
       if (tooLarge.length > 0) this.#onEvent({ type: 'too-large', jobs: tooLarge, budget: this.options.processUnits });
     } catch (error) {
       if (isSchemaError(error)) throw error;
@@ -383,14 +305,14 @@ export class Worker {
       const released = await this.#queries
         .release(this.id, ids, `worker ${this.id} stopped before the job finished`)
         .catch(() => new Set<string>());
-      this.#summary.released += released.size;
+      this.#flow.summary.released += released.size;
       for (const r of left) {
         this.#onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
       }
     }
     await Promise.race([this.#writer.idle(), delay(15_000, undefined, { ref: false })]);
     // A drain delivers its alerts (retries included) within the grace period before it exits.
-    if (this.#alerts) this.#summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
+    if (this.#alerts) this.#flow.summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
     await this.#heartbeat.stop();
     if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
