@@ -28,7 +28,7 @@ function mermaidIds(text: string): Map<string, string> {
 
 test('Mermaid: a node per task with its units and write-all, an edge per dependency with its freshness window, and the workflows', async () => {
   const text = await graph([]);
-  expect(text).toMatch(/^%% JobMaster task graph \(code\): 11 tasks, 5 dependencies, 1 workflow\nflowchart LR\n/);
+  expect(text).toMatch(/^%% JobMaster task graph \(code\): 11 tasks, 5 dependencies, 0 chains, 1 workflow\nflowchart LR\n/);
   expect(text).toContain('["reports.extract<br/>1 unit · write-all: region, format"]');
   expect(text).toContain('["nice_tasks.baz<br/>3 units"]');
   const ids = mermaidIds(text);
@@ -167,4 +167,28 @@ test('--deployed --task names a task the database does not hold', async () => {
   const result = await runJm(['graph', '--deployed', '--task', 'x.y', ...dbFlags(db)]);
   expect(result.code).toBe(1);
   expect(result.stderr).toBe('jm: No task "x.y" is deployed ("jm deploy" syncs the tasks in code; name it as type_key.task_key)\n');
+});
+
+test('next-task chains are dotted edges of their own, in every format, from the code and as deployed, and count for --task', async () => {
+  const chain = ['--tasks', 'test/fixtures/workflow/chain/chain.ts'];
+  const text = await graph(chain);
+  expect(text).toMatch(/: 7 tasks, 0 dependencies, 5 chains, 0 workflows\n/);
+  const ids = mermaidIds(text);
+  expect(text).toContain(`  ${ids.get('chain.fetch')} -.->|"next: result → arguments"| ${ids.get('chain.count')}`);
+  expect(text).toContain(`  ${ids.get('chain.count')} -.->|"next: result → arguments"| ${ids.get('chain.store')}`);
+  const dot = await graph([...chain, '--format', 'dot']);
+  expect(dot).toMatch(/ -> \w+ \[label="next: result → arguments", style=dashed\];/);
+  const json = await jsonGraph(chain);
+  expect(json.chains).toContainEqual({ from: 'chain.fetch', to: 'chain.count' });
+  // Around count: fetch runs before it, store after it; the other chains are not around it.
+  const around = await jsonGraph([...chain, '--task', 'chain.count']);
+  expect(around.tasks.map((t) => t.task)).toEqual(['chain.count', 'chain.fetch', 'chain.store']);
+  expect(around.chains).toEqual([
+    { from: 'chain.count', to: 'chain.store' },
+    { from: 'chain.fetch', to: 'chain.count' },
+  ]);
+  const deployed = await runJm(['deploy', ...dbFlags(db), ...chain]);
+  expect(deployed.code).toBe(0);
+  const fromDatabase = await jsonGraph(['--deployed', ...dbFlags(db)]);
+  expect(fromDatabase.chains).toEqual(json.chains);
 });

@@ -257,6 +257,7 @@ export {
   renderTaskGraph,
   parseGraphFormat,
   GRAPH_FORMATS,
+  NEXT_LABEL,
   describeDependency,
   describeDependencyArgument,
   describeHours,
@@ -266,6 +267,7 @@ export {
   type TaskGraph,
   type TaskGraphTask,
   type TaskGraphDependency,
+  type TaskGraphChain,
   type TaskGraphWorkflow,
   type TaskGraphStep,
 } from './graph/index.js';

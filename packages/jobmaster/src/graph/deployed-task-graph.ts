@@ -13,7 +13,7 @@ import type { TaskGraph } from './task-graph.js';
 export async function readDeployedTaskGraph(db: Queryable, schema: string): Promise<TaskGraph> {
   const s = quoteSchema(schema);
   try {
-    const [tasks, dependencies, workflows] = await Promise.all([
+    const [tasks, dependencies, chains, workflows] = await Promise.all([
       db.query<{ type_key: string; task_key: string; description: string | null; process_units: number; write_all: string[] }>(
         `select type_key, task_key, description, process_units, write_all from ${s}.tasks order by type_key, task_key`,
       ),
@@ -21,6 +21,10 @@ export async function readDeployedTaskGraph(db: Queryable, schema: string): Prom
         `select d.depends_on_type_key || '.' || d.depends_on_task_key as from_task, d.type_key || '.' || d.task_key as to_task,
                 extract(epoch from d.freshness)::float8 / 3600 as hours, d.arguments
            from ${s}.task_dependencies d order by d.type_key, d.task_key, d.position`,
+      ),
+      db.query<{ from_task: string; to_task: string }>(
+        `select type_key || '.' || task_key as from_task, next_type_key || '.' || next_task_key as to_task
+           from ${s}.tasks where next_task_key is not null order by type_key, task_key`,
       ),
       listDeployedWorkflows(db, schema),
     ]);
@@ -36,6 +40,7 @@ export async function readDeployedTaskGraph(db: Queryable, schema: string): Prom
         writeAll: r.write_all,
       })),
       dependencies: dependencies.rows.map((r) => ({ from: r.from_task, to: r.to_task, hours: r.hours, arguments: r.arguments })),
+      chains: chains.rows.map((r) => ({ from: r.from_task, to: r.to_task })),
       workflows: workflows.map((w) => ({
         name: w.name,
         description: w.description,

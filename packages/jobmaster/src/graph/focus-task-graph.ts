@@ -26,7 +26,8 @@ export function focusTaskGraph(graph: TaskGraph, task: string): TaskGraph {
   if (!graph.tasks.some((t) => t.task === task)) throw new TaskNotInGraphError(task, graph.source);
   const upstream = new Map<string, string[]>();
   const downstream = new Map<string, string[]>();
-  for (const d of graph.dependencies) {
+  // A chain runs its tasks in order as a dependency does: both lead from one task to the next.
+  for (const d of [...graph.dependencies, ...graph.chains]) {
     upstream.set(d.to, [...(upstream.get(d.to) ?? []), d.from]);
     downstream.set(d.from, [...(downstream.get(d.from) ?? []), d.to]);
   }
@@ -40,6 +41,7 @@ export function focusTaskGraph(graph: TaskGraph, task: string): TaskGraph {
     focus: task,
     tasks: graph.tasks.filter((t) => kept.has(t.task)),
     dependencies: graph.dependencies.filter((d) => (before.has(d.from) && before.has(d.to)) || (after.has(d.from) && after.has(d.to))),
+    chains: graph.chains.filter((c) => (before.has(c.from) && before.has(c.to)) || (after.has(c.from) && after.has(c.to))),
     workflows: graph.workflows.filter((w) => w.steps.some((s) => s.task === task)),
   };
 }
@@ -48,5 +50,5 @@ export function focusTaskGraph(graph: TaskGraph, task: string): TaskGraph {
 export function selectGraphWorkflow(graph: TaskGraph, name: string): TaskGraph {
   const workflow = graph.workflows.find((w) => w.name === name);
   if (!workflow) throw new UnknownWorkflowError(name);
-  return { ...graph, tasks: [], dependencies: [], workflows: [workflow] };
+  return { ...graph, tasks: [], dependencies: [], chains: [], workflows: [workflow] };
 }

@@ -24,6 +24,8 @@ interface DrawnEdge {
   from: string;
   to: string;
   label?: string;
+  /** A next-task chain (dotted), not a dependency. */
+  chain?: boolean;
 }
 interface Cluster {
   key: string;
@@ -32,9 +34,13 @@ interface Cluster {
   edges: DrawnEdge[];
 }
 
+/** The label of a next-task chain's edge. */
+export const NEXT_LABEL = 'next: result → arguments';
+
 /**
  * The drawing both text formats share: a "Tasks" cluster (edges dependency → dependent,
- * labelled with the freshness window and fixed arguments) and one cluster per workflow
+ * labelled with the freshness window and fixed arguments; dotted edges task → its next task)
+ * and one cluster per workflow
  * (edges required step → step). Node ids are positional (t3, w0_2), so no task or step
  * name has to fit an identifier's rules.
  */
@@ -46,9 +52,14 @@ function clusters(graph: TaskGraph): Cluster[] {
       key: 'tasks',
       title: graph.focus ? `Tasks around ${graph.focus}` : 'Tasks',
       nodes: graph.tasks.map((t) => ({ key: key.get(t.task)!, lines: [t.task, describeTaskFacts(t)], focus: t.task === graph.focus })),
-      edges: graph.dependencies
-        .filter((d) => key.has(d.from) && key.has(d.to))
-        .map((d) => ({ from: key.get(d.from)!, to: key.get(d.to)!, label: describeDependency(d) })),
+      edges: [
+        ...graph.dependencies
+          .filter((d) => key.has(d.from) && key.has(d.to))
+          .map((d) => ({ from: key.get(d.from)!, to: key.get(d.to)!, label: describeDependency(d) })),
+        ...graph.chains
+          .filter((c) => key.has(c.from) && key.has(c.to))
+          .map((c) => ({ from: key.get(c.from)!, to: key.get(c.to)!, label: NEXT_LABEL, chain: true })),
+      ],
     });
   }
   graph.workflows.forEach((w, wi) => {
@@ -72,7 +83,7 @@ const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n ==
 
 function renderMermaid(graph: TaskGraph): string {
   const lines = [
-    `%% JobMaster ${graph.focus ? `graph around ${graph.focus}` : 'task graph'} (${graph.source}): ${count(graph.tasks.length, 'task')}, ${count(graph.dependencies.length, 'dependency', 'dependencies')}, ${count(graph.workflows.length, 'workflow')}`,
+    `%% JobMaster ${graph.focus ? `graph around ${graph.focus}` : 'task graph'} (${graph.source}): ${count(graph.tasks.length, 'task')}, ${count(graph.dependencies.length, 'dependency', 'dependencies')}, ${count(graph.chains.length, 'chain')}, ${count(graph.workflows.length, 'workflow')}`,
     'flowchart LR',
   ];
   const focused: string[] = [];
@@ -83,7 +94,7 @@ function renderMermaid(graph: TaskGraph): string {
       if (n.focus) focused.push(n.key);
     }
     lines.push('  end');
-    for (const e of c.edges) lines.push(`  ${e.from} -->${e.label ? `|"${mermaidText(e.label)}"|` : ''} ${e.to}`);
+    for (const e of c.edges) lines.push(`  ${e.from} ${e.chain ? '-.->' : '-->'}${e.label ? `|"${mermaidText(e.label)}"|` : ''} ${e.to}`);
   }
   if (focused.length) lines.push('  classDef focus stroke-width:3px', `  class ${focused.join(',')} focus`);
   return lines.join('\n');
@@ -112,7 +123,10 @@ function renderDot(graph: TaskGraph): string {
     lines.push(`  subgraph cluster_${c.key} {`, `    label=${dotText([c.title])};`);
     for (const n of c.nodes) lines.push(`    ${n.key} [label=${dotText(n.lines)}${n.focus ? ', penwidth=3' : ''}];`);
     lines.push('  }');
-    for (const e of c.edges) lines.push(`  ${e.from} -> ${e.to}${e.label ? ` [label=${dotText([e.label])}]` : ''};`);
+    for (const e of c.edges) {
+      const attributes = [...(e.label ? [`label=${dotText([e.label])}`] : []), ...(e.chain ? ['style=dashed'] : [])];
+      lines.push(`  ${e.from} -> ${e.to}${attributes.length ? ` [${attributes.join(', ')}]` : ''};`);
+    }
   }
   lines.push('}');
   return lines.join('\n');

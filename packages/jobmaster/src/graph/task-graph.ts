@@ -26,6 +26,14 @@ export interface TaskGraphDependency {
   arguments: Record<string, DependencyArgument>;
 }
 
+/** A chain (`@task({ next })`): a completed job of `from` enqueues `to` with its result as the arguments. */
+export interface TaskGraphChain {
+  /** `type_key.task_key` */
+  from: string;
+  /** The next task, `type_key.task_key`. */
+  to: string;
+}
+
 /** One step of a workflow in the graph. */
 export interface TaskGraphStep {
   id: string;
@@ -55,6 +63,8 @@ export interface TaskGraph {
   focus: string | null;
   tasks: TaskGraphTask[];
   dependencies: TaskGraphDependency[];
+  /** Next-task chains, drawn as edges of their own kind (from → next). */
+  chains: TaskGraphChain[];
   workflows: TaskGraphWorkflow[];
 }
 
@@ -81,6 +91,7 @@ export function taskGraphFromCode(definitions: TaskDefinition[], workflows: Reso
         arguments: dep.arguments,
       })),
     ),
+    chains: sorted.flatMap((d) => (d.next ? [{ from: name(d.typeKey, d.taskKey), to: name(d.next.typeKey, d.next.taskKey) }] : [])),
     workflows: [...workflows]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((w) => ({

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { describeDependency, describeTaskFacts, type TaskGraph, type TaskGraphWorkflow } from 'jobmaster';
+import { NEXT_LABEL, describeDependency, describeTaskFacts, type TaskGraph, type TaskGraphWorkflow } from 'jobmaster';
 import type { Principal, ServerContext } from '../server-env.js';
 import { dagSvg, type SvgEdge } from './dag-svg.js';
 import { layout, type Html } from './layout.js';
@@ -25,13 +25,17 @@ export function workflowSvg(ctx: ServerContext, workflow: Pick<TaskGraphWorkflow
 
 /** The task dependency graph as a picture (tasks with no dependency either way listed beside it). */
 function taskSvg(ctx: ServerContext, graph: TaskGraph) {
-  const connected = new Set(graph.dependencies.flatMap((d) => [d.from, d.to]));
+  const connected = new Set([...graph.dependencies, ...graph.chains].flatMap((d) => [d.from, d.to]));
   if (graph.focus) connected.add(graph.focus);
   const edges = new Map<string, SvgEdge>();
-  for (const d of graph.dependencies) {
+  const labelled = [
+    ...graph.dependencies.map((d) => ({ from: d.from, to: d.to, label: describeDependency(d) })),
+    ...graph.chains.map((c) => ({ from: c.from, to: c.to, label: NEXT_LABEL })),
+  ];
+  for (const d of labelled) {
     const key = JSON.stringify([d.from, d.to]);
     const edge = edges.get(key) ?? edges.set(key, { from: d.from, to: d.to, label: [] }).get(key)!;
-    edge.label!.push(describeDependency(d));
+    edge.label!.push(d.label);
   }
   const drawn = graph.tasks.filter((t) => connected.has(t.task));
   return drawn.length
@@ -45,7 +49,7 @@ function taskSvg(ctx: ServerContext, graph: TaskGraph) {
           tooltip: [t.task, describeTaskFacts(t), t.description ?? ''].filter(Boolean).join('\n'),
         })),
         [...edges.values()],
-        `Task dependency graph: ${drawn.length} tasks, ${graph.dependencies.length} dependencies`,
+        `Task dependency graph: ${drawn.length} tasks, ${graph.dependencies.length} dependencies, ${graph.chains.length} next-task chains`,
       )
     : '';
 }
@@ -57,7 +61,7 @@ function taskSvg(ctx: ServerContext, graph: TaskGraph) {
  */
 export function graphPage(ctx: ServerContext, principal: Principal, graph: TaskGraph, taskNames: string[]): Html {
   const base = ctx.basePath;
-  const connected = new Set(graph.dependencies.flatMap((d) => [d.from, d.to]));
+  const connected = new Set([...graph.dependencies, ...graph.chains].flatMap((d) => [d.from, d.to]));
   const alone = graph.tasks.filter((t) => !connected.has(t.task) && t.task !== graph.focus);
   const text = (format: string) => `${base}/api/v1/graph?format=${format}${graph.focus ? `&task=${encodeURIComponent(graph.focus)}` : ''}`;
   return layout(
@@ -83,7 +87,7 @@ export function graphPage(ctx: ServerContext, principal: Principal, graph: TaskG
         An arrow runs from a dependency to the task that needs it, labelled with how recently the dependency must have completed and the
         arguments it is given (beyond those passed on as <code>same</code>). Click a task to see the graph around it.
       </p>
-      ${graph.dependencies.length || graph.focus ? html`<div class="picture">${taskSvg(ctx, graph)}</div>` : html`<p>No task depends on another.</p>`}
+      ${graph.dependencies.length || graph.chains.length || graph.focus ? html`<div class="picture">${taskSvg(ctx, graph)}</div>` : html`<p>No task depends on another.</p>`}
       ${
         alone.length
           ? html`<p class="muted">
