@@ -1,8 +1,9 @@
+import { isSchemaError } from './claim-stream.js';
 import type { ClaimedQueue } from './claimed-queue.js';
 import type { OutcomeWriter, RecordedOutcome } from './outcome-writer.js';
 import type { JobResult } from './run-job.js';
 import { JobStop, type RunningJobs, type RunningJob } from './running-jobs.js';
-import { countEnd, countHandled, emptySummary, type WorkerEvent, type WorkerSummary } from './worker-events.js';
+import { countEnd, countHandled, emptySummary, type TooLargeJob, type WorkerEvent, type WorkerSummary } from './worker-events.js';
 import type { ClaimResult } from './worker-queries.js';
 
 /** What a {@link JobFlow} moves jobs between, and whom it tells. */
@@ -17,6 +18,11 @@ export interface JobFlowParts {
   /** A retry will be due at this time (a long-running worker looks again then). */
   retryDueAt: (at: Date) => void;
   stopping: () => boolean;
+  /** Gives jobs this worker holds back to the queue (release_jobs); resolves with the ids released. */
+  release: (ids: string[], message: string) => Promise<Set<string>>;
+  /** Waiting jobs of this worker's tasks larger than its whole node budget (find_too_large_jobs). */
+  findTooLarge: () => Promise<TooLargeJob[]>;
+  budget: number;
 }
 
 /**
@@ -101,6 +107,43 @@ export class JobFlow {
       ...(r.retryAt !== undefined && { retryAt: r.retryAt }),
     });
     this.parts.poke();
+  }
+
+  /** At shutdown: jobs claimed ahead but never started go back to the queue at once, without counting an attempt. */
+  async releaseQueued(message: string): Promise<void> {
+    const queued = this.parts.queue.takeAll().map((j) => j.id);
+    if (queued.length > 0) await this.parts.release(queued, message).catch(() => {});
+  }
+
+  /** At shutdown, after the grace period: jobs still running are stopped and given back, each reported released. */
+  async releaseRunning(message: string, reason: string): Promise<void> {
+    const left = this.parts.running.abandonAll(reason);
+    if (left.length === 0) return;
+    const released = await this.parts
+      .release(
+        left.map((r) => r.job.id),
+        message,
+      )
+      .catch(() => new Set<string>());
+    this.summary.released += released.size;
+    for (const r of left) {
+      this.parts.onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
+    }
+  }
+
+  /**
+   * Looks for waiting jobs too large for the node's whole budget (they can never run here),
+   * keeps them in the summary and reports them. A schema error stops the worker; others wait
+   * for the next look.
+   */
+  async checkTooLarge(): Promise<void> {
+    try {
+      const tooLarge = await this.parts.findTooLarge();
+      this.summary.tooLarge = tooLarge;
+      if (tooLarge.length > 0) this.parts.onEvent({ type: 'too-large', jobs: tooLarge, budget: this.parts.budget });
+    } catch (error) {
+      if (isSchemaError(error)) throw error;
+    }
   }
 
   /** A heartbeat's answer: jobs no longer held are lost; cancellations reach running and queued jobs. */

@@ -6,17 +6,14 @@ import type { AlertDelivery } from '../alerts/alert-delivery.js';
 import { createWorkerAlerts, wakeAlertsOnFailure } from '../alerts/worker-alerts.js';
 import { translateConnectionError } from '../db/connect.js';
 import { translateDatabaseError } from '../db/database-errors.js';
-import { notifyChannel } from '../db/schema-name.js';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry/task-registry.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import { fireDueSchedules } from '../schedule/fire-schedules.js';
 import { nextWake } from '../schedule/next-wake.js';
-import { ScheduleTicker } from '../schedule/schedule-ticker.js';
-import { ClaimStream, isSchemaError } from './claim-stream.js';
+import { ClaimStream } from './claim-stream.js';
 import { ClaimedQueue } from './claimed-queue.js';
 import { LeaseHeartbeat } from './lease-heartbeat.js';
-import { NotificationListener } from './notification-listener.js';
 import { JobFlow } from './job-flow.js';
 import { OutcomeWriter } from './outcome-writer.js';
 import { RunningJobs } from './running-jobs.js';
@@ -24,6 +21,7 @@ import type { WorkerEvent, WorkerSummary } from './worker-events.js';
 import { resolveWorkerOptions, workerPool, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkerQueries, type ClaimerIdentity } from './worker-queries.js';
 import { WakeSignal } from './wake-signal.js';
+import { startWakeSources, type WakeSources } from './wake-sources.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 const TOO_LARGE_CHECK_MS = 60_000;
@@ -65,9 +63,8 @@ export class Worker {
   readonly #flow: JobFlow;
   #stopping = false;
   #abandoning = false;
-  #listener: NotificationListener | null = null;
-  /** Fires due cron schedules about every second and on each tick (long-running mode). */
-  #ticker: ScheduleTicker | null = null;
+  /** LISTEN/NOTIFY and the schedule ticker (long-running mode only). */
+  #wakeSources: WakeSources | null = null;
   #run: Promise<WorkerSummary> | null = null;
   readonly #claims: ClaimStream;
   readonly #metrics: WorkerMetrics | null;
@@ -112,6 +109,9 @@ export class Worker {
         if (!o.untilEmpty) this.#wake.wakeAt(at.getTime() + 20);
       },
       stopping: () => this.#stopping,
+      release: (ids, message) => this.#queries.release(this.id, ids, message),
+      findTooLarge: () => this.#queries.tooLarge([...this.#definitions.values()], o.processUnits),
+      budget: o.processUnits,
     });
     this.#queries = new WorkerQueries(this.#pool, o.schema);
     this.#writer = new OutcomeWriter(
@@ -173,7 +173,7 @@ export class Worker {
     this.#stopping = true;
     this.#abandoning = true;
     void this.#heartbeat.stop();
-    void this.#listener?.stop({ destroy: true });
+    void this.#wakeSources?.listener.stop({ destroy: true });
     this.#alerts?.abandon();
     this.#wake.wake();
   }
@@ -204,7 +204,9 @@ export class Worker {
     try {
       if (this.#metrics && o.metricsPort !== null)
         this.#onEvent({ type: 'metrics', url: await this.#metrics.serve(o.metricsHost, o.metricsPort) });
-      await this.#translate(() => this.#queries.register(this.#who, o.concurrency));
+      await this.#queries.register(this.#who, o.concurrency).catch((error: unknown) => {
+        throw this.#translateNow(error);
+      });
     } catch (error) {
       await this.#metrics?.close();
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
@@ -213,27 +215,16 @@ export class Worker {
     let failure: unknown = null;
     try {
       if (!o.untilEmpty) {
-        const listener = new NotificationListener(
-          this.#pool,
-          notifyChannel(o.schema),
-          () => this.#poke(),
-          (state, message) => this.#onEvent({ type: 'connection', state, message }),
-        );
-        this.#listener = listener;
-        await this.#translate(() => listener.start());
-        this.#ticker = new ScheduleTicker(this.#pool, o.schema, {
-          onError: (e) => o.logger.warn(`jobmaster worker: firing schedules failed, retrying: ${(e as Error).message}`),
-        });
-        this.#ticker.start();
+        this.#wakeSources = await startWakeSources(this.#pool, o, () => this.#poke(), this.#onEvent);
       } else {
         // A drain started by the system's cron fires the schedules that are due, then runs their jobs.
-        await this.#translate(() => fireDueSchedules(this.#pool, o.schema));
+        await fireDueSchedules(this.#pool, o.schema);
       }
       this.#heartbeat.start();
       this.#alerts?.start();
       await this.#loop();
     } catch (error) {
-      failure = this.#translateNow(error);
+      failure = this.#translateNow(error); // every failure above, translated once here
     }
     await this.#shutdown();
     await this.#metrics?.close();
@@ -249,7 +240,7 @@ export class Worker {
       this.#claims.throwIfFailed();
       if (!o.untilEmpty && performance.now() - lastTooLargeCheck > TOO_LARGE_CHECK_MS) {
         lastTooLargeCheck = performance.now();
-        await this.#checkTooLarge();
+        await this.#flow.checkTooLarge();
       }
       this.#flow.startQueued();
       // A second claim may go out at once: look again without waiting for a wake-up.
@@ -274,47 +265,24 @@ export class Worker {
     this.#wake.wake();
   }
 
-  async #checkTooLarge(): Promise<void> {
-    try {
-      const tooLarge = await this.#queries.tooLarge([...this.#definitions.values()], this.options.processUnits);
-      this.#flow.summary.tooLarge = tooLarge;
-      if (tooLarge.length > 0) this.#onEvent({ type: 'too-large', jobs: tooLarge, budget: this.options.processUnits });
-    } catch (error) {
-      if (isSchemaError(error)) throw error;
-    }
-  }
-
   async #shutdown(): Promise<void> {
     const o = this.options;
-    await this.#ticker?.stop();
-    await this.#listener?.stop().catch(() => {});
+    await this.#wakeSources?.ticker.stop();
+    await this.#wakeSources?.listener.stop().catch(() => {});
     this.#wake.cancelTimedWake();
     await this.#claims.settled();
-    // Claimed ahead but never started: back to the queue at once, without counting an attempt.
-    const queued = this.#queue.takeAll().map((j) => j.id);
-    if (queued.length > 0 && !this.#abandoning)
-      await this.#queries.release(this.id, queued, `worker ${this.id} stopped before the job started`).catch(() => {});
+    if (!this.#abandoning) await this.#flow.releaseQueued(`worker ${this.id} stopped before the job started`);
     if (this.#running.size > 0) await this.#waitForRunning(o.gracePeriod);
     if (this.#abandoning) {
       if (this.#ownsPool) await this.#pool.end().catch(() => {});
       return;
     }
-    const left = this.#running.abandonAll('the worker is shutting down');
-    if (left.length > 0) {
-      const ids = left.map((r) => r.job.id);
-      const released = await this.#queries
-        .release(this.id, ids, `worker ${this.id} stopped before the job finished`)
-        .catch(() => new Set<string>());
-      this.#flow.summary.released += released.size;
-      for (const r of left) {
-        this.#onEvent({ type: 'job-end', job: r.job, status: 'released', durationMs: Math.round(performance.now() - r.startedAt) });
-      }
-    }
+    await this.#flow.releaseRunning(`worker ${this.id} stopped before the job finished`, 'the worker is shutting down');
     await Promise.race([this.#writer.idle(), delay(15_000, undefined, { ref: false })]);
     // A drain delivers its alerts (retries included) within the grace period before it exits.
     if (this.#alerts) this.#flow.summary.alerts = await this.#alerts.stop(o.untilEmpty ? o.gracePeriod : 0, o.gracePeriod);
     await this.#heartbeat.stop();
-    if (o.untilEmpty) await this.#checkTooLarge().catch(() => {});
+    if (o.untilEmpty) await this.#flow.checkTooLarge().catch(() => {});
     await this.#queries.unregister(this.id).catch(() => {});
     if (this.#ownsPool) await this.#pool.end().catch(() => {});
   }
@@ -323,14 +291,6 @@ export class Worker {
     const deadline = performance.now() + ms;
     while (this.#running.size > 0 && performance.now() < deadline && !this.#abandoning) {
       await this.#wake.wait(deadline - performance.now());
-    }
-  }
-
-  async #translate<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw this.#translateNow(error);
     }
   }
 
