@@ -142,15 +142,7 @@ export function registerEnqueueCommand(program: Command, out: Output): void {
     async (
       typeKey: string,
       taskKey: string,
-      options: CommonOptions & {
-        arg?: string[];
-        priority?: string;
-        runAt?: string;
-        delay?: string;
-        key?: string;
-        onConflict?: string;
-        plan?: boolean;
-      },
+      options: CommonOptions & Omit<EnqueueOptions, 'typeKey' | 'taskKey' | 'json'> & { plan?: boolean },
     ) => {
       const json = typeof options.json === 'string' ? options.json : undefined;
       const request: EnqueueOptions = {

@@ -29,3 +29,14 @@ export function statusBadge(status: string, jobId?: string) {
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/** A filter form's labelled <select>: "any" first, then each choice, the current one selected. */
+export function filterSelect(label: string, name: string, choices: readonly string[], current: string) {
+  return html`<label
+    >${label}
+    <select name="${name}">
+      <option value="">any</option>
+      ${choices.map((c) => html`<option value="${c}" ${c === current ? 'selected' : ''}>${c}</option>`)}
+    </select>
+  </label>`;
+}

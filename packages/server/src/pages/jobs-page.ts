@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { JobPage, RegisteredTask } from 'jobmaster';
 import type { Principal, ServerContext } from '../server-env.js';
-import { formatCount, formatTime, shortJson, statusBadge } from './format.js';
+import { filterSelect, formatCount, formatTime, shortJson, statusBadge } from './format.js';
 import { canOperate, layout, type Html } from './layout.js';
 
 const STATUSES = ['waiting', 'running', 'complete', 'failed', 'cancelled'];
@@ -37,20 +37,13 @@ export function jobsPage(ctx: ServerContext, principal: Principal, view: JobsVie
     html`<h1>Jobs</h1>
       ${view.notice ? html`<p class="notice">${view.notice}</p>` : ''}
       <form method="get" action="${base}/jobs" class="filters">
-        <label
-          >task
-          <select name="task">
-            <option value="">any</option>
-            ${view.tasks.map((t) => html`<option value="${t.task}" ${t.task === q('task') ? 'selected' : ''}>${t.task}</option>`)}
-          </select>
-        </label>
-        <label
-          >status
-          <select name="status">
-            <option value="">any</option>
-            ${STATUSES.map((s) => html`<option value="${s}" ${s === q('status') ? 'selected' : ''}>${s}</option>`)}
-          </select>
-        </label>
+        ${filterSelect(
+          'task',
+          'task',
+          view.tasks.map((t) => t.task),
+          q('task'),
+        )}
+        ${filterSelect('status', 'status', STATUSES, q('status'))}
         <label>created from <input type="text" name="from" value="${q('from')}" placeholder="2026-12-03T00:00:00Z" /></label>
         <label>to <input type="text" name="to" value="${q('to')}" placeholder="2026-12-04T00:00:00Z" /></label>
         <label>arguments contain <input type="text" name="args" value="${q('args')}" placeholder='{"region":"eu"}' /></label>

@@ -2,6 +2,7 @@ import { html } from 'hono/html';
 import { WORKFLOW_RUN_STATUSES, type DeployedWorkflow, type WorkflowRunSummary } from 'jobmaster';
 import type { Principal, ServerContext } from '../server-env.js';
 import { workflowSvg } from './graph-page.js';
+import { filterSelect } from './format.js';
 import { layout, type Html } from './layout.js';
 import { runTable } from './run-table.js';
 
@@ -41,20 +42,13 @@ export function workflowsPage(ctx: ServerContext, principal: Principal, view: Wo
       )}
       <h2>Runs</h2>
       <form method="get" action="${base}/workflows" class="filters">
-        <label
-          >workflow
-          <select name="workflow">
-            <option value="">any</option>
-            ${view.workflows.map((w) => html`<option value="${w.name}" ${w.name === q('workflow') ? 'selected' : ''}>${w.name}</option>`)}
-          </select>
-        </label>
-        <label
-          >status
-          <select name="status">
-            <option value="">any</option>
-            ${WORKFLOW_RUN_STATUSES.map((s) => html`<option value="${s}" ${s === q('status') ? 'selected' : ''}>${s}</option>`)}
-          </select>
-        </label>
+        ${filterSelect(
+          'workflow',
+          'workflow',
+          view.workflows.map((w) => w.name),
+          q('workflow'),
+        )}
+        ${filterSelect('status', 'status', WORKFLOW_RUN_STATUSES, q('status'))}
         <button type="submit">Filter</button>
       </form>
       ${runTable(ctx, view.runs)} ${view.nextCursor ? html`<p><a href="${base}/workflows?${older.toString()}">Older runs →</a></p>` : ''}`,
