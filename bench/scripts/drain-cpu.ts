@@ -2,11 +2,13 @@
 // (Node.js) and PostgreSQL (every server process, read from /proc; Linux only) spent on it.
 // When the two add up to about the machine's cores times the wall time, the drain is CPU-bound.
 //
-//   pnpm exec jiti scripts/drain-cpu.ts [jobs] [--cpu-profile FILE]
+//   pnpm exec jiti scripts/drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions]
 //
 // The database is BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL; the
 // schema bench_drain_cpu is created and dropped. --cpu-profile writes a V8 profile of the
-// drain (open it in Chrome DevTools).
+// drain (open it in Chrome DevTools). --functions prints the time each SQL function took
+// (pg_stat_user_functions, with track_functions on for this script's sessions; it resets the
+// database's statistics), totals over every call, waits for locks included.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
@@ -20,7 +22,10 @@ const schema = 'bench_drain_cpu';
 const jobs = Number(process.argv[2] ?? 40_000);
 const profileAt = process.argv.indexOf('--cpu-profile');
 const profileFile = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
-if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE]`);
+const functions = process.argv.includes('--functions');
+if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions]`);
+// node-postgres passes PGOPTIONS to the server at connect, for the worker's pools too.
+if (functions) process.env.PGOPTIONS = `${process.env.PGOPTIONS ?? ''} -c track_functions=all`;
 
 /** CPU milliseconds used so far by every process named postgres (clock ticks of 10 ms). */
 function postgresCpuMs(): number {
@@ -55,6 +60,7 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+if (functions) await pool.query('select pg_stat_reset()');
 const postgresBefore = postgresCpuMs();
 const nodeBefore = process.cpuUsage();
 const started = performance.now();
@@ -66,6 +72,16 @@ const postgresMs = postgresCpuMs() - postgresBefore;
 if (session) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(profileFile!, JSON.stringify(profile));
+}
+if (functions) {
+  // The statistics reach the view when each backend reports them, at most half a second later.
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  const { rows } = await pool.query(
+    `select funcname as function, calls, round(total_time) as total_ms, round(self_time) as self_ms
+       from pg_stat_user_functions where schemaname = $1 order by total_time desc`,
+    [schema],
+  );
+  console.table(rows);
 }
 await pool.query(`drop schema if exists ${schema} cascade`);
 await pool.end();

@@ -23,3 +23,22 @@ test('jm sql runs with JIT off, as every jm command does', async () => {
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toContain('off');
 });
+
+test("settings in PGOPTIONS (libpq's variable) still reach a JobMaster pool's sessions", async () => {
+  const before = process.env.PGOPTIONS;
+  process.env.PGOPTIONS = '-c statement_timeout=4321';
+  try {
+    const pool = createPool(db.url);
+    try {
+      const { rows } = await pool.query<{ timeout: string; jit: string }>(
+        "select current_setting('statement_timeout') as timeout, current_setting('jit') as jit",
+      );
+      expect(rows[0]).toEqual({ timeout: '4321ms', jit: 'off' });
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    if (before === undefined) delete process.env.PGOPTIONS;
+    else process.env.PGOPTIONS = before;
+  }
+});

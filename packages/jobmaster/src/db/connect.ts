@@ -63,6 +63,7 @@ export function checkConnectionString(connectionString: string, source = 'the co
  * compilation off: JobMaster's queries read a handful of rows through indexes, but on a large
  * table the planner's cost estimate crosses jit_above_cost and compiling then costs far more
  * than the query (a `jm status` count over 100,000 jobs: 251 ms with JIT, 31 ms without).
+ * Settings in PGOPTIONS (libpq's variable, which node-postgres honours) still apply, after it.
  */
 export function createPool(connectionString: string, options: { max?: number; applicationName?: string; source?: string } = {}): pg.Pool {
   checkConnectionString(connectionString, options.source);
@@ -71,7 +72,7 @@ export function createPool(connectionString: string, options: { max?: number; ap
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'jobmaster',
     connectionTimeoutMillis: 10_000,
-    options: '-c jit=off',
+    options: ['-c jit=off', process.env.PGOPTIONS].filter(Boolean).join(' '),
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
