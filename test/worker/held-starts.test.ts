@@ -53,7 +53,7 @@ function flow(concurrency: number) {
   const finish = (id: string, ok: boolean): void => {
     const r = started.get(id)!;
     started.delete(id);
-    jobFlow.finished(r, ok ? { ok: true, json: 'null' } : { ok: false, message: 'boom' });
+    jobFlow.finished(r, ok ? { ok: true, json: 'null' } : { ok: false, message: 'boom', stack: null });
   };
   return { jobFlow, finish, written };
 }
