@@ -496,6 +496,11 @@ $function$;
 CREATE OR REPLACE FUNCTION jobmaster.chain_next_jobs(p_job_ids bigint[])
  RETURNS bigint[]
  LANGUAGE plpgsql
+ SET enable_nestloop TO 'on'
+ SET enable_mergejoin TO 'on'
+ SET enable_seqscan TO 'on'
+ SET enable_sort TO 'on'
+ SET plan_cache_mode TO 'auto'
 AS $function$
 declare
   v_job     record;
@@ -1749,6 +1754,55 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.fitting_arguments(p_type_keys text[], p_task_keys text[], p_arguments jsonb[])
+ RETURNS TABLE(ord bigint, arguments jsonb)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  with given as materialized (
+    select u.ord, u.type_key, u.task_key, u.a
+      from unnest(p_type_keys, p_task_keys, p_arguments) with ordinality u(type_key, task_key, a, ord)
+  ), params as materialized (
+    -- Each item's task's parameters, with the value given for each.
+    select g.ord, p.name, p.required, p.json_type, p.default_value, p.select_from, g.a -> p.name as v
+      from given g
+      join jobmaster.task_parameters p on p.type_key = g.type_key and p.task_key = g.task_key
+     where jsonb_typeof(g.a) = 'object'
+  ), refused as (
+    -- A key that is no parameter.
+    select g.ord
+      from given g
+      cross join lateral jsonb_object_keys(case when jsonb_typeof(g.a) = 'object' then g.a end) k(name)
+      left join jobmaster.task_parameters p on p.type_key = g.type_key and p.task_key = g.task_key and p.name = k.name
+     where p.name is null
+    union all
+    -- A parameter not given that is required, or given a value that may not fit it.
+    select p.ord
+      from params p
+     where case when p.v is null then p.required
+                when p.v = 'null' and not p.required and p.default_value = 'null' then false
+                when p.v = '"ALL"' then true
+                when case p.json_type when 'integer' then jsonb_typeof(p.v) <> 'number'
+                                      else jsonb_typeof(p.v) <> p.json_type end then true
+                when p.json_type = 'integer' and scale((p.v #>> '{}')::numeric) <> 0 then true
+                when p.json_type in ('number', 'integer') and length(p.v::text) >= 16 then true
+                when p.json_type in ('object', 'array') and jobmaster.unsafe_value(p.v) is not null then true
+                when p.select_from is null then false
+                else jsonb_typeof(p.v) in ('object', 'array') or not p.select_from @> jsonb_build_array(p.v)
+           end
+  ), defaults as (
+    select p.ord, jsonb_object_agg(p.name, coalesce(p.default_value, 'null'::jsonb)) as d
+      from params p where not p.required group by p.ord
+  )
+  select g.ord,
+         case when t.type_key is not null and jsonb_typeof(g.a) = 'object' and r.ord is null
+              then coalesce(d.d, '{}'::jsonb) || g.a end
+    from given g
+    left join jobmaster.tasks t on t.type_key = g.type_key and t.task_key = g.task_key
+    left join (select distinct x.ord from refused x) r on r.ord = g.ord
+    left join defaults d on d.ord = g.ord
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.heartbeat(p_worker_id text, p_ids bigint[], p_lease_seconds double precision, p_started bigint[] DEFAULT NULL::bigint[])
  RETURNS TABLE(id bigint, cancel_requested boolean)
  LANGUAGE plpgsql
@@ -2844,6 +2898,11 @@ $function$;
 CREATE OR REPLACE FUNCTION jobmaster.workflow_jobs_ended(p_job_ids bigint[])
  RETURNS void
  LANGUAGE plpgsql
+ SET enable_nestloop TO 'on'
+ SET enable_mergejoin TO 'on'
+ SET enable_seqscan TO 'on'
+ SET enable_sort TO 'on'
+ SET plan_cache_mode TO 'auto'
 AS $function$
 declare
   v_step record;
@@ -2907,6 +2966,10 @@ declare
   v_ref   text[];
   v_found jsonb;
 begin
+  -- Most values hold no reference: returned as they are, without walking them.
+  if position('${{' in p_value::text) = 0 then
+    return p_value;
+  end if;
   case jsonb_typeof(p_value)
     when 'object' then
       return coalesce((select jsonb_object_agg(e.key, jobmaster.workflow_resolve(e.value, p_params, p_results))
@@ -3002,27 +3065,72 @@ declare
   v_step   record;
 begin
   begin
+    -- Set-based throughout: joins and one aggregate per stage, no statement per step.
     -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
     with wanted as materialized (
-      select s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
-             (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
-                from jobmaster.workflow_run_steps c where c.run_id = s.run_id and c.status = 'complete') as results
-        from unnest(p_run_ids, p_step_ids) u(run_id, step_id)
-        join jobmaster.workflow_run_steps s on s.run_id = u.run_id and s.step_id = u.step_id
-        join jobmaster.workflow_runs r on r.id = s.run_id
-    ), prepared as materialized (
-      select w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
-             jobmaster.prepare_arguments(w.type_key, w.task_key, jobmaster.workflow_resolve(w.args, w.params, w.results)) as args
+      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+             position('${{' in s.args::text) > 0 as has_refs
+        from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord)
+        -- Each by primary key (offset 0 keeps the planner from hashing the whole table,
+        -- which it did from statistics that did not yet count the runs of the last minutes).
+        cross join lateral (select s.* from jobmaster.workflow_run_steps s
+                             where s.run_id = u.run_id and s.step_id = u.step_id offset 0) s
+        cross join lateral (select r.params from jobmaster.workflow_runs r where r.id = s.run_id offset 0) r
+    ), entries as materialized (
+      -- The entries of arguments that hold references; ref: the reference an entry is exactly
+      -- (`${{ steps.a.result.n }}` -> {steps,a,result,n}), null for any other entry.
+      select w.ord, w.run_id, w.params, e.key, e.value,
+             string_to_array(substring(e.value #>> '{}' from '^\$\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$'), '.') as ref
         from wanted w
+        cross join lateral jsonb_each(w.args) e
+       where w.has_refs and jsonb_typeof(w.args) = 'object'
+    ), looked_up as (
+      -- simple: the entry holds no reference or is exactly one. v: its value, null when the
+      -- reference points at nothing (workflow_start_step then names it).
+      select en.ord, en.key, en.ref is not null or position('${{' in en.value::text) = 0 as simple,
+             case when en.ref is null then en.value
+                  when en.ref[1] = 'params' and cardinality(en.ref) >= 2 then en.params #> en.ref[2:]
+                  when en.ref[1] = 'steps' and cardinality(en.ref) >= 3 and en.ref[3] = 'result' and c.status = 'complete'
+                    then coalesce(c.result, 'null'::jsonb) #> coalesce(en.ref[4:], '{}')
+             end as v
+        from entries en
+        -- The referenced step, by primary key (as above; its status is tested in the case).
+        left join lateral (select c.status, c.result from jobmaster.workflow_run_steps c
+                            where c.run_id = en.run_id and c.step_id = en.ref[2] offset 0) c on true
+    ), simple as (
+      select l.ord, bool_and(l.simple) as simple,
+             case when bool_and(l.v is not null) then jsonb_object_agg(l.key, l.v) end as a
+        from looked_up l group by l.ord
+    ), resolved as materialized (
+      -- Any other shape (a reference inside longer text, nested arguments) by workflow_resolve.
+      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+             case when not w.has_refs then w.args
+                  when x.simple then x.a
+                  else jobmaster.workflow_resolve(w.args, w.params,
+                         (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
+                            from jobmaster.workflow_run_steps c where c.run_id = w.run_id and c.status = 'complete'))
+             end as a
+        from wanted w
+        left join simple x on x.ord = w.ord
+    ), batch as (
+      select array_agg(r.ord order by r.ord) as ords, array_agg(r.type_key order by r.ord) as type_keys,
+             array_agg(r.task_key order by r.ord) as task_keys, array_agg(r.a order by r.ord) as args
+        from resolved r
+    ), prepared as materialized (
+      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, f.arguments as args
+        from batch b
+        cross join lateral jobmaster.fitting_arguments(b.type_keys, b.task_keys, b.args) f
+        join resolved r on r.ord = b.ords[f.ord]
     ), inserted as (
       insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
       select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
              format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
         from prepared p
         join jobmaster.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
-       -- A step cannot fan out (workflow_start_step says why).
-       where not exists (select 1 from jsonb_each(p.args) a where a.key = any (t.write_all) and a.value = '"ALL"'::jsonb)
-      on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+       where p.args is not null
+      -- No ON CONFLICT (its speculative insertion costs a fifth of the insert): a step's key
+      -- is held only if the step already has a job, and then the unique violation sends the
+      -- set to the per-step path, which says so.
       returning id, workflow_run_id, job_key
     ), started as (
       update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, message = null
@@ -3054,6 +3162,11 @@ $function$;
 CREATE OR REPLACE FUNCTION jobmaster.workflow_steps_completed(p_job_ids bigint[])
  RETURNS void
  LANGUAGE plpgsql
+ SET enable_nestloop TO 'on'
+ SET enable_mergejoin TO 'on'
+ SET enable_seqscan TO 'on'
+ SET enable_sort TO 'on'
+ SET plan_cache_mode TO 'auto'
 AS $function$
 declare
   v_run_ids     bigint[];
@@ -3081,7 +3194,7 @@ begin
   with done as (
     select u.run_id, array_agg(u.step_id) as steps
       from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
-      join jobmaster.workflow_runs r on r.id = u.run_id and r.status = 'running'
+      join jobmaster.workflow_runs r on r.id = u.run_id and (r.status = 'running') is true
      group by u.run_id
   ), counted as (
     update jobmaster.workflow_run_steps s
@@ -3098,7 +3211,7 @@ begin
   end if;
   -- Runs still running whose every step is complete are complete.
   update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null
-   where r.id = any (v_run_ids) and r.status = 'running'
+   where r.id = any (v_run_ids) and (r.status = 'running') is true
      and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
 end;
 $function$;

@@ -10,9 +10,17 @@
 -- and the reason: its work is done, but the chain cannot go on until the task is fixed
 -- (`jm retry` runs it again).
 -- Param: ids of jobs that have just completed. Returns the ids it failed, or null.
+-- Planned with the planner's defaults (the set clauses): complete_jobs turns nested loops,
+-- merge joins or sequential scans off for its own statements, and a called function inherits
+-- that; these joins of a batch against runs and steps then hashed whole tables.
 create or replace function :schema.chain_next_jobs(p_job_ids bigint[])
 returns bigint[]
 language plpgsql volatile
+set enable_nestloop = on
+set enable_mergejoin = on
+set enable_seqscan = on
+set enable_sort = on
+set plan_cache_mode = auto
 as $$
 declare
   v_job     record;

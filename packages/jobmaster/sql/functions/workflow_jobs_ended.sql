@@ -5,9 +5,17 @@
 -- cancel_jobs, cancel_running_jobs, release_jobs, recover_expired_leases, claim_jobs); costs
 -- one lookup by primary key when none of the jobs is a step.
 -- Param: ids of jobs that just failed or were cancelled. Returns nothing.
+-- Planned with the planner's defaults (the set clauses): fail_dependents (from fail_jobs, claim_jobs and the rest) turns nested loops,
+-- merge joins or sequential scans off for its own statements, and a called function inherits
+-- that; these joins of a batch against runs and steps then hashed whole tables.
 create or replace function :schema.workflow_jobs_ended(p_job_ids bigint[])
 returns void
 language plpgsql volatile
+set enable_nestloop = on
+set enable_mergejoin = on
+set enable_seqscan = on
+set enable_sort = on
+set plan_cache_mode = auto
 as $$
 declare
   v_step record;

@@ -16,6 +16,10 @@ declare
   v_ref   text[];
   v_found jsonb;
 begin
+  -- Most values hold no reference: returned as they are, without walking them.
+  if position('${{' in p_value::text) = 0 then
+    return p_value;
+  end if;
   case jsonb_typeof(p_value)
     when 'object' then
       return coalesce((select jsonb_object_agg(e.key, :schema.workflow_resolve(e.value, p_params, p_results))

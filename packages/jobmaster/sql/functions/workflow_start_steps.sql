@@ -1,12 +1,17 @@
 -- Starts many steps at once (the steps a batch of completions made ready, across runs): the
 -- set-based form of workflow_start_step for the usual case, where every step's arguments
--- resolve and fit its task. Each step's arguments are resolved (workflow_resolve) and
--- validated (prepare_arguments) as one by one, its job is inserted with the key
--- "workflow:<run>:<step>" and the run's id, as enqueue inserts a keyed job, and the step is
--- marked started. If any step cannot start this way (a reference to nothing, arguments its task
--- refuses, "ALL", a key already held), nothing of the set is kept and each step is started by
--- workflow_start_step, which fails that step and its run with a message naming them.
--- One statement per stage instead of eight per step: a chain's advance cost a third as much.
+-- resolve and fit its task. Each step's arguments are resolved (the common shapes, values that
+-- are exactly one reference, by joins in the statement itself; the rest by workflow_resolve)
+-- and checked by fitting_arguments, the set-based and conservative form of prepare_arguments
+-- (a step cannot fan out: it refuses "ALL"). Each job
+-- is inserted with the key "workflow:<run>:<step>" and the run's id, as enqueue inserts a
+-- keyed job, and the step is marked started. If any step cannot start this way (a reference to
+-- nothing, arguments the check doubts, "ALL", a key already held), nothing of the set is kept
+-- and each step is started by workflow_start_step, which fails that step and its run with a
+-- message naming them.
+-- One statement for the set, no statement per step: with eight statements per step, then
+-- with workflow_resolve and prepare_arguments called per step (about 0.15 ms a step), the
+-- start was most of a chain step's cost (bench/scripts/step-advance.ts measures it).
 -- Params: run ids and step ids, pairwise. Returns the run ids whose step failed to start
 -- (so the caller knows those runs failed), or null.
 create or replace function :schema.workflow_start_steps(p_run_ids bigint[], p_step_ids text[])
@@ -19,27 +24,72 @@ declare
   v_step   record;
 begin
   begin
+    -- Set-based throughout: joins and one aggregate per stage, no statement per step.
     -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
     with wanted as materialized (
-      select s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
-             (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
-                from :schema.workflow_run_steps c where c.run_id = s.run_id and c.status = 'complete') as results
-        from unnest(p_run_ids, p_step_ids) u(run_id, step_id)
-        join :schema.workflow_run_steps s on s.run_id = u.run_id and s.step_id = u.step_id
-        join :schema.workflow_runs r on r.id = s.run_id
-    ), prepared as materialized (
-      select w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
-             :schema.prepare_arguments(w.type_key, w.task_key, :schema.workflow_resolve(w.args, w.params, w.results)) as args
+      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+             position('${{' in s.args::text) > 0 as has_refs
+        from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord)
+        -- Each by primary key (offset 0 keeps the planner from hashing the whole table,
+        -- which it did from statistics that did not yet count the runs of the last minutes).
+        cross join lateral (select s.* from :schema.workflow_run_steps s
+                             where s.run_id = u.run_id and s.step_id = u.step_id offset 0) s
+        cross join lateral (select r.params from :schema.workflow_runs r where r.id = s.run_id offset 0) r
+    ), entries as materialized (
+      -- The entries of arguments that hold references; ref: the reference an entry is exactly
+      -- (`${{ steps.a.result.n }}` -> {steps,a,result,n}), null for any other entry.
+      select w.ord, w.run_id, w.params, e.key, e.value,
+             string_to_array(substring(e.value #>> '{}' from '^\$\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$'), '.') as ref
         from wanted w
+        cross join lateral jsonb_each(w.args) e
+       where w.has_refs and jsonb_typeof(w.args) = 'object'
+    ), looked_up as (
+      -- simple: the entry holds no reference or is exactly one. v: its value, null when the
+      -- reference points at nothing (workflow_start_step then names it).
+      select en.ord, en.key, en.ref is not null or position('${{' in en.value::text) = 0 as simple,
+             case when en.ref is null then en.value
+                  when en.ref[1] = 'params' and cardinality(en.ref) >= 2 then en.params #> en.ref[2:]
+                  when en.ref[1] = 'steps' and cardinality(en.ref) >= 3 and en.ref[3] = 'result' and c.status = 'complete'
+                    then coalesce(c.result, 'null'::jsonb) #> coalesce(en.ref[4:], '{}')
+             end as v
+        from entries en
+        -- The referenced step, by primary key (as above; its status is tested in the case).
+        left join lateral (select c.status, c.result from :schema.workflow_run_steps c
+                            where c.run_id = en.run_id and c.step_id = en.ref[2] offset 0) c on true
+    ), simple as (
+      select l.ord, bool_and(l.simple) as simple,
+             case when bool_and(l.v is not null) then jsonb_object_agg(l.key, l.v) end as a
+        from looked_up l group by l.ord
+    ), resolved as materialized (
+      -- Any other shape (a reference inside longer text, nested arguments) by workflow_resolve.
+      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+             case when not w.has_refs then w.args
+                  when x.simple then x.a
+                  else :schema.workflow_resolve(w.args, w.params,
+                         (select coalesce(jsonb_object_agg(c.step_id, coalesce(c.result, 'null'::jsonb)), '{}')
+                            from :schema.workflow_run_steps c where c.run_id = w.run_id and c.status = 'complete'))
+             end as a
+        from wanted w
+        left join simple x on x.ord = w.ord
+    ), batch as (
+      select array_agg(r.ord order by r.ord) as ords, array_agg(r.type_key order by r.ord) as type_keys,
+             array_agg(r.task_key order by r.ord) as task_keys, array_agg(r.a order by r.ord) as args
+        from resolved r
+    ), prepared as materialized (
+      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, f.arguments as args
+        from batch b
+        cross join lateral :schema.fitting_arguments(b.type_keys, b.task_keys, b.args) f
+        join resolved r on r.ord = b.ords[f.ord]
     ), inserted as (
       insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
       select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
              format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
         from prepared p
         join :schema.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
-       -- A step cannot fan out (workflow_start_step says why).
-       where not exists (select 1 from jsonb_each(p.args) a where a.key = any (t.write_all) and a.value = '"ALL"'::jsonb)
-      on conflict (type_key, task_key, job_key) where job_key is not null and status in ('waiting', 'running') do nothing
+       where p.args is not null
+      -- No ON CONFLICT (its speculative insertion costs a fifth of the insert): a step's key
+      -- is held only if the step already has a job, and then the unique violation sends the
+      -- set to the per-step path, which says so.
       returning id, workflow_run_id, job_key
     ), started as (
       update :schema.workflow_run_steps s set status = 'started', job_id = i.id, message = null
