@@ -2,14 +2,15 @@
 // (Node.js) and PostgreSQL (every server process, read from /proc; Linux only) spent on it.
 // When the two add up to about the machine's cores times the wall time, the drain is CPU-bound.
 //
-//   pnpm exec jiti scripts/drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions] [--chain]
+//   pnpm exec jiti scripts/drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions] [--chain | --wide]
 //
 // The database is BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL; the
 // schema bench_drain_cpu is created and dropped. --cpu-profile writes a V8 profile of the
 // drain (open it in Chrome DevTools). --functions prints the time each SQL function took
 // (pg_stat_user_functions, with track_functions on for this script's sessions; it resets the
 // database's statistics), totals over every call, waits for locks included. --chain drains
-// workflow steps instead of plain jobs: runs of the bench's three-step chain, jobs / 3 of them.
+// workflow steps instead of plain jobs: runs of the bench's three-step chain, jobs / 3 of them;
+// --wide drains one run of the bench's 1,000-wide fan-out and fan-in (jobs is ignored).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
@@ -25,7 +26,8 @@ const profileAt = process.argv.indexOf('--cpu-profile');
 const profileFile = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
 const functions = process.argv.includes('--functions');
 const chain = process.argv.includes('--chain');
-if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions]`);
+const wide = process.argv.includes('--wide');
+if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions] [--chain | --wide]`);
 // node-postgres passes PGOPTIONS to the server at connect, for the worker's pools too.
 if (functions) process.env.PGOPTIONS = `${process.env.PGOPTIONS ?? ''} -c track_functions=all`;
 
@@ -50,8 +52,10 @@ await pool.query(`drop schema if exists ${schema} cascade`);
 await client.deploy();
 if (chain) {
   for (let n = 1; n <= Math.floor(jobs / 3); n++) await client.startWorkflow('bench-chain', { n });
+} else if (wide) {
+  await client.startWorkflow('bench-wide');
 }
-for (let i = 0; i < (chain ? 0 : jobs); i += 1000) {
+for (let i = 0; i < (chain || wide ? 0 : jobs); i += 1000) {
   const size = Math.min(1000, jobs - i);
   await client.enqueueMany(Array.from({ length: size }, (_, k) => ({ task: 'bench.noop', args: { n: i + k, t: 0 } })));
 }

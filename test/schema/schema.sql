@@ -2671,11 +2671,7 @@ AS $function$
 declare
   v_definition jsonb;
   v_params     jsonb := '{}';
-  v_param      jsonb;
-  v_value      jsonb;
-  v_unknown    text;
   v_existing   bigint;
-  v_step       record;
 begin
   if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
     raise exception using errcode = 'JM002',
@@ -2690,33 +2686,7 @@ begin
     raise exception using errcode = 'JM008', detail = p_name,
       message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
   end if;
-  p_params := coalesce(p_params, '{}');
-  if jsonb_typeof(p_params) <> 'object' then
-    raise exception using errcode = 'JM002', message = format('workflow %s: parameters must be a JSON object, got %s', p_name, jsonb_typeof(p_params));
-  end if;
-  select k into v_unknown from jsonb_object_keys(p_params) k
-   where not exists (select 1 from jsonb_array_elements(v_definition -> 'params') p where p ->> 'name' = k)
-   order by k limit 1;
-  if v_unknown is not null then
-    raise exception using errcode = 'JM002', message = format('workflow %s: unknown parameter %s', p_name, to_jsonb(left(v_unknown, 60))::text);
-  end if;
-  for v_param in select p from jsonb_array_elements(v_definition -> 'params') p loop
-    v_value := p_params -> (v_param ->> 'name');
-    if v_value is null then
-      if (v_param ->> 'required')::boolean then
-        raise exception using errcode = 'JM002', message = format('workflow %s: missing required parameter "%s"', p_name, v_param ->> 'name');
-      end if;
-      v_value := v_param -> 'default';
-    elsif not (case v_param ->> 'type'
-                 when 'integer' then jsonb_typeof(v_value) = 'number' and v_value::text::numeric = trunc(v_value::text::numeric)
-                 else jsonb_typeof(v_value) = v_param ->> 'type' end) then
-      raise exception using errcode = 'JM002',
-        message = format('workflow %s: parameter "%s" must be %s, got %s', p_name, v_param ->> 'name',
-                         case when v_param ->> 'type' in ('integer', 'array', 'object') then 'an ' else 'a ' end || (v_param ->> 'type'),
-                         left(v_value::text, 60));
-    end if;
-    v_params := v_params || jsonb_build_object(v_param ->> 'name', v_value);
-  end loop;
+  v_params := jobmaster.workflow_params(p_name, v_definition, p_params);
 
   loop
     begin
@@ -2747,18 +2717,50 @@ begin
     end;
   end loop;
 
-  insert into jobmaster.workflow_run_steps (run_id, step_id, position, type_key, task_key, requires, args, priority, pending)
-  select run_id, s.value ->> 'id', s.ord, s.value ->> 'type_key', s.value ->> 'task_key',
-         array(select jsonb_array_elements_text(s.value -> 'requires')), coalesce(s.value -> 'args', '{}'),
-         coalesce((s.value ->> 'priority')::integer, 0), jsonb_array_length(s.value -> 'requires')
-    from jsonb_array_elements(v_definition -> 'steps') with ordinality s(value, ord);
-  for v_step in
-    select s.step_id from jobmaster.workflow_run_steps s where s.run_id = start_workflow_run.run_id and s.pending = 0 order by s.position
-  loop
-    exit when jobmaster.workflow_start_step(run_id, v_step.step_id) is null;
-  end loop;
+  perform jobmaster.workflow_begin_runs(array[run_id]);
   outcome := coalesce(outcome, 'started');
   return next;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.start_workflow_runs(p_name text, p_params jsonb)
+ RETURNS TABLE(run_id bigint)
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_definition jsonb;
+  v_params     jsonb[];
+  v_ids        bigint[];
+  i            integer;
+begin
+  if jsonb_typeof(p_params) is distinct from 'array' then
+    raise exception using errcode = 'JM002',
+      message = format('workflow %s: start_workflow_runs expects a JSON array of parameter objects', to_jsonb(left(p_name, 200))::text);
+  end if;
+  select w.definition into v_definition from jobmaster.workflows w where w.name = p_name;
+  if not found then
+    raise exception using errcode = 'JM008', detail = p_name,
+      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
+  end if;
+  v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
+  for i in 1 .. coalesce(cardinality(v_params), 0) loop
+    begin
+      v_params[i] := jobmaster.workflow_params(p_name, v_definition, v_params[i]);
+    exception when sqlstate 'JM002' then
+      raise exception using errcode = 'JM002', message = format('run %s of %s: %s', i, cardinality(v_params), sqlerrm);
+    end;
+  end loop;
+  if coalesce(cardinality(v_params), 0) = 0 then
+    return;
+  end if;
+  -- Ids drawn in the array's order, so the rows returned follow it.
+  v_ids := array(select nextval(pg_get_serial_sequence('jobmaster.workflow_runs', 'id')::regclass)
+                   from generate_series(1, cardinality(v_params)));
+  insert into jobmaster.workflow_runs (id, workflow_name, definition, params)
+  overriding system value
+  select v_ids[u.ord], p_name, v_definition, u.params from unnest(v_params) with ordinality u(params, ord);
+  perform jobmaster.workflow_begin_runs(v_ids);
+  return query select u.id from unnest(v_ids) with ordinality u(id, ord) order by u.ord;
 end;
 $function$;
 
@@ -2878,6 +2880,33 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.workflow_begin_runs(p_run_ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_runs  bigint[];
+  v_steps text[];
+begin
+  with steps as (
+    insert into jobmaster.workflow_run_steps (run_id, step_id, position, type_key, task_key, requires, args, priority, pending)
+    select r.id, s.value ->> 'id', s.ord, s.value ->> 'type_key', s.value ->> 'task_key',
+           array(select jsonb_array_elements_text(s.value -> 'requires')), coalesce(s.value -> 'args', '{}'),
+           coalesce((s.value ->> 'priority')::integer, 0), jsonb_array_length(s.value -> 'requires')
+      from jobmaster.workflow_runs r
+     cross join lateral jsonb_array_elements(r.definition -> 'steps') with ordinality s(value, ord)
+     where r.id = any (p_run_ids)
+    returning run_id, step_id, position, pending
+  )
+  select array_agg(s.run_id order by s.run_id, s.position), array_agg(s.step_id order by s.run_id, s.position)
+    into v_runs, v_steps
+    from steps s where s.pending = 0;
+  if v_runs is not null then
+    perform jobmaster.workflow_start_steps(v_runs, v_steps);
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.workflow_fail_run(p_run_id bigint, p_status text, p_message text)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -2924,6 +2953,49 @@ begin
     perform jobmaster.workflow_fail_run(v_step.run_id, 'failed',
       format('step "%s" %s: %s', v_step.step_id, v_step.status, coalesce(v_step.message, 'no message')));
   end loop;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_params(p_name text, p_definition jsonb, p_params jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_params  jsonb := '{}';
+  v_param   jsonb;
+  v_value   jsonb;
+  v_unknown text;
+begin
+  p_params := coalesce(p_params, '{}');
+  if jsonb_typeof(p_params) <> 'object' then
+    raise exception using errcode = 'JM002', message = format('workflow %s: parameters must be a JSON object, got %s', p_name, jsonb_typeof(p_params));
+  end if;
+  select k into v_unknown from jsonb_object_keys(p_params) k
+   where not exists (select 1 from jsonb_array_elements(p_definition -> 'params') p where p ->> 'name' = k)
+   order by k limit 1;
+  if v_unknown is not null then
+    raise exception using errcode = 'JM002', message = format('workflow %s: unknown parameter %s', p_name, to_jsonb(left(v_unknown, 60))::text);
+  end if;
+  for v_param in select p from jsonb_array_elements(p_definition -> 'params') p loop
+    v_value := p_params -> (v_param ->> 'name');
+    if v_value is null then
+      if (v_param ->> 'required')::boolean then
+        raise exception using errcode = 'JM002', message = format('workflow %s: missing required parameter "%s"', p_name, v_param ->> 'name');
+      end if;
+      v_value := v_param -> 'default';
+    elsif not (case v_param ->> 'type'
+                 when 'integer' then jsonb_typeof(v_value) = 'number' and v_value::text::numeric = trunc(v_value::text::numeric)
+                 else jsonb_typeof(v_value) = v_param ->> 'type' end) then
+      raise exception using errcode = 'JM002',
+        message = format('workflow %s: parameter "%s" must be %s, got %s', p_name, v_param ->> 'name',
+                         case when v_param ->> 'type' in ('integer', 'array', 'object') then 'an ' else 'a ' end || (v_param ->> 'type'),
+                         left(v_value::text, 60));
+    end if;
+    v_params := v_params || jsonb_build_object(v_param ->> 'name', v_value);
+  end loop;
+
+  return v_params;
 end;
 $function$;
 
@@ -3135,7 +3207,9 @@ begin
     ), started as (
       update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, message = null
         from inserted i
-       where s.run_id = i.workflow_run_id and i.job_key = format('workflow:%s:%s', s.run_id, s.step_id)
+       -- The step id from the key, so each step is found by primary key (matching the key
+       -- against every step of the run was quadratic: a 1,000-wide fan-out took 0.55 s).
+       where s.run_id = i.workflow_run_id and s.step_id = substr(i.job_key, length(format('workflow:%s:', i.workflow_run_id)) + 1)
       returning 1
     )
     select count(*) into v_count from started;

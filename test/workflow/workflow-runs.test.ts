@@ -76,6 +76,40 @@ describe('every door starts a run', () => {
     await expect(jm.startWorkflow('etl', { day: 'x', extra: 1 })).rejects.toBeInstanceOf(InvalidArgumentsError);
   });
 
+  test('TypeScript and SQL: startWorkflows starts many runs in one call, in order, all or none', async () => {
+    const ids = await jm.startWorkflows('etl', [{ day: 'batch-1' }, { day: 'batch-2', label: 'b' }, { day: 'batch-3' }]);
+    expect(ids).toHaveLength(3);
+    for (const [i, id] of ids.entries()) {
+      const run = await runOf(db, id);
+      expect(run).toMatchObject({ status: 'running', params: { day: `batch-${i + 1}`, label: i === 1 ? 'b' : 'nightly' } });
+      const steps = await stepsOf(db, id);
+      expect(steps.extract).toMatchObject({ status: 'started', arguments: { day: `batch-${i + 1}` } });
+      expect(steps.load).toMatchObject({ status: 'pending', job_id: null });
+    }
+    const count = async (): Promise<number> => (await sql(db, `select count(*)::int as n from S.workflow_runs`))[0]!.n as number;
+    const before = await count();
+    await expect(jm.startWorkflows('etl', [{ day: 'fine' }, { label: 'x' }])).rejects.toThrow(
+      'run 2 of 2: workflow etl: missing required parameter "day"',
+    );
+    await expect(jm.startWorkflows('etl', [{ day: 'fine' }, null as never])).rejects.toBeInstanceOf(InvalidArgumentsError);
+    await expect(jm.startWorkflows('nope', [{}])).rejects.toBeInstanceOf(UnknownWorkflowError);
+    expect(await count()).toBe(before);
+    expect(await jm.startWorkflows('etl', [])).toEqual([]);
+
+    const fromSql = await sql(db, `select run_id::text from S.start_workflow_runs('etl', '[{"day": "sql-1"}, {"day": "sql-2"}]')`);
+    expect(fromSql.map((r) => Number(r.run_id))).toEqual([Number(fromSql[0]!.run_id), Number(fromSql[0]!.run_id) + 1]);
+    await expect(sql(db, `select * from S.start_workflow_runs('etl', '{"day": "x"}')`)).rejects.toThrow(
+      'workflow "etl": start_workflow_runs expects a JSON array of parameter objects',
+    );
+  });
+
+  test('in a batch, a root that cannot start fails its own run only; the others start', async () => {
+    const [eu, all, us] = await jm.startWorkflows('fan-out', [{ region: 'eu' }, { region: 'ALL' }, { region: 'us' }]);
+    expect((await runOf(db, all!)).status).toBe('failed');
+    expect((await stepsOf(db, all!)).shard!.message).toContain('parameter "region" is "ALL": a workflow step cannot fan out');
+    for (const id of [eu!, us!]) expect((await stepsOf(db, id)).shard).toMatchObject({ status: 'started' });
+  });
+
   test('a run key raises, ignores or replaces as a job key does', async () => {
     const first = await jm.startWorkflow('etl', { day: 'keyed' }, { runKey: 'nightly' });
     await expect(jm.startWorkflow('etl', { day: 'keyed' }, { runKey: 'nightly' })).rejects.toBeInstanceOf(WorkflowRunKeyConflictError);

@@ -6,16 +6,19 @@ import { fill, type SuiteContext } from './context.js';
 import type { DrainSpec } from './drain-run.js';
 import { runDrainRows } from './drain.js';
 
-const START_CONCURRENCY = 4;
+/** Runs started per call, as plain jobs are enqueued in batches of 2,000 (`fill`). */
+const START_BATCH = 2_000;
 
-/** Starts `runs` runs of the three-step chain (not timed), a few at a time. */
+/** Starts `runs` runs of the three-step chain (not timed), a batch per call (startWorkflows). */
 async function startChains(producer: Producer, runs: number): Promise<void> {
   const jm = (producer as JobMasterProducer).client;
-  let next = 1;
-  const starter = async (): Promise<void> => {
-    while (next <= runs) await jm.startWorkflow('bench-chain', { n: next++ });
-  };
-  await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
+  for (let from = 1; from <= runs; from += START_BATCH) {
+    const size = Math.min(START_BATCH, runs - from + 1);
+    await jm.startWorkflows(
+      'bench-chain',
+      Array.from({ length: size }, (_, i) => ({ n: from + i })),
+    );
+  }
 }
 
 /**
@@ -112,7 +115,7 @@ export async function workflowsSuite(ctx: SuiteContext): Promise<Table> {
       'Each step is an ordinary job; a run advances in the transaction that completes its step (the next step is enqueued there). ' +
       'drain cost = plain rate / step rate of the same run, against plain jobs of the same count: a plain job was enqueued before the drain, ' +
       'while a step after the first is enqueued inside it, by the completion before it. The whole cost adds the time to fill the queue ' +
-      '(plain jobs: enqueueMany in batches of 2,000; runs: startWorkflow, 4 at a time), so both sides pay their enqueue. ' +
+      '(plain jobs: enqueueMany in batches of 2,000; runs: startWorkflows in batches of 2,000), so both sides pay their enqueue. ' +
       'Targets: a step costs under 2× a plain job; ' +
       `advancing a run is flat in the number of runs (the chain's rate at ${runs.toLocaleString('en-US')} runs is not below its rate at ${fewRuns.toLocaleString('en-US')}; ` +
       'the smaller drain pays the same worker start-up over fewer jobs, so it is the stricter side).',

@@ -15,7 +15,7 @@ import { parseTaskName } from './jobs/task-name.js';
 import { registry } from './registry/index.js';
 import type { JsonValue } from './registry/task-definition.js';
 import { declaredWorkflows } from './workflow/define-workflow.js';
-import { startWorkflow, type WorkflowStartResult } from './workflow/start-workflow.js';
+import { startWorkflow, startWorkflows, type WorkflowStartResult } from './workflow/start-workflow.js';
 import { planWorkflowRun, type WorkflowRunPlan } from './workflow/plan-workflow-run.js';
 import { validateWorkflows, type ResolvedWorkflow } from './workflow/validate-workflows.js';
 
@@ -134,6 +134,20 @@ export class JobMaster {
    */
   async startWorkflow(name: string, params: Record<string, JsonValue> = {}, options: StartWorkflowOptions = {}): Promise<string> {
     return (await this.startWorkflowDetailed(name, params, options)).runId;
+  }
+
+  /**
+   * Starts a run of the workflow for each parameter object, in one round trip and all or
+   * none; resolves to the run ids in the same order. For many runs at once (a backfill, a
+   * fan-out over days): each run's steps that require none are on the queue when this
+   * resolves. Runs started this way have no run key.
+   */
+  async startWorkflows(
+    name: string,
+    paramsList: Array<Record<string, JsonValue>>,
+    options: { client?: Queryable } = {},
+  ): Promise<string[]> {
+    return await this.#translate(() => startWorkflows(options.client ?? this.pool, this.schema, name, paramsList));
   }
 
   /** Like `startWorkflow`, also telling what happened (`outcome`: started, existing, replaced). */

@@ -221,6 +221,7 @@ export {
   type ResolvedWorkflow,
   type ResolvedWorkflowStep,
   startWorkflow,
+  startWorkflows,
   planWorkflowRun,
   type WorkflowRunPlan,
   type PlannedStep,

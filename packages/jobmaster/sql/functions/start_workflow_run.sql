@@ -1,7 +1,6 @@
 -- Starts a run of a deployed workflow: checks the parameters against the workflow's
--- (no unknown ones, required ones given, each of its declared type; defaults filled in),
--- creates the run with a copy of the definition and one row per step, and starts every step
--- that requires none (workflow_start_step).
+-- (workflow_params), creates the run with a copy of the definition, and its steps, starting
+-- every step that requires none (workflow_begin_runs). start_workflow_runs starts many.
 -- Params: workflow name; parameters (a JSON object; null = {}); run key (null = none);
 -- conflict mode for a key held by a running run of the workflow: 'raise' (SQLSTATE JM010,
 -- detail {"run_id", "run_key", "workflow"}), 'ignore' (return that run), 'replace' (cancel
@@ -19,11 +18,7 @@ as $$
 declare
   v_definition jsonb;
   v_params     jsonb := '{}';
-  v_param      jsonb;
-  v_value      jsonb;
-  v_unknown    text;
   v_existing   bigint;
-  v_step       record;
 begin
   if p_on_conflict is null or p_on_conflict not in ('raise', 'ignore', 'replace') then
     raise exception using errcode = 'JM002',
@@ -38,33 +33,7 @@ begin
     raise exception using errcode = 'JM008', detail = p_name,
       message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
   end if;
-  p_params := coalesce(p_params, '{}');
-  if jsonb_typeof(p_params) <> 'object' then
-    raise exception using errcode = 'JM002', message = format('workflow %s: parameters must be a JSON object, got %s', p_name, jsonb_typeof(p_params));
-  end if;
-  select k into v_unknown from jsonb_object_keys(p_params) k
-   where not exists (select 1 from jsonb_array_elements(v_definition -> 'params') p where p ->> 'name' = k)
-   order by k limit 1;
-  if v_unknown is not null then
-    raise exception using errcode = 'JM002', message = format('workflow %s: unknown parameter %s', p_name, to_jsonb(left(v_unknown, 60))::text);
-  end if;
-  for v_param in select p from jsonb_array_elements(v_definition -> 'params') p loop
-    v_value := p_params -> (v_param ->> 'name');
-    if v_value is null then
-      if (v_param ->> 'required')::boolean then
-        raise exception using errcode = 'JM002', message = format('workflow %s: missing required parameter "%s"', p_name, v_param ->> 'name');
-      end if;
-      v_value := v_param -> 'default';
-    elsif not (case v_param ->> 'type'
-                 when 'integer' then jsonb_typeof(v_value) = 'number' and v_value::text::numeric = trunc(v_value::text::numeric)
-                 else jsonb_typeof(v_value) = v_param ->> 'type' end) then
-      raise exception using errcode = 'JM002',
-        message = format('workflow %s: parameter "%s" must be %s, got %s', p_name, v_param ->> 'name',
-                         case when v_param ->> 'type' in ('integer', 'array', 'object') then 'an ' else 'a ' end || (v_param ->> 'type'),
-                         left(v_value::text, 60));
-    end if;
-    v_params := v_params || jsonb_build_object(v_param ->> 'name', v_value);
-  end loop;
+  v_params := :schema.workflow_params(p_name, v_definition, p_params);
 
   loop
     begin
@@ -95,16 +64,7 @@ begin
     end;
   end loop;
 
-  insert into :schema.workflow_run_steps (run_id, step_id, position, type_key, task_key, requires, args, priority, pending)
-  select run_id, s.value ->> 'id', s.ord, s.value ->> 'type_key', s.value ->> 'task_key',
-         array(select jsonb_array_elements_text(s.value -> 'requires')), coalesce(s.value -> 'args', '{}'),
-         coalesce((s.value ->> 'priority')::integer, 0), jsonb_array_length(s.value -> 'requires')
-    from jsonb_array_elements(v_definition -> 'steps') with ordinality s(value, ord);
-  for v_step in
-    select s.step_id from :schema.workflow_run_steps s where s.run_id = start_workflow_run.run_id and s.pending = 0 order by s.position
-  loop
-    exit when :schema.workflow_start_step(run_id, v_step.step_id) is null;
-  end loop;
+  perform :schema.workflow_begin_runs(array[run_id]);
   outcome := coalesce(outcome, 'started');
   return next;
 end;

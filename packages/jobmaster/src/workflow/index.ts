@@ -12,7 +12,7 @@ export {
   type WorkflowParam,
   type WorkflowSchedule,
 } from './workflow-definition.js';
-export { startWorkflow, type WorkflowStartRequest, type WorkflowStartResult } from './start-workflow.js';
+export { startWorkflow, startWorkflows, type WorkflowStartRequest, type WorkflowStartResult } from './start-workflow.js';
 export { planWorkflowRun, type WorkflowRunPlan, type PlannedStep } from './plan-workflow-run.js';
 export { declaredWorkflows } from './define-workflow.js';
 export {

@@ -46,3 +46,36 @@ export async function startWorkflow(db: Queryable, schema: string, request: Work
     throw translateDatabaseError(error, { schema });
   }
 }
+
+/**
+ * Starts many runs of one deployed workflow in one round trip, all or none, through
+ * `start_workflow_runs`: the batch form of {@link startWorkflow} for runs without a run key.
+ * Resolves to the run ids in the order of `paramsList`. Throws UnknownWorkflowError, or
+ * InvalidArgumentsError naming the first run whose parameters break a rule (`run 3 of 10: ...`).
+ */
+export async function startWorkflows(
+  db: Queryable,
+  schema: string,
+  name: string,
+  paramsList: Array<Record<string, JsonValue>>,
+): Promise<string[]> {
+  if (!Array.isArray(paramsList)) {
+    throw new InvalidArgumentsError(`workflow ${JSON.stringify(name)}: startWorkflows expects an array of parameter objects`);
+  }
+  const bad = paramsList.findIndex((p) => typeof p !== 'object' || p === null || Array.isArray(p));
+  if (bad >= 0) {
+    throw new InvalidArgumentsError(
+      `workflow ${JSON.stringify(name)}: run ${bad + 1} of ${paramsList.length}: parameters must be a JSON object`,
+    );
+  }
+  if (paramsList.length === 0) return [];
+  try {
+    const { rows } = await db.query<{ run_id: string }>(
+      `select run_id::text from ${quoteSchema(schema)}.start_workflow_runs($1, $2::jsonb)`,
+      [name, JSON.stringify(paramsList)],
+    );
+    return rows.map((r) => r.run_id);
+  } catch (error) {
+    throw translateDatabaseError(error, { schema });
+  }
+}
