@@ -19,15 +19,25 @@ export interface RecordedOutcome {
   retryAt?: Date;
 }
 
+/** At most this many writes in flight at once. */
+export const MAX_WRITES_IN_FLIGHT = 2;
+/** A second write goes out beside the first only for at least this many outcomes. */
+export const SECOND_WRITE_MIN = 64;
+
 /**
- * Collects job outcomes and writes them in batches: while one write is in flight the next
+ * Collects job outcomes and writes them in batches: while a write is in flight the next
  * outcomes accumulate, so a busy worker sends few large `complete_jobs` / `fail_jobs` calls
- * and an idle one writes a single outcome at once. A failed write is retried with backoff
- * (the heartbeat keeps renewing the leases of jobs waiting here meanwhile).
+ * and an idle one writes a single outcome at once. When enough accumulate (SECOND_WRITE_MIN)
+ * a second write goes out beside the first, on its own connection, as another worker's would:
+ * advancing workflow runs makes a completion write several times a plain one's, and one
+ * write at a time left a core idle while the outcomes queued behind it. A failed write is
+ * retried with backoff (the heartbeat keeps renewing the leases of jobs waiting here
+ * meanwhile).
  */
 export class OutcomeWriter {
   #buffer: Outcome[] = [];
-  #flushing: Promise<void> | null = null;
+  /** Writes in flight. */
+  #flushing = 0;
   #scheduled = false;
   #failures = 0;
   #retryDelay = 0;
@@ -54,7 +64,7 @@ export class OutcomeWriter {
 
   /** Resolves once every queued outcome has been written. */
   async idle(): Promise<void> {
-    if (this.#buffer.length === 0 && this.#flushing === null && !this.#scheduled) return;
+    if (this.#buffer.length === 0 && this.#flushing === 0 && !this.#scheduled) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -67,12 +77,14 @@ export class OutcomeWriter {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#flushing !== null) return;
+    if (this.#scheduled || this.#flushing >= MAX_WRITES_IN_FLIGHT) return;
+    if (this.#flushing > 0 && (this.#buffer.length < SECOND_WRITE_MIN || this.#retryDelay > 0)) return;
     this.#scheduled = true;
     const run = (): void => {
       this.#scheduled = false;
-      this.#flushing = this.#flush().finally(() => {
-        this.#flushing = null;
+      this.#flushing++;
+      void this.#flush().finally(() => {
+        this.#flushing--;
         if (this.#buffer.length > 0) this.#schedule();
         else this.#wakeIdle();
       });
@@ -83,7 +95,7 @@ export class OutcomeWriter {
   }
 
   #wakeIdle(): void {
-    if (this.#buffer.length > 0 || this.#flushing !== null || this.#scheduled) return;
+    if (this.#buffer.length > 0 || this.#flushing > 0 || this.#scheduled) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
