@@ -140,6 +140,23 @@ describe('an unreachable database', () => {
     expect(result.stderr).not.toMatch(/\bat .*\.js/);
   });
 
+  test("sslmode=require: node-postgres's ten-line SECURITY WARNING is one line, and the refusal another", async () => {
+    const result = await runJm([
+      'enqueue',
+      'shapes',
+      'everything',
+      '--json',
+      '{}',
+      '--database-url',
+      'postgres://postgres@127.0.0.1:1/nowhere?sslmode=require',
+    ]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^jm: note: node-postgres treats sslmode=require .* as verify-full/);
+    expect(lines[1]).toContain('connection refused');
+  });
+
   test('names a missing database', async () => {
     const url = new URL(db.url);
     url.pathname = '/no_such_database';

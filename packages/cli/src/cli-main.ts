@@ -10,11 +10,13 @@ import { ExitRequest } from './exit-request.js';
 import { buildProgram } from './program.js';
 import { terminalOutput } from './output.js';
 import { removeNavigatorStandIn } from './navigator-stand-in.js';
+import { printWarningsOnOneLine } from './one-line-warnings.js';
 
 // Every module (pg included) is loaded by now.
 removeNavigatorStandIn();
 
 const out = terminalOutput();
+printWarningsOnOneLine((line) => out.error(line));
 const program = buildProgram(out);
 
 // A closed pipe (`jm status --watch | head`) is the reader leaving, not an error.
