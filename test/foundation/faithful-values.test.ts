@@ -75,3 +75,26 @@ test('the largest values JavaScript holds exactly are accepted', async () => {
   const { rows } = await db.pool.query(`select arguments ->> 'count' as count from ${s()}.jobs`);
   expect(rows).toEqual([{ count: '9007199254740991' }]);
 });
+
+test('a number is stored as JavaScript writes it, so 1.0 and 1 (or 2.50 and 2.5) are one identical job from any door', async () => {
+  await db.pool.query(`delete from ${s()}.jobs`);
+  const args = (count: string, ratio: string): string =>
+    `{"label": "same", "count": ${count}, "ratio": ${ratio}, "flag": true, "color": "red"}`;
+  await db.pool.query(`call ${s()}.insert_job('shapes', 'everything', 0, $1::json)`, [args('1.0', '2.50')]);
+  const again = await db.pool.query(`select outcome from ${s()}.enqueue('shapes', 'everything', 0, $1::jsonb)`, [args('1', '2.5')]);
+  expect(again.rows).toEqual([{ outcome: 'identical' }]);
+  const batch = await db.pool.query(`select outcome from ${s()}.enqueue_many($1::jsonb)`, [
+    JSON.stringify([
+      { type_key: 'shapes', task_key: 'everything', arguments: JSON.parse(args('1', '2.5')) },
+      { type_key: 'shapes', task_key: 'everything', arguments: JSON.parse(args('2', '1')) },
+    ]).replace('"ratio":1}', '"ratio":1.000}'),
+  ]);
+  expect(batch.rows.map((r) => r.outcome)).toEqual(['identical', 'inserted']);
+  const { rows } = await db.pool.query(
+    `select arguments ->> 'count' as count, arguments ->> 'ratio' as ratio from ${s()}.jobs order by id`,
+  );
+  expect(rows).toEqual([
+    { count: '1', ratio: '2.5' },
+    { count: '2', ratio: '1' },
+  ]);
+});

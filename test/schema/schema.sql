@@ -378,8 +378,10 @@ begin
     end if;
     -- A number of 16 characters or more may be one JavaScript cannot hold, and a nested value
     -- may hold one: those are checked (unsafe_value), or left to prepare_arguments to name.
+    -- A number not written as JavaScript writes it (1.0, 1.50) is too: prepare_arguments
+    -- rewrites it.
     if v_param.json_type in ('number', 'integer') then
-      v_ok := format('(%s and length(%s::text) < 16)', v_ok, v_value);
+      v_ok := format('(%1$s and length(%2$s::text) < 16 and %2$s::text = ((%2$s::text)::float8)::text)', v_ok, v_value);
     elsif v_param.json_type in ('object', 'array') then
       v_ok := format('(%s and jobmaster.unsafe_value(%s) is null)', v_ok, v_value);
     end if;
@@ -1785,7 +1787,8 @@ AS $function$
                 when case p.json_type when 'integer' then jsonb_typeof(p.v) <> 'number'
                                       else jsonb_typeof(p.v) <> p.json_type end then true
                 when p.json_type = 'integer' and scale((p.v #>> '{}')::numeric) <> 0 then true
-                when p.json_type in ('number', 'integer') and length(p.v::text) >= 16 then true
+                when p.json_type in ('number', 'integer')
+                     and (length(p.v::text) >= 16 or p.v::text <> ((p.v::text)::float8)::text) then true
                 when p.json_type in ('object', 'array') and jobmaster.unsafe_value(p.v) is not null then true
                 when p.select_from is null then false
                 else jsonb_typeof(p.v) in ('object', 'array') or not p.select_from @> jsonb_build_array(p.v)
@@ -2163,6 +2166,12 @@ begin
             detail = v_detail;
         end if;
       end if;
+    end if;
+    -- A number as JavaScript writes it (1.0 -> 1, 1.50 -> 1.5): the task receives the same
+    -- value either way, and the job's identity (the arguments' text) must not tell them apart.
+    if v_param.json_type in ('number', 'integer') and jsonb_typeof(v_value) = 'number'
+       and v_value::text <> ((v_value::text)::float8)::text then
+      v_value := to_jsonb((v_value::text)::float8);
     end if;
     v_result := v_result || jsonb_build_object(v_param.name, v_value);
   end loop;

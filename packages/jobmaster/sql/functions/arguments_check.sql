@@ -30,8 +30,10 @@ begin
     end if;
     -- A number of 16 characters or more may be one JavaScript cannot hold, and a nested value
     -- may hold one: those are checked (unsafe_value), or left to prepare_arguments to name.
+    -- A number not written as JavaScript writes it (1.0, 1.50) is too: prepare_arguments
+    -- rewrites it.
     if v_param.json_type in ('number', 'integer') then
-      v_ok := format('(%s and length(%s::text) < 16)', v_ok, v_value);
+      v_ok := format('(%1$s and length(%2$s::text) < 16 and %2$s::text = ((%2$s::text)::float8)::text)', v_ok, v_value);
     elsif v_param.json_type in ('object', 'array') then
       v_ok := format('(%s and :schema.unsafe_value(%s) is null)', v_ok, v_value);
     end if;

@@ -4,7 +4,8 @@
 -- Conservative: null for anything prepare_arguments might refuse, and never a value it would
 -- not return. Fits: a known task; an object; every key a parameter; every required parameter
 -- given; every value of its parameter's type (an integer whole; a number short enough to be
--- exact in JavaScript; a nested value that unsafe_value passes), a scalar among its
+-- exact in JavaScript and written as JavaScript writes it; a nested value that unsafe_value
+-- passes), a scalar among its
 -- select-from values when it has them; never "ALL" (only a fan-out takes it); null only where
 -- the parameter is optional and its default is null.
 -- Joins over the whole set, no statement per item: about a tenth of prepare_arguments' cost
@@ -41,7 +42,8 @@ as $$
                 when case p.json_type when 'integer' then jsonb_typeof(p.v) <> 'number'
                                       else jsonb_typeof(p.v) <> p.json_type end then true
                 when p.json_type = 'integer' and scale((p.v #>> '{}')::numeric) <> 0 then true
-                when p.json_type in ('number', 'integer') and length(p.v::text) >= 16 then true
+                when p.json_type in ('number', 'integer')
+                     and (length(p.v::text) >= 16 or p.v::text <> ((p.v::text)::float8)::text) then true
                 when p.json_type in ('object', 'array') and :schema.unsafe_value(p.v) is not null then true
                 when p.select_from is null then false
                 else jsonb_typeof(p.v) in ('object', 'array') or not p.select_from @> jsonb_build_array(p.v)

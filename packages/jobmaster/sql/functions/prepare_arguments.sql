@@ -1,7 +1,8 @@
 -- Checks arguments against the registry and returns them with defaults filled in: the task
 -- must exist; required parameters present; no unknown parameters; each value of its declared
 -- type and, with select-from values, one of them; "ALL" only for write-all parameters; no value
--- a task would receive changed (unsafe_value: absurd nesting, numbers JavaScript cannot hold).
+-- a task would receive changed (unsafe_value: absurd nesting, numbers JavaScript cannot hold);
+-- numbers written as JavaScript writes them.
 -- Raises SQLSTATE JM001 for an unknown task (saying that jm deploy syncs the tasks in code),
 -- JM002 for arguments that break a rule, naming the task, the parameter and the value (also
 -- as the error's detail: {"task", "parameter", "value"}, the value when under 1,000 characters).
@@ -94,6 +95,12 @@ begin
             detail = v_detail;
         end if;
       end if;
+    end if;
+    -- A number as JavaScript writes it (1.0 -> 1, 1.50 -> 1.5): the task receives the same
+    -- value either way, and the job's identity (the arguments' text) must not tell them apart.
+    if v_param.json_type in ('number', 'integer') and jsonb_typeof(v_value) = 'number'
+       and v_value::text <> ((v_value::text)::float8)::text then
+      v_value := to_jsonb((v_value::text)::float8);
     end if;
     v_result := v_result || jsonb_build_object(v_param.name, v_value);
   end loop;
