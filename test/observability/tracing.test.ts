@@ -5,7 +5,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { JobMaster, loadTaskModules, registry, runWorker } from 'jobmaster';
+import { JobMaster, defineWorkflow, loadTaskModules, registry, runWorker } from 'jobmaster';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { REPO_ROOT, dbFlags, runJm } from '../support/run-jm.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -157,4 +157,67 @@ test('without an OpenTelemetry SDK (jm enqueue), nothing is traced and the job k
   const result = await runJm(['enqueue', 'metered', 'ok', '--json', '{"n": 40}', ...dbFlags(db)]);
   expect(result.stderr).toBe('');
   expect(await traceContextOf(result.stdout.trim())).toBeNull();
+});
+
+test('a job the queue makes for another (here a dependency the claim inserts) keeps the trace of the job that made it', async () => {
+  const id = await jobmaster.enqueue('metered.after', { n: 50 });
+  const traceparent = (await traceContextOf(id))!.traceparent;
+  await drain();
+  const { rows } = await db.pool.query(
+    `select id::text, type_key || '.' || task_key as task, trace_context from "${db.schema}".jobs where spawned_by = $1`,
+    [id],
+  );
+  expect(rows).toEqual([{ id: expect.any(String), task: 'metered.ok', trace_context: { traceparent } }]);
+  const made = spans(SpanKind.CONSUMER, 'process metered.ok').find((s) => s.attributes['messaging.message.id'] === rows[0].id);
+  const [send] = spans(SpanKind.PRODUCER, 'send metered.after');
+  expect(made!.links.map((l) => l.context)).toEqual([expect.objectContaining({ spanId: send!.spanContext().spanId })]);
+});
+
+test("a workflow start is a send span; the run keeps its context and every step's job takes it, from TypeScript and SQL", async () => {
+  defineWorkflow({
+    name: 'traced-pair',
+    steps: [
+      { id: 'a', task: 'metered.ok', args: { n: '${{ params.n }}' } },
+      { id: 'b', task: 'metered.ok', requires: 'a', args: { n: 61 } },
+    ],
+    params: { n: 'integer' },
+  });
+  await jobmaster.deploy();
+  const runId = await jobmaster.startWorkflow('traced-pair', { n: 60 });
+  const [send] = spans(SpanKind.PRODUCER, 'send workflow:traced-pair');
+  expect(send!.attributes).toMatchObject({ 'messaging.destination.name': 'workflow:traced-pair', 'messaging.message.id': runId });
+  const traceparent = `00-${send!.spanContext().traceId}-${send!.spanContext().spanId}-01`;
+  const [batch] = await jobmaster.startWorkflows('traced-pair', [{ n: 62 }]);
+  const batchContext = (await db.pool.query(`select trace_context from "${db.schema}".workflow_runs where id = $1`, [batch])).rows[0]
+    .trace_context;
+  expect(batchContext.traceparent).toMatch(/^00-/);
+  expect(batchContext.traceparent).not.toBe(traceparent);
+  const sqlParent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const { rows } = await db.pool.query(`call "${db.schema}".start_workflow('traced-pair', '{"n": 63}'::json, trace_context => $1::jsonb)`, [
+    JSON.stringify({ traceparent: sqlParent }),
+  ]);
+  await drain();
+  const steps = async (run: string): Promise<unknown[]> =>
+    (
+      await db.pool.query(
+        `select s.step_id, j.trace_context from "${db.schema}".workflow_run_steps s join "${db.schema}".jobs j on j.id = s.job_id
+          where s.run_id = $1 order by s.position`,
+        [run],
+      )
+    ).rows;
+  expect(await steps(runId)).toEqual([
+    { step_id: 'a', trace_context: { traceparent } },
+    { step_id: 'b', trace_context: { traceparent } },
+  ]);
+  expect(await steps(batch!)).toEqual([
+    { step_id: 'a', trace_context: batchContext },
+    { step_id: 'b', trace_context: batchContext },
+  ]);
+  expect(await steps(String(rows[0].run_id))).toEqual([
+    { step_id: 'a', trace_context: { traceparent: sqlParent } },
+    { step_id: 'b', trace_context: { traceparent: sqlParent } },
+  ]);
+  await expect(
+    db.pool.query(`call "${db.schema}".start_workflow('traced-pair', '{"n": 64}'::json, trace_context => '"00-abc"'::jsonb)`),
+  ).rejects.toThrow('workflow "traced-pair": trace_context must be a JSON object of at most 4096 characters');
 });

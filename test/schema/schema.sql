@@ -228,6 +228,7 @@ create table workflow_runs (
   message text,
   created_at timestamp with time zone not null default now(),
   finished_at timestamp with time zone,
+  trace_context jsonb,
   constraint workflow_runs_params_check CHECK ((jsonb_typeof(params) = 'object'::text)),
   constraint workflow_runs_pkey PRIMARY KEY (id),
   constraint workflow_runs_run_key_check CHECK (((run_key IS NULL) OR ((length(run_key) >= 1) AND (length(run_key) <= 255)))),
@@ -1060,6 +1061,9 @@ begin
   if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
+  end if;
+  if p_trace_context is null and p_spawned_by is not null then
+    select j.trace_context into p_trace_context from jobmaster.jobs j where j.id = p_spawned_by;
   end if;
   v_arguments := jobmaster.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max
@@ -2665,15 +2669,16 @@ AS $function$
   select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"');
 $function$;
 
-CREATE OR REPLACE PROCEDURE jobmaster.start_workflow(IN name text, IN params json DEFAULT '{}'::json, INOUT run_id bigint DEFAULT NULL::bigint, IN run_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text)
+CREATE OR REPLACE PROCEDURE jobmaster.start_workflow(IN name text, IN params json DEFAULT '{}'::json, INOUT run_id bigint DEFAULT NULL::bigint, IN run_key text DEFAULT NULL::text, IN on_conflict text DEFAULT 'raise'::text, IN trace_context jsonb DEFAULT NULL::jsonb)
  LANGUAGE plpgsql
 AS $procedure$
 begin
-  select s.run_id into run_id from jobmaster.start_workflow_run(name, params::jsonb, run_key, on_conflict) s;
+  select s.run_id into run_id
+    from jobmaster.start_workflow_run(name, params::jsonb, run_key, on_conflict, null, trace_context) s;
 end;
 $procedure$;
 
-CREATE OR REPLACE FUNCTION jobmaster.start_workflow_run(p_name text, p_params jsonb DEFAULT '{}'::jsonb, p_run_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, p_schedule_tick timestamp with time zone DEFAULT NULL::timestamp with time zone, OUT run_id bigint, OUT outcome text)
+CREATE OR REPLACE FUNCTION jobmaster.start_workflow_run(p_name text, p_params jsonb DEFAULT '{}'::jsonb, p_run_key text DEFAULT NULL::text, p_on_conflict text DEFAULT 'raise'::text, p_schedule_tick timestamp with time zone DEFAULT NULL::timestamp with time zone, p_trace_context jsonb DEFAULT NULL::jsonb, OUT run_id bigint, OUT outcome text)
  RETURNS SETOF record
  LANGUAGE plpgsql
 AS $function$
@@ -2696,11 +2701,12 @@ begin
       message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
   end if;
   v_params := jobmaster.workflow_params(p_name, v_definition, p_params);
+  p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
 
   loop
     begin
-      insert into jobmaster.workflow_runs (workflow_name, definition, params, run_key, schedule_tick)
-      values (p_name, v_definition, v_params, p_run_key, p_schedule_tick)
+      insert into jobmaster.workflow_runs (workflow_name, definition, params, run_key, schedule_tick, trace_context)
+      values (p_name, v_definition, v_params, p_run_key, p_schedule_tick, p_trace_context)
       returning id into run_id;
       exit;
     exception when unique_violation then
@@ -2732,7 +2738,7 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION jobmaster.start_workflow_runs(p_name text, p_params jsonb)
+CREATE OR REPLACE FUNCTION jobmaster.start_workflow_runs(p_name text, p_params jsonb, p_trace_context jsonb DEFAULT NULL::jsonb)
  RETURNS TABLE(run_id bigint)
  LANGUAGE plpgsql
 AS $function$
@@ -2751,6 +2757,7 @@ begin
     raise exception using errcode = 'JM008', detail = p_name,
       message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
   end if;
+  p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
   v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
   for i in 1 .. coalesce(cardinality(v_params), 0) loop
     begin
@@ -2765,9 +2772,9 @@ begin
   -- Ids drawn in the array's order, so the rows returned follow it.
   v_ids := array(select nextval(pg_get_serial_sequence('jobmaster.workflow_runs', 'id')::regclass)
                    from generate_series(1, cardinality(v_params)));
-  insert into jobmaster.workflow_runs (id, workflow_name, definition, params)
+  insert into jobmaster.workflow_runs (id, workflow_name, definition, params, trace_context)
   overriding system value
-  select v_ids[u.ord], p_name, v_definition, u.params from unnest(v_params) with ordinality u(params, ord);
+  select v_ids[u.ord], p_name, v_definition, u.params, p_trace_context from unnest(v_params) with ordinality u(params, ord);
   perform jobmaster.workflow_begin_runs(v_ids);
   return query select u.id from unnest(v_ids) with ordinality u(id, ord) order by u.ord;
 end;
@@ -3086,6 +3093,7 @@ AS $function$
 declare
   v_step    jobmaster.workflow_run_steps;
   v_params  jsonb;
+  v_trace   jsonb;
   v_results jsonb;
   v_args    jsonb;
   v_job     bigint;
@@ -3094,7 +3102,7 @@ declare
   v_message text;
 begin
   select * into v_step from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.step_id = p_step_id;
-  select r.params into v_params from jobmaster.workflow_runs r where r.id = p_run_id;
+  select r.params, r.trace_context into v_params, v_trace from jobmaster.workflow_runs r where r.id = p_run_id;
   select coalesce(jsonb_object_agg(s.step_id, coalesce(s.result, 'null'::jsonb)), '{}') into v_results
     from jobmaster.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
   begin
@@ -3113,7 +3121,7 @@ begin
     end if;
     select e.job_id into v_job
       from jobmaster.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
-                           format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;
+                           format('workflow:%s:%s', p_run_id, p_step_id), 'raise', v_trace) e;
   exception when others then
     -- Name the parameter and, when its value came from another step, that step.
     v_param := substring(sqlerrm from 'parameter "([^"]+)"');
@@ -3149,14 +3157,14 @@ begin
     -- Set-based throughout: joins and one aggregate per stage, no statement per step.
     -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
     with wanted as materialized (
-      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params, r.trace_context,
              position('${{' in s.args::text) > 0 as has_refs
         from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord)
         -- Each by primary key (offset 0 keeps the planner from hashing the whole table,
         -- which it did from statistics that did not yet count the runs of the last minutes).
         cross join lateral (select s.* from jobmaster.workflow_run_steps s
                              where s.run_id = u.run_id and s.step_id = u.step_id offset 0) s
-        cross join lateral (select r.params from jobmaster.workflow_runs r where r.id = s.run_id offset 0) r
+        cross join lateral (select r.params, r.trace_context from jobmaster.workflow_runs r where r.id = s.run_id offset 0) r
     ), entries as materialized (
       -- The entries of arguments that hold references; ref: the reference an entry is exactly
       -- (`${{ steps.a.result.n }}` -> {steps,a,result,n}), null for any other entry.
@@ -3184,7 +3192,7 @@ begin
         from looked_up l group by l.ord
     ), resolved as materialized (
       -- Any other shape (a reference inside longer text, nested arguments) by workflow_resolve.
-      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority, w.trace_context,
              case when not w.has_refs then w.args
                   when x.simple then x.a
                   else jobmaster.workflow_resolve(w.args, w.params,
@@ -3198,14 +3206,15 @@ begin
              array_agg(r.task_key order by r.ord) as task_keys, array_agg(r.a order by r.ord) as args
         from resolved r
     ), prepared as materialized (
-      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, f.arguments as args
+      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, r.trace_context, f.arguments as args
         from batch b
         cross join lateral jobmaster.fitting_arguments(b.type_keys, b.task_keys, b.args) f
         join resolved r on r.ord = b.ords[f.ord]
     ), inserted as (
-      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
+      insert into jobmaster.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id,
+                                trace_context)
       select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
-             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
+             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id, p.trace_context
         from prepared p
         join jobmaster.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
        where p.args is not null
@@ -3296,5 +3305,23 @@ begin
   update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null
    where r.id = any (v_run_ids) and (r.status = 'running') is true
      and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_trace_context(p_name text, p_trace_context jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+begin
+  if p_trace_context is null or p_trace_context = 'null'::jsonb then
+    return null;
+  end if;
+  if jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096 then
+    raise exception using errcode = 'JM002',
+      message = format('workflow %s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       to_jsonb(left(p_name, 200))::text, left(p_trace_context::text, 60));
+  end if;
+  return p_trace_context;
 end;
 $function$;

@@ -8,7 +8,9 @@
 --             keeps running but gives up the key and will not be retried, and a new job
 --             with the key is inserted (graphile-worker's rule for a locked job).
 -- p_trace_context: the enqueuer's trace context (OpenTelemetry carrier, e.g. {"traceparent":
--- "00-..."}), kept with a new or replaced job for the run's span to link to (null = none).
+-- "00-..."}), kept with a new or replaced job for the run's span to link to (null = none; a
+-- job spawned by another, a fan-out child, a dependency or a next job, then keeps the
+-- spawner's, so the work a request set off stays in its trace).
 -- Without a key, an identical unkeyed job (same task and arguments) already waiting or
 -- running is returned instead of inserting a second.
 -- Returns job_id, inserted (a new row), outcome: 'inserted', 'identical' (unkeyed twin
@@ -51,6 +53,9 @@ begin
   if p_run_at is not null and not :schema.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
+  end if;
+  if p_trace_context is null and p_spawned_by is not null then
+    select j.trace_context into p_trace_context from :schema.jobs j where j.id = p_spawned_by;
   end if;
   v_arguments := :schema.prepare_arguments(p_type_key, p_task_key, p_arguments);
   select t.process_units, t.max_attempts into v_units, v_max

@@ -5,12 +5,13 @@
 -- conflict mode for a key held by a running run of the workflow: 'raise' (SQLSTATE JM010,
 -- detail {"run_id", "run_key", "workflow"}), 'ignore' (return that run), 'replace' (cancel
 -- that run and start a new one); schedule tick (null unless a schedule starts it: a tick
--- starts at most one run, later calls for it return no row).
+-- starts at most one run, later calls for it return no row); the starter's trace context
+-- (as enqueue's; each step's job keeps it).
 -- Returns run_id and outcome: 'started', 'existing' (ignore), 'replaced'.
 -- Raises JM008 for an unknown workflow, JM002 for parameters that break a rule.
 create or replace function :schema.start_workflow_run(
   p_name text, p_params jsonb default '{}', p_run_key text default null, p_on_conflict text default 'raise',
-  p_schedule_tick timestamptz default null,
+  p_schedule_tick timestamptz default null, p_trace_context jsonb default null,
   out run_id bigint, out outcome text)
 returns setof record
 language plpgsql volatile
@@ -34,11 +35,12 @@ begin
       message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
   end if;
   v_params := :schema.workflow_params(p_name, v_definition, p_params);
+  p_trace_context := :schema.workflow_trace_context(p_name, p_trace_context);
 
   loop
     begin
-      insert into :schema.workflow_runs (workflow_name, definition, params, run_key, schedule_tick)
-      values (p_name, v_definition, v_params, p_run_key, p_schedule_tick)
+      insert into :schema.workflow_runs (workflow_name, definition, params, run_key, schedule_tick, trace_context)
+      values (p_name, v_definition, v_params, p_run_key, p_schedule_tick, p_trace_context)
       returning id into run_id;
       exit;
     exception when unique_violation then

@@ -2,7 +2,7 @@
 -- run's parameters and its completed steps' results, and puts its job on the queue through
 -- enqueue (so validation, priority, units, retries and the task's own dependencies apply),
 -- with the job key "workflow:<run>:<step>" so it is never merged with an identical job
--- outside the run, and links the job to the run. A step whose arguments cannot be resolved or
+-- outside the run, and the run's trace context, and links the job to the run. A step whose arguments cannot be resolved or
 -- break the task's rules fails, with a message naming the step, the parameter and the step it
 -- came from; the run then fails and its steps not yet started are skipped. A step cannot fan
 -- out: "ALL" for a write-all parameter fails it.
@@ -14,6 +14,7 @@ as $$
 declare
   v_step    :schema.workflow_run_steps;
   v_params  jsonb;
+  v_trace   jsonb;
   v_results jsonb;
   v_args    jsonb;
   v_job     bigint;
@@ -22,7 +23,7 @@ declare
   v_message text;
 begin
   select * into v_step from :schema.workflow_run_steps s where s.run_id = p_run_id and s.step_id = p_step_id;
-  select r.params into v_params from :schema.workflow_runs r where r.id = p_run_id;
+  select r.params, r.trace_context into v_params, v_trace from :schema.workflow_runs r where r.id = p_run_id;
   select coalesce(jsonb_object_agg(s.step_id, coalesce(s.result, 'null'::jsonb)), '{}') into v_results
     from :schema.workflow_run_steps s where s.run_id = p_run_id and s.status = 'complete';
   begin
@@ -41,7 +42,7 @@ begin
     end if;
     select e.job_id into v_job
       from :schema.enqueue(v_step.type_key, v_step.task_key, v_step.priority, v_args, null, null,
-                           format('workflow:%s:%s', p_run_id, p_step_id), 'raise') e;
+                           format('workflow:%s:%s', p_run_id, p_step_id), 'raise', v_trace) e;
   exception when others then
     -- Name the parameter and, when its value came from another step, that step.
     v_param := substring(sqlerrm from 'parameter "([^"]+)"');

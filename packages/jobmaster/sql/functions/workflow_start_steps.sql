@@ -4,7 +4,7 @@
 -- are exactly one reference, by joins in the statement itself; the rest by workflow_resolve)
 -- and checked by fitting_arguments, the set-based and conservative form of prepare_arguments
 -- (a step cannot fan out: it refuses "ALL"). Each job
--- is inserted with the key "workflow:<run>:<step>" and the run's id, as enqueue inserts a
+-- is inserted with the key "workflow:<run>:<step>", the run's id and its trace context, as enqueue inserts a
 -- keyed job, and the step is marked started. If any step cannot start this way (a reference to
 -- nothing, arguments the check doubts, "ALL", a key already held), nothing of the set is kept
 -- and each step is started by workflow_start_step, which fails that step and its run with a
@@ -27,14 +27,14 @@ begin
     -- Set-based throughout: joins and one aggregate per stage, no statement per step.
     -- Materialized: inlined, the planner evaluated the resolution for steps outside the set.
     with wanted as materialized (
-      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params,
+      select u.ord, s.run_id, s.step_id, s.type_key, s.task_key, s.priority, s.args, r.params, r.trace_context,
              position('${{' in s.args::text) > 0 as has_refs
         from unnest(p_run_ids, p_step_ids) with ordinality u(run_id, step_id, ord)
         -- Each by primary key (offset 0 keeps the planner from hashing the whole table,
         -- which it did from statistics that did not yet count the runs of the last minutes).
         cross join lateral (select s.* from :schema.workflow_run_steps s
                              where s.run_id = u.run_id and s.step_id = u.step_id offset 0) s
-        cross join lateral (select r.params from :schema.workflow_runs r where r.id = s.run_id offset 0) r
+        cross join lateral (select r.params, r.trace_context from :schema.workflow_runs r where r.id = s.run_id offset 0) r
     ), entries as materialized (
       -- The entries of arguments that hold references; ref: the reference an entry is exactly
       -- (`${{ steps.a.result.n }}` -> {steps,a,result,n}), null for any other entry.
@@ -62,7 +62,7 @@ begin
         from looked_up l group by l.ord
     ), resolved as materialized (
       -- Any other shape (a reference inside longer text, nested arguments) by workflow_resolve.
-      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority,
+      select w.ord, w.run_id, w.step_id, w.type_key, w.task_key, w.priority, w.trace_context,
              case when not w.has_refs then w.args
                   when x.simple then x.a
                   else :schema.workflow_resolve(w.args, w.params,
@@ -76,14 +76,15 @@ begin
              array_agg(r.task_key order by r.ord) as task_keys, array_agg(r.a order by r.ord) as args
         from resolved r
     ), prepared as materialized (
-      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, f.arguments as args
+      select r.run_id, r.step_id, r.type_key, r.task_key, r.priority, r.trace_context, f.arguments as args
         from batch b
         cross join lateral :schema.fitting_arguments(b.type_keys, b.task_keys, b.args) f
         join resolved r on r.ord = b.ords[f.ord]
     ), inserted as (
-      insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id)
+      insert into :schema.jobs (type_key, task_key, priority, arguments, process_units, max_attempts, run_at, job_key, workflow_run_id,
+                                trace_context)
       select p.type_key, p.task_key, p.priority, p.args, t.process_units, t.max_attempts, now(),
-             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id
+             format('workflow:%s:%s', p.run_id, p.step_id), p.run_id, p.trace_context
         from prepared p
         join :schema.tasks t on t.type_key = p.type_key and t.task_key = p.task_key
        where p.args is not null

@@ -2,6 +2,7 @@ import { translateDatabaseError } from '../db/database-errors.js';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { InvalidArgumentsError } from '../errors.js';
+import { traceEnqueue } from '../tracing/enqueue-span.js';
 import type { JsonValue } from '../registry/task-definition.js';
 import type { OnConflict } from '../jobs/enqueue-request.js';
 
@@ -27,7 +28,9 @@ export interface WorkflowStartResult {
 /**
  * Starts a run of a deployed workflow through `start_workflow_run` (the function behind
  * `call <schema>.start_workflow(...)`): its steps that require none are put on the queue at
- * once. Run it on your own client to start the run inside your transaction. Throws
+ * once. Run it on your own client to start the run inside your transaction. With an
+ * OpenTelemetry SDK in the application the start is a `send workflow:NAME` span, whose trace
+ * context the run keeps and gives every step's job (see traceEnqueue). Throws
  * UnknownWorkflowError, InvalidArgumentsError (parameters) or WorkflowRunKeyConflictError.
  */
 export async function startWorkflow(db: Queryable, schema: string, request: WorkflowStartRequest): Promise<WorkflowStartResult> {
@@ -35,16 +38,31 @@ export async function startWorkflow(db: Queryable, schema: string, request: Work
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     throw new InvalidArgumentsError(`workflow ${JSON.stringify(request.name)}: parameters must be a JSON object`);
   }
-  try {
-    const { rows } = await db.query<{ run_id: string; outcome: WorkflowStartResult['outcome'] }>(
-      `select run_id::text, outcome from ${quoteSchema(schema)}.start_workflow_run($1, $2::jsonb, $3, $4)`,
-      [request.name, JSON.stringify(params), request.runKey ?? null, request.onConflict ?? 'raise'],
-    );
-    const row = rows[0]!;
-    return { runId: row.run_id, outcome: row.outcome };
-  } catch (error) {
-    throw translateDatabaseError(error, { schema });
-  }
+  return await traceEnqueue(
+    () => [workflowDestination(request.name)],
+    async (traceContext) => {
+      try {
+        const { rows } = await db.query<{ run_id: string; outcome: WorkflowStartResult['outcome'] }>(
+          `select run_id::text, outcome from ${quoteSchema(schema)}.start_workflow_run($1, $2::jsonb, $3, $4, null, $5::jsonb)`,
+          [request.name, JSON.stringify(params), request.runKey ?? null, request.onConflict ?? 'raise', traceJson(traceContext)],
+        );
+        const row = rows[0]!;
+        return { runId: row.run_id, outcome: row.outcome };
+      } catch (error) {
+        throw translateDatabaseError(error, { schema });
+      }
+    },
+    (result) => [result.runId],
+  );
+}
+
+/** A workflow's name as a trace's destination: `send workflow:etl`. */
+function workflowDestination(name: string): string {
+  return `workflow:${name}`;
+}
+
+function traceJson(traceContext: Record<string, string> | null): string | null {
+  return traceContext === null ? null : JSON.stringify(traceContext);
 }
 
 /**
@@ -69,13 +87,19 @@ export async function startWorkflows(
     );
   }
   if (paramsList.length === 0) return [];
-  try {
-    const { rows } = await db.query<{ run_id: string }>(
-      `select run_id::text from ${quoteSchema(schema)}.start_workflow_runs($1, $2::jsonb)`,
-      [name, JSON.stringify(paramsList)],
-    );
-    return rows.map((r) => r.run_id);
-  } catch (error) {
-    throw translateDatabaseError(error, { schema });
-  }
+  return await traceEnqueue(
+    () => paramsList.map(() => workflowDestination(name)),
+    async (traceContext) => {
+      try {
+        const { rows } = await db.query<{ run_id: string }>(
+          `select run_id::text from ${quoteSchema(schema)}.start_workflow_runs($1, $2::jsonb, $3::jsonb)`,
+          [name, JSON.stringify(paramsList), traceJson(traceContext)],
+        );
+        return rows.map((r) => r.run_id);
+      } catch (error) {
+        throw translateDatabaseError(error, { schema });
+      }
+    },
+    (ids) => ids,
+  );
 }
