@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { lazyRequire } from '../util/lazy-require.js';
@@ -13,14 +14,24 @@ export interface WorkflowFileDocument {
   workflows?: WorkflowDocument[];
 }
 
-// Loaded on the first check: commands that never read a workflow file (`jm enqueue`) skip ajv.
+// Loaded on the first check: commands that never read a workflow (`jm enqueue`) skip ajv.
 const ajv = lazyRequire<{ Ajv: typeof AjvClass }>('ajv');
 let compiled: ValidateFunction | undefined;
 
+/**
+ * The schema's validator: the module the build compiled it into (scripts/compile-workflow-schema.mjs;
+ * loading it costs a few milliseconds where compiling cost about 0.1 s of every `jm run` whose
+ * tasks declare a workflow), else compiled here (running from the sources).
+ */
 function validator(): ValidateFunction {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(WORKFLOW_SCHEMA_FILE, 'utf8')) as object;
-    compiled = new (ajv().Ajv)({ allErrors: true, strict: false }).compile(schema);
+    try {
+      compiled = createRequire(import.meta.url)('./workflow-validate.cjs') as ValidateFunction;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+      const schema = JSON.parse(readFileSync(WORKFLOW_SCHEMA_FILE, 'utf8')) as object;
+      compiled = new (ajv().Ajv)({ allErrors: true, strict: false }).compile(schema);
+    }
   }
   return compiled;
 }
