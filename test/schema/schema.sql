@@ -2695,11 +2695,7 @@ begin
   if p_run_key is not null and length(p_run_key) not between 1 and 255 then
     raise exception using errcode = 'JM002', message = format('workflow %s: a run key must be 1 to 255 characters long', to_jsonb(p_name)::text);
   end if;
-  select w.definition into v_definition from jobmaster.workflows w where w.name = p_name;
-  if not found then
-    raise exception using errcode = 'JM008', detail = p_name,
-      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
-  end if;
+  v_definition := jobmaster.workflow_definition(p_name);
   v_params := jobmaster.workflow_params(p_name, v_definition, p_params);
   p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
 
@@ -2752,11 +2748,7 @@ begin
     raise exception using errcode = 'JM002',
       message = format('workflow %s: start_workflow_runs expects a JSON array of parameter objects', to_jsonb(left(p_name, 200))::text);
   end if;
-  select w.definition into v_definition from jobmaster.workflows w where w.name = p_name;
-  if not found then
-    raise exception using errcode = 'JM008', detail = p_name,
-      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
-  end if;
+  v_definition := jobmaster.workflow_definition(p_name);
   p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
   v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
   for i in 1 .. coalesce(cardinality(v_params), 0) loop
@@ -2920,6 +2912,23 @@ begin
   if v_runs is not null then
     perform jobmaster.workflow_start_steps(v_runs, v_steps);
   end if;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION jobmaster.workflow_definition(p_name text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_definition jsonb;
+begin
+  select w.definition into v_definition from jobmaster.workflows w where w.name = p_name;
+  if not found then
+    raise exception using errcode = 'JM008', detail = p_name,
+      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
+  end if;
+  return v_definition;
 end;
 $function$;
 

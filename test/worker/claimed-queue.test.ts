@@ -2,21 +2,7 @@
 // of its recent jobs, never more than a claim batch per claim in flight.
 import { expect, test } from 'vitest';
 import { ClaimedQueue } from '../../packages/jobmaster/src/worker/claimed-queue.js';
-import type { ClaimedJob } from '../../packages/jobmaster/src/worker/worker-events.js';
-
-const job = (id: number): ClaimedJob => ({
-  id: String(id),
-  typeKey: 't',
-  taskKey: 'k',
-  arguments: {},
-  priority: 0,
-  processUnits: 1,
-  attempt: 1,
-  maxAttempts: 3,
-  traceContext: null,
-  waitedSeconds: 0,
-  claimedAt: 0,
-});
+import { claimedJob as job } from './claimed-job.js';
 
 test('before any job has finished, a worker claims only its free slots', () => {
   const queue = new ClaimedQueue(10, 1000);

@@ -6,22 +6,9 @@ import { expect, test } from 'vitest';
 import { ClaimedQueue } from '../../packages/jobmaster/src/worker/claimed-queue.js';
 import { JobFlow } from '../../packages/jobmaster/src/worker/job-flow.js';
 import type { OutcomeWriter } from '../../packages/jobmaster/src/worker/outcome-writer.js';
-import { JobStop, type RunningJob, type RunningJobs } from '../../packages/jobmaster/src/worker/running-jobs.js';
+import type { RunningJob, RunningJobs } from '../../packages/jobmaster/src/worker/running-jobs.js';
 import type { ClaimedJob } from '../../packages/jobmaster/src/worker/worker-events.js';
-
-const job = (id: number): ClaimedJob => ({
-  id: String(id),
-  typeKey: 't',
-  taskKey: 'k',
-  arguments: {},
-  priority: 0,
-  processUnits: 1,
-  attempt: 1,
-  maxAttempts: 3,
-  traceContext: null,
-  waitedSeconds: 0,
-  claimedAt: 0,
-});
+import { claimedJob as job, runningJob } from './claimed-job.js';
 
 function flow(concurrency: number) {
   const started = new Map<string, RunningJob>();
@@ -31,7 +18,7 @@ function flow(concurrency: number) {
       return started.size;
     },
     start(j: ClaimedJob): RunningJob {
-      const r: RunningJob = { job: j, stop: new JobStop(), startedAt: performance.now(), cancelRequested: false };
+      const r = runningJob(j);
       started.set(j.id, r);
       return r;
     },

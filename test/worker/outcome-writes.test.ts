@@ -7,27 +7,11 @@ import {
   SECOND_WRITE_MIN,
   type RecordedOutcome,
 } from '../../packages/jobmaster/src/worker/outcome-writer.js';
-import { JobStop, type RunningJob } from '../../packages/jobmaster/src/worker/running-jobs.js';
+import type { RunningJob } from '../../packages/jobmaster/src/worker/running-jobs.js';
+import { claimedJob, runningJob } from './claimed-job.js';
 import type { WorkerQueries } from '../../packages/jobmaster/src/worker/worker-queries.js';
 
-const running = (id: number): RunningJob => ({
-  job: {
-    id: String(id),
-    typeKey: 't',
-    taskKey: 'k',
-    arguments: {},
-    priority: 0,
-    processUnits: 1,
-    attempt: 1,
-    maxAttempts: 3,
-    traceContext: null,
-    waitedSeconds: 0,
-    claimedAt: 0,
-  },
-  stop: new JobStop(),
-  startedAt: 0,
-  cancelRequested: false,
-});
+const running = (id: number): RunningJob => runningJob(claimedJob(id));
 
 function writer() {
   const writes: Array<{ ids: string[]; finish: () => void }> = [];

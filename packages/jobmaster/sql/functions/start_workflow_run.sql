@@ -29,11 +29,7 @@ begin
   if p_run_key is not null and length(p_run_key) not between 1 and 255 then
     raise exception using errcode = 'JM002', message = format('workflow %s: a run key must be 1 to 255 characters long', to_jsonb(p_name)::text);
   end if;
-  select w.definition into v_definition from :schema.workflows w where w.name = p_name;
-  if not found then
-    raise exception using errcode = 'JM008', detail = p_name,
-      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
-  end if;
+  v_definition := :schema.workflow_definition(p_name);
   v_params := :schema.workflow_params(p_name, v_definition, p_params);
   p_trace_context := :schema.workflow_trace_context(p_name, p_trace_context);
 

@@ -23,11 +23,7 @@ begin
     raise exception using errcode = 'JM002',
       message = format('workflow %s: start_workflow_runs expects a JSON array of parameter objects', to_jsonb(left(p_name, 200))::text);
   end if;
-  select w.definition into v_definition from :schema.workflows w where w.name = p_name;
-  if not found then
-    raise exception using errcode = 'JM008', detail = p_name,
-      message = format('No workflow %s is deployed ("jm deploy" syncs the workflow files; "jm workflows" lists them)', to_jsonb(left(p_name, 200))::text);
-  end if;
+  v_definition := :schema.workflow_definition(p_name);
   p_trace_context := :schema.workflow_trace_context(p_name, p_trace_context);
   v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
   for i in 1 .. coalesce(cardinality(v_params), 0) loop
