@@ -27,7 +27,8 @@ const profileFile = profileAt > 0 ? process.argv[profileAt + 1] : undefined;
 const functions = process.argv.includes('--functions');
 const chain = process.argv.includes('--chain');
 const wide = process.argv.includes('--wide');
-if (!Number.isSafeInteger(jobs) || jobs < 1) throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions] [--chain | --wide]`);
+if (!Number.isSafeInteger(jobs) || jobs < 1)
+  throw new Error(`usage: drain-cpu.ts [jobs] [--cpu-profile FILE] [--functions] [--chain | --wide]`);
 // node-postgres passes PGOPTIONS to the server at connect, for the worker's pools too.
 if (functions) process.env.PGOPTIONS = `${process.env.PGOPTIONS ?? ''} -c track_functions=all`;
 
