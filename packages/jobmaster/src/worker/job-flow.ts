@@ -31,6 +31,9 @@ export interface JobFlowParts {
  * in the summary and reported as events. Also keeps the starts of jobs claimed ahead that the
  * database has not counted yet (see claim_jobs), for the next claim or heartbeat to report.
  */
+/** How often a long-running worker looks for waiting jobs too large for its node. */
+const TOO_LARGE_CHECK_MS = 60_000;
+
 export class JobFlow {
   readonly summary: WorkerSummary = emptySummary();
   /** Outcomes written so far. */
@@ -44,6 +47,7 @@ export class JobFlow {
    * update fewer; the window in which a crash loses the count is the same as before.
    */
   #starts = new Set<string>();
+  #lastTooLargeCheck = -Infinity;
 
   constructor(private readonly parts: JobFlowParts) {}
 
@@ -150,6 +154,13 @@ export class JobFlow {
     } catch (error) {
       if (isSchemaError(error)) throw error;
     }
+  }
+
+  /** {@link checkTooLarge} when a minute has passed since the last look (a long-running worker's loop calls this). */
+  async checkTooLargeEveryMinute(): Promise<void> {
+    if (performance.now() - this.#lastTooLargeCheck <= TOO_LARGE_CHECK_MS) return;
+    this.#lastTooLargeCheck = performance.now();
+    await this.checkTooLarge();
   }
 
   /** A heartbeat's answer: jobs no longer held are lost; cancellations reach running and queued jobs. */

@@ -24,8 +24,6 @@ import { WakeSignal } from './wake-signal.js';
 import { startWakeSources, type WakeSources } from './wake-sources.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
-const TOO_LARGE_CHECK_MS = 60_000;
-
 /**
  * Runs jobs from a JobMaster schema: claims them in batches (`claim_jobs`, under the node's
  * process-unit budget), a little ahead of its free slots when jobs are quick (see
@@ -235,13 +233,9 @@ export class Worker {
 
   async #loop(): Promise<void> {
     const o = this.options;
-    let lastTooLargeCheck = -Infinity;
     while (!this.#stopping) {
       this.#claims.throwIfFailed();
-      if (!o.untilEmpty && performance.now() - lastTooLargeCheck > TOO_LARGE_CHECK_MS) {
-        lastTooLargeCheck = performance.now();
-        await this.#flow.checkTooLarge();
-      }
+      if (!o.untilEmpty) await this.#flow.checkTooLargeEveryMinute();
       this.#flow.startQueued();
       // A second claim may go out at once: look again without waiting for a wake-up.
       if (this.#claims.next(this.#running.size)) continue;
