@@ -551,6 +551,24 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION jobmaster.checked_trace_context(p_whose text, p_trace_context jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+begin
+  if p_trace_context is null or p_trace_context = 'null'::jsonb then
+    return null;
+  end if;
+  if jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096 then
+    raise exception using errcode = 'JM002',
+      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       p_whose, left(p_trace_context::text, 60));
+  end if;
+  return p_trace_context;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION jobmaster.claim_alerts(p_worker_id text, p_limit integer, p_lock_seconds double precision, p_attempts boolean, p_tasks text[])
  RETURNS TABLE(id bigint, job_id bigint, type_key text, task_key text, final boolean, attempt integer, max_attempts integer, cause text, message text, stack text, node text, failed_at timestamp with time zone, deliveries integer, delivered_to text[], arguments jsonb)
  LANGUAGE sql
@@ -1050,14 +1068,7 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
-  if p_trace_context = 'null'::jsonb then
-    p_trace_context := null;
-  end if;
-  if p_trace_context is not null and (jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096) then
-    raise exception using errcode = 'JM002',
-      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
-                       v_task, left(p_trace_context::text, 60));
-  end if;
+  p_trace_context := jobmaster.checked_trace_context(v_task, p_trace_context);
   if p_run_at is not null and not jobmaster.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);
@@ -2697,7 +2708,7 @@ begin
   end if;
   v_definition := jobmaster.workflow_definition(p_name);
   v_params := jobmaster.workflow_params(p_name, v_definition, p_params);
-  p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
+  p_trace_context := jobmaster.checked_trace_context(format('workflow %s', to_jsonb(left(p_name, 200))), p_trace_context);
 
   loop
     begin
@@ -2749,7 +2760,7 @@ begin
       message = format('workflow %s: start_workflow_runs expects a JSON array of parameter objects', to_jsonb(left(p_name, 200))::text);
   end if;
   v_definition := jobmaster.workflow_definition(p_name);
-  p_trace_context := jobmaster.workflow_trace_context(p_name, p_trace_context);
+  p_trace_context := jobmaster.checked_trace_context(format('workflow %s', to_jsonb(left(p_name, 200))), p_trace_context);
   v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
   for i in 1 .. coalesce(cardinality(v_params), 0) loop
     begin
@@ -3314,23 +3325,5 @@ begin
   update jobmaster.workflow_runs r set status = 'complete', finished_at = now(), message = null
    where r.id = any (v_run_ids) and (r.status = 'running') is true
      and not exists (select 1 from jobmaster.workflow_run_steps s where s.run_id = r.id and s.status <> 'complete');
-end;
-$function$;
-
-CREATE OR REPLACE FUNCTION jobmaster.workflow_trace_context(p_name text, p_trace_context jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- IMMUTABLE
-AS $function$
-begin
-  if p_trace_context is null or p_trace_context = 'null'::jsonb then
-    return null;
-  end if;
-  if jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096 then
-    raise exception using errcode = 'JM002',
-      message = format('workflow %s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
-                       to_jsonb(left(p_name, 200))::text, left(p_trace_context::text, 60));
-  end if;
-  return p_trace_context;
 end;
 $function$;

@@ -1,7 +1,9 @@
--- A run starter's trace context checked as enqueue checks a job's: a JSON object of at most
--- 4096 characters, or null (JSON null too). Raises JM002 naming the workflow.
--- Params: workflow name (for the message), the trace context. Returns it, or null.
-create or replace function :schema.workflow_trace_context(p_name text, p_trace_context jsonb)
+-- An enqueuer's or workflow starter's trace context (an OpenTelemetry carrier such as
+-- {"traceparent": "00-..."}) checked: a JSON object of at most 4096 characters, or null (JSON
+-- null too). Raises JM002 naming whose it is.
+-- Params: whose (the task, or `workflow "etl"`), for the message; the trace context.
+-- Returns it, or null.
+create or replace function :schema.checked_trace_context(p_whose text, p_trace_context jsonb)
 returns jsonb
 language plpgsql immutable
 as $$
@@ -11,8 +13,8 @@ begin
   end if;
   if jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096 then
     raise exception using errcode = 'JM002',
-      message = format('workflow %s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
-                       to_jsonb(left(p_name, 200))::text, left(p_trace_context::text, 60));
+      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
+                       p_whose, left(p_trace_context::text, 60));
   end if;
   return p_trace_context;
 end;

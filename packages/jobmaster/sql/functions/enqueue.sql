@@ -42,14 +42,7 @@ begin
     raise exception using errcode = 'JM002',
       message = format('%s: on_conflict must be raise, ignore or replace, got %s', v_task, coalesce(to_jsonb(left(p_on_conflict, 40))::text, 'null'));
   end if;
-  if p_trace_context = 'null'::jsonb then
-    p_trace_context := null;
-  end if;
-  if p_trace_context is not null and (jsonb_typeof(p_trace_context) <> 'object' or length(p_trace_context::text) > 4096) then
-    raise exception using errcode = 'JM002',
-      message = format('%s: trace_context must be a JSON object of at most 4096 characters such as {"traceparent": "00-..."}, got %s',
-                       v_task, left(p_trace_context::text, 60));
-  end if;
+  p_trace_context := :schema.checked_trace_context(v_task, p_trace_context);
   if p_run_at is not null and not :schema.is_real_run_at(p_run_at) then
     raise exception using errcode = 'JM002',
       message = format('%s: run_at must be a time in the years 1 to 9999, got %s', v_task, p_run_at);

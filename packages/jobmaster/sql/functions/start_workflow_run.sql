@@ -31,7 +31,7 @@ begin
   end if;
   v_definition := :schema.workflow_definition(p_name);
   v_params := :schema.workflow_params(p_name, v_definition, p_params);
-  p_trace_context := :schema.workflow_trace_context(p_name, p_trace_context);
+  p_trace_context := :schema.checked_trace_context(format('workflow %s', to_jsonb(left(p_name, 200))), p_trace_context);
 
   loop
     begin

@@ -24,7 +24,7 @@ begin
       message = format('workflow %s: start_workflow_runs expects a JSON array of parameter objects', to_jsonb(left(p_name, 200))::text);
   end if;
   v_definition := :schema.workflow_definition(p_name);
-  p_trace_context := :schema.workflow_trace_context(p_name, p_trace_context);
+  p_trace_context := :schema.checked_trace_context(format('workflow %s', to_jsonb(left(p_name, 200))), p_trace_context);
   v_params := array(select e.value from jsonb_array_elements(p_params) with ordinality e(value, ord) order by e.ord);
   for i in 1 .. coalesce(cardinality(v_params), 0) loop
     begin
