@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { translateDatabaseError } from '../db/database-errors.js';
-import { traceEnqueue } from '../tracing/enqueue-span.js';
+import { carrierJson, traceEnqueue } from '../tracing/enqueue-span.js';
 import { checkRequest, toResult, type EnqueueResult, type JobRequest, type ResultRow } from './enqueue-request.js';
 
 /**
@@ -19,16 +19,7 @@ export async function enqueueJob(db: Queryable, schema: string, job: JobRequest)
       try {
         const { rows } = await db.query<ResultRow>(
           `select job_id, inserted, outcome from ${quoteSchema(schema)}.enqueue($1, $2, $3, $4::jsonb, $5::timestamptz, null, $6, $7, $8::jsonb)`,
-          [
-            job.typeKey,
-            job.taskKey,
-            priority,
-            args,
-            runAt,
-            jobKey,
-            onConflict,
-            traceContext === null ? null : JSON.stringify(traceContext),
-          ],
+          [job.typeKey, job.taskKey, priority, args, runAt, jobKey, onConflict, carrierJson(traceContext)],
         );
         return toResult(rows[0]!);
       } catch (error) {

@@ -3,6 +3,11 @@ import { jobmasterTracer, messagingAttributes, otelApi, recordFailure } from './
 /** An OpenTelemetry carrier: the propagated trace context as header-like fields (`traceparent`, `tracestate`). */
 export type TraceCarrier = Record<string, string>;
 
+/** A carrier as the SQL functions take it (a jsonb parameter), or null. */
+export function carrierJson(traceContext: TraceCarrier | null): string | null {
+  return traceContext === null ? null : JSON.stringify(traceContext);
+}
+
 /**
  * Runs an enqueue inside a PRODUCER span named `send {task}` (`send` alone for a batch of
  * several tasks), per the messaging semantic conventions, and hands `send` the span's trace

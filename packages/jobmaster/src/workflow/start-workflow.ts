@@ -2,7 +2,7 @@ import { translateDatabaseError } from '../db/database-errors.js';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from '../db/schema-name.js';
 import { InvalidArgumentsError } from '../errors.js';
-import { traceEnqueue } from '../tracing/enqueue-span.js';
+import { carrierJson, traceEnqueue } from '../tracing/enqueue-span.js';
 import type { JsonValue } from '../registry/task-definition.js';
 import type { OnConflict } from '../jobs/enqueue-request.js';
 
@@ -44,7 +44,7 @@ export async function startWorkflow(db: Queryable, schema: string, request: Work
       try {
         const { rows } = await db.query<{ run_id: string; outcome: WorkflowStartResult['outcome'] }>(
           `select run_id::text, outcome from ${quoteSchema(schema)}.start_workflow_run($1, $2::jsonb, $3, $4, null, $5::jsonb)`,
-          [request.name, JSON.stringify(params), request.runKey ?? null, request.onConflict ?? 'raise', traceJson(traceContext)],
+          [request.name, JSON.stringify(params), request.runKey ?? null, request.onConflict ?? 'raise', carrierJson(traceContext)],
         );
         const row = rows[0]!;
         return { runId: row.run_id, outcome: row.outcome };
@@ -59,10 +59,6 @@ export async function startWorkflow(db: Queryable, schema: string, request: Work
 /** A workflow's name as a trace's destination: `send workflow:etl`. */
 function workflowDestination(name: string): string {
   return `workflow:${name}`;
-}
-
-function traceJson(traceContext: Record<string, string> | null): string | null {
-  return traceContext === null ? null : JSON.stringify(traceContext);
 }
 
 /**
@@ -93,7 +89,7 @@ export async function startWorkflows(
       try {
         const { rows } = await db.query<{ run_id: string }>(
           `select run_id::text from ${quoteSchema(schema)}.start_workflow_runs($1, $2::jsonb, $3::jsonb)`,
-          [name, JSON.stringify(paramsList), traceJson(traceContext)],
+          [name, JSON.stringify(paramsList), carrierJson(traceContext)],
         );
         return rows.map((r) => r.run_id);
       } catch (error) {
