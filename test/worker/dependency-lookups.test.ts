@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
-import { deployTasks, drain, sql } from './worker-harness.js';
+import { deployTasks, drain, rowsRead, sql } from './worker-harness.js';
 
 const db = useTestDatabase('wdeplookup');
 const BEFORE = ['--tasks', 'test/fixtures/dependencies/before/chain.ts'];
@@ -75,25 +75,8 @@ test('a claim of jobs that share a dependency looks it up once, not once per job
 });
 
 const SOURCES = 100_000;
+const WATCHED = ['jobs', 'latest_completions'];
 
-/**
- * Rows of jobs and latest_completions this connection has read and not yet reported to the
- * statistics collector; the difference of two readings in one transaction is what the
- * statements between them read.
- */
-async function rowsReadFromJobs(client: pg.Client): Promise<number> {
-  // Rows read by sequential scans and through indexes, plus index entries read (which counts
-  // index-only scans too).
-  const { rows } = await client.query(
-    `with watched as (
-       select oid from pg_class where relnamespace = $1::regnamespace and relname in ('jobs', 'latest_completions'))
-     select (select sum(pg_stat_get_xact_tuples_returned(oid) + pg_stat_get_xact_tuples_fetched(oid)) from watched)
-          + (select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)
-               from pg_index i where i.indrelid in (select oid from watched)) as n`,
-    [db.schema],
-  );
-  return Number(rows[0].n);
-}
 
 /**
  * Enqueues 200 sinks, n from `first` on (cancelling any an earlier claim left waiting), claims
@@ -107,15 +90,15 @@ async function claimSinksFrom(first: number, action: 'waiting' | 'run'): Promise
   // A connection of its own, so that its statistics hold nothing but this claim's reads.
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  let rowsRead: number;
+  let read: number;
   try {
     await client.query('begin');
-    const before = await rowsReadFromJobs(client);
+    const before = await rowsRead(client, db.schema, WATCHED);
     const { rows } = await client.query(
       `select action from "${db.schema}".claim_jobs('sink-worker', 'sink-node', 1, 10000, 1000, 60, array['chain.sink'])`,
     );
     expect(rows.map((r) => r.action)).toEqual(Array(200).fill(action));
-    rowsRead = (await rowsReadFromJobs(client)) - before;
+    read = (await rowsRead(client, db.schema, WATCHED)) - before;
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
@@ -124,7 +107,7 @@ async function claimSinksFrom(first: number, action: 'waiting' | 'run'): Promise
     await client.end();
   }
   if (action === 'waiting') expect(await sourceJobs(first, first + 199)).toEqual([1, 1]);
-  expect(rowsRead, `rows of jobs and latest_completions read by a claim of 200 sinks`).toBeLessThan(SOURCES / 10);
+  expect(read, `rows of jobs and latest_completions read by a claim of 200 sinks`).toBeLessThan(SOURCES / 10);
 }
 
 test("a claim of dependents reads a few rows per dependent however many jobs of the dependency's task wait", async () => {

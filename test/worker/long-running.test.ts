@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { useTestDatabase } from '../support/test-database.js';
 import {
+  NOTHING_ELSE_WAKES,
   WORKER_FIXTURES,
   deployTasks,
   history,
@@ -36,7 +37,7 @@ async function ready(worker: WorkerProcess): Promise<void> {
 
 test('an idle worker picks up a newly enqueued job at once (NOTIFY), not at its next poll', async () => {
   const file = join(dir, 'notify.txt');
-  const worker = startWorker(db, [...WORKER_FIXTURES, '--poll', '60s']);
+  const worker = startWorker(db, [...WORKER_FIXTURES, ...NOTHING_ELSE_WAKES]);
   try {
     await ready(worker);
     await new Promise((r) => setTimeout(r, 200)); // past the first (startup) claim
@@ -44,11 +45,11 @@ test('an idle worker picks up a newly enqueued job at once (NOTIFY), not at its 
     for (let n = 0; n < 3; n++) {
       const enqueued = Date.now();
       const id = await enqueue('count', { file, n });
-      await waitFor('the job to complete', async () => (await job(db, id)).status === 'complete', 10_000, 5);
+      await waitFor('the job to complete, long before the poll', async () => (await job(db, id)).status === 'complete', 30_000, 5);
       latencies.push(Date.now() - enqueued);
     }
+    // A figure, not an assertion: under load a wake-up comes late.
     console.info(`enqueue -> complete latency of an idle worker: ${latencies.join(', ')} ms`);
-    expect(Math.max(...latencies)).toBeLessThan(2_000);
   } finally {
     worker.child.kill('SIGTERM');
   }
@@ -107,7 +108,7 @@ test('a second signal exits at once with code 130, leaving the job to lease reco
 
 test('when its LISTEN connection drops, the worker reconnects and still wakes on new jobs', async () => {
   const file = join(dir, 'reconnect.txt');
-  const worker = startWorker(db, [...WORKER_FIXTURES, '--poll', '60s']);
+  const worker = startWorker(db, [...WORKER_FIXTURES, ...NOTHING_ELSE_WAKES]);
   try {
     await ready(worker);
     // The worker registers before it starts listening: wait for the LISTEN, then cut it.
@@ -121,10 +122,8 @@ test('when its LISTEN connection drops, the worker reconnects and still wakes on
     });
     expect(killed).toEqual([{ ok: true }]);
     await waitFor('the worker to listen again', () => /listening on jm:\w+ again/.test(worker.output().stderr));
-    const enqueued = Date.now();
     const id = await enqueue('count', { file, n: 1 });
-    await waitFor('the job to complete', async () => (await job(db, id)).status === 'complete', 10_000, 5);
-    expect(Date.now() - enqueued).toBeLessThan(2_000);
+    await waitFor('the job to complete, long before the poll', async () => (await job(db, id)).status === 'complete', 30_000, 5);
   } finally {
     worker.child.kill('SIGTERM');
   }

@@ -7,11 +7,18 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enqueueJobs } from 'jobmaster';
+import type pg from 'pg';
 import { expect } from 'vitest';
 import { JM_ENTRY, REPO_ROOT, cleanEnv, dbFlags, runJm, type JmResult } from '../support/run-jm.js';
 import type { TestDatabase } from '../support/test-database.js';
 
 export const WORKER_FIXTURES = ['--tasks', 'test/fixtures/worker/*.ts'];
+/**
+ * Worker flags that put the poll and the heartbeat (which also wakes an idle worker) half an
+ * hour away or more: a job an idle worker starts within a test's wait was started by what the
+ * test is about (a notification, a run-at timer), not by a poll.
+ */
+export const NOTHING_ELSE_WAKES = ['--poll', '1h', '--lease', '2h', '--heartbeat', '30m'];
 export const EXAMPLE_TASKS = ['--tasks', 'examples/things1.ts', '--tasks', 'examples/nice_tasks.ts', '--tasks', 'examples/reports.ts'];
 
 /** A running `jm run` child process. */
@@ -164,4 +171,23 @@ export async function sql<R extends Record<string, any> = Record<string, any>>(
 ): Promise<R[]> {
   const { rows } = await db.pool.query(text.replace(/\bS\./g, `"${db.schema}".`), values);
   return rows as R[];
+}
+
+/**
+ * Rows of these tables (jobs by default) the connection has read and not yet reported to the
+ * statistics collector: rows read by sequential scans, and live rows fetched through indexes
+ * (whether a filter then keeps them or not). The difference of two readings in one transaction
+ * is what the statements between them read: a measure of work that, unlike a timing, load
+ * cannot change. Dead index entries walked before vacuum removes them do not count.
+ */
+export async function rowsRead(client: pg.ClientBase, schema: string, tables: string[] = ['jobs']): Promise<number> {
+  // A table's counters hold its sequential-scan and bitmap reads; a row fetched through an
+  // index is counted on the index.
+  const { rows } = await client.query(
+    `with watched as (select oid from pg_class where relnamespace = $1::regnamespace and relname = any ($2::text[]))
+     select (select coalesce(sum(pg_stat_get_xact_tuples_returned(oid) + pg_stat_get_xact_tuples_fetched(oid)), 0) from watched)
+          + (select coalesce(sum(pg_stat_get_xact_tuples_fetched(indexrelid)), 0) from pg_index where indrelid in (select oid from watched)) as n`,
+    [schema, tables],
+  );
+  return Number(rows[0].n);
 }
