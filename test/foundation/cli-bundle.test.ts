@@ -1,6 +1,7 @@
 // `jm` starts from a bundle of its modules (pnpm build makes it), but only while it is current:
 // a package rebuilt on its own since (tsc -b) must never run as stale code from the bundle.
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,17 +57,20 @@ describe('the bundle check', () => {
 
 describe('the built jm', () => {
   // A module hook (off the main thread) appends every URL Node loads to a file.
-  async function loadedModules(env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; urls: string[] }> {
+  async function loadedModules(
+    env: Record<string, string> = {},
+    args = ['--version'],
+  ): Promise<{ code: number | null; stdout: string; stderr: string; urls: string[] }> {
     const log = join(mkdtempSync(join(tmpdir(), 'jm-loads-')), 'loads.txt');
     const hooks = `import { appendFileSync } from 'node:fs'; export async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }`;
     const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const script = join(tmpdir(), `jm-register-${process.pid}.mjs`);
     writeFileSync(script, register);
-    const result = await runNodeScript('--import', [script, JM_ENTRY, '--version'], { env });
+    const result = await runNodeScript('--import', [script, JM_ENTRY, ...args], { env });
     const urls = readFileSync(log, 'utf8').trim().split('\n');
     rmSync(join(log, '..'), { recursive: true, force: true });
     rmSync(script, { force: true });
-    return { code: result.code, stdout: result.stdout, urls };
+    return { code: result.code, stdout: result.stdout, stderr: result.stderr, urls };
   }
 
   it('starts from its bundle, and JM_NO_BUNDLE=1 runs the same program as separate modules', async () => {
@@ -80,4 +84,27 @@ describe('the built jm', () => {
     expect(unbundled.urls.some((url) => url.endsWith('/packages/jobmaster/dist/index.js'))).toBe(true);
     expect(unbundled.stdout).toBe(bundled.stdout);
   });
+
+  // jiti hands a plain ES module to Node, whose import of 'jobmaster' jiti's alias cannot reach:
+  // the package loaded a second time, module by module (0.1-0.2 s of a cron run). A resolve
+  // hook reaches it where Node has in-thread hooks (22.15+, 24); on Node 20 the second copy
+  // stays (see bundled-sdk.ts), and the tasks register all the same.
+  const inThreadHooks = typeof (module as { registerHooks?: unknown }).registerHooks === 'function';
+  it.each([
+    ['a compiled JavaScript task module and the one it imports', 'test/fixtures/tasks/compiled-js/*.js'],
+    ['a directory of them (the glob library expands it)', 'test/fixtures/tasks/compiled-js'],
+  ])(
+    `%s: each task registers once, from the bundle's own jobmaster${inThreadHooks ? '' : ' (Node 20: from a second copy)'}`,
+    async (_, tasks) => {
+      const listed = await loadedModules({}, ['tasks', '--tasks', tasks, '--json']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).map((t: { task: string; description: string }) => [t.task, t.description])).toEqual([
+        ['compiled_tasks.double', 'Doubles n.'],
+        ['upstream.source', 'Returns n.'],
+      ]);
+      expect(listed.urls.some((url) => url.endsWith('/packages/cli/dist/bundle/jm.mjs'))).toBe(true);
+      const secondCopy = listed.urls.filter((url) => url.endsWith('/packages/jobmaster/dist/index.js'));
+      expect(secondCopy).toHaveLength(inThreadHooks ? 0 : 1);
+    },
+  );
 });

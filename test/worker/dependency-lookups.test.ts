@@ -77,7 +77,6 @@ test('a claim of jobs that share a dependency looks it up once, not once per job
 const SOURCES = 100_000;
 const WATCHED = ['jobs', 'latest_completions'];
 
-
 /**
  * Enqueues 200 sinks, n from `first` on (cancelling any an earlier claim left waiting), claims
  * them in one claim, and checks that each got `action`, that each sink that waits has exactly

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TaskLoadError, TaskRegistrationError } from '../errors.js';
@@ -52,8 +52,10 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
     }
   }
   // Loaded here, not with the package: only commands that load task modules pay for them.
-  const [{ glob }, { createJiti }] = await Promise.all([import('tinyglobby'), import('jiti')]);
-  const matched = await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
+  // Through require: importing jiti's CommonJS core as an ES module first scans it for its
+  // export names.
+  const { createJiti } = requireHere<typeof import('jiti')>('jiti');
+  const matched = await matchFiles(patterns, cwd);
   const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => MODULE_EXTENSIONS.has(path.extname(f))).sort();
   if (files.length === 0) {
     throw new TaskLoadError(`No task modules match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${cwd}`);
@@ -77,6 +79,29 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
   }
   return { files };
 }
+
+const requireHere = createRequire(import.meta.url) as <T>(id: string) => T;
+
+/** Characters that make a pattern a glob rather than a path. */
+const GLOB_SYNTAX = /[*?[\]{}()!+@\\]/;
+
+/**
+ * The files the patterns match. Paths of existing files (a cron line's `--tasks dist/tasks.js`)
+ * are taken as they are, as the glob library would match them: loading it and its matcher is
+ * about 20 ms of a short command. Globs, directories (which the library expands) and missing
+ * paths go to the library.
+ */
+async function matchFiles(patterns: string[], cwd: string): Promise<string[]> {
+  const files = patterns.map((pattern) => path.resolve(cwd, pattern));
+  const plainFiles =
+    !patterns.some((pattern) => GLOB_SYNTAX.test(pattern)) && files.every((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+  if (plainFiles) return files.filter((file) => !IGNORED_PATH.test(file));
+  const { glob } = requireHere<typeof import('tinyglobby')>('tinyglobby');
+  return await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
+}
+
+/** What IGNORED leaves out, as a test of one path. */
+const IGNORED_PATH = /(^|[\\/])node_modules[\\/]|\.d\.[cm]?ts$/;
 
 /** True when `specifier` resolves to the file `replaces` from the directory of every file. */
 function substitutes(substitute: { specifier: string; replaces: string }, files: string[]): boolean {

@@ -31,7 +31,7 @@ export function readTaskDoc(file: string | null, name: string, className?: strin
   } catch {
     return EMPTY_DOC;
   }
-  const { tokens, docComments } = scan(source);
+  const { tokens, docComments } = scanOnce(file, source);
   let from = 0;
   if (className !== undefined) {
     const at = tokens.findIndex((t, i) => t.type === acorn().tokTypes._class && tokens[i + 1]?.value === className);
@@ -59,6 +59,17 @@ interface DocComment {
   text: string;
   start: number;
   end: number;
+}
+
+/** The last scan of each file: a module declaring ten tasks is read once, not ten times. */
+const scans = new Map<string, { source: string; scanned: ReturnType<typeof scan> }>();
+
+function scanOnce(file: string, source: string): ReturnType<typeof scan> {
+  const last = scans.get(file);
+  if (last?.source === source) return last.scanned;
+  const scanned = scan(source);
+  scans.set(file, { source, scanned });
+  return scanned;
 }
 
 /**
