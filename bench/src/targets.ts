@@ -104,7 +104,8 @@ export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchO
   const floor = med(row(startup, 'node'), 'ms');
   for (const [key, name, limit] of [
     ['enqueue', '`jm enqueue` of one job', 200],
-    ['run', '`jm run --until-empty`, empty queue', 300],
+    ['run', '`jm run --until-empty`, empty queue, compiled JavaScript tasks', 300],
+    ['run-ts', '`jm run --until-empty`, empty queue, TypeScript tasks', 300],
   ] as const) {
     const ms = med(row(startup, key), 'ms');
     verdicts.push(

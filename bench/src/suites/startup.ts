@@ -9,6 +9,8 @@ import type { SuiteContext } from './context.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const JM = fileURLToPath(new URL('../../../bin/jm', import.meta.url));
 const TASKS = fileURLToPath(new URL('../bench-tasks.js', import.meta.url));
+// The same tasks as TypeScript, which jiti compiles (its cache is warm after the warm-up run).
+const TS_TASKS = fileURLToPath(new URL('../../src/bench-tasks.ts', import.meta.url));
 const exec = promisify(execFile);
 
 interface Command {
@@ -28,9 +30,9 @@ async function timedProcess(args: string[]): Promise<number> {
 
 /**
  * Whole processes, as a cron job or a shell script pays for them: `node -e 0` (the floor),
- * `bin/jm enqueue` of one job, and `bin/jm run --until-empty` on an empty queue, against the
- * bench tasks deployed in the bench database. One untimed warm-up of each, then
- * `--startup-runs` runs interleaved (node, run, enqueue, node, run...), median and spread.
+ * `bin/jm enqueue` of one job, and `bin/jm run --until-empty` on an empty queue with the bench
+ * tasks as compiled JavaScript and as TypeScript, against them deployed in the bench database. One untimed warm-up of each, then
+ * `--startup-runs` runs interleaved (node, run, run-ts, enqueue, node, run...), median and spread.
  */
 export async function startupSuite(ctx: SuiteContext): Promise<Table> {
   const producer = new JobMasterProducer(ctx.options.databaseUrl);
@@ -41,6 +43,11 @@ export async function startupSuite(ctx: SuiteContext): Promise<Table> {
       key: 'run',
       label: '`bin/jm run --until-empty --tasks bench/dist/bench-tasks.js`, empty queue',
       args: () => [JM, 'run', '--until-empty', '--tasks', TASKS, ...target],
+    },
+    {
+      key: 'run-ts',
+      label: '`bin/jm run --until-empty --tasks bench/src/bench-tasks.ts`, empty queue',
+      args: () => [JM, 'run', '--until-empty', '--tasks', TS_TASKS, ...target],
     },
     {
       key: 'enqueue',
