@@ -3158,7 +3158,7 @@ begin
     return null;
   end;
   update jobmaster.jobs j set workflow_run_id = p_run_id where j.id = v_job;
-  update jobmaster.workflow_run_steps s set status = 'started', job_id = v_job, message = null
+  update jobmaster.workflow_run_steps s set status = 'started', job_id = v_job, pending = 0, message = null
    where s.run_id = p_run_id and s.step_id = p_step_id;
   return v_job;
 end;
@@ -3243,7 +3243,7 @@ begin
       -- set to the per-step path, which says so.
       returning id, workflow_run_id, job_key
     ), started as (
-      update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, message = null
+      update jobmaster.workflow_run_steps s set status = 'started', job_id = i.id, pending = 0, message = null
         from inserted i
        -- The step id from the key, so each step is found by primary key (matching the key
        -- against every step of the run was quadratic: a 1,000-wide fan-out took 0.55 s).
@@ -3302,18 +3302,23 @@ begin
     return;
   end if;
   -- In running runs, each dependent waits for as many fewer requirements as it has among the
-  -- steps just completed; those left waiting for none start.
+  -- steps just completed. Those left waiting for none start (workflow_start_steps sets their
+  -- count to 0 as it marks them started), so their rows are written once, not twice: the run
+  -- lock taken above keeps every other advance of the run out meanwhile.
   with done as (
     select u.run_id, array_agg(u.step_id) as steps
       from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
       join jobmaster.workflow_runs r on r.id = u.run_id and (r.status = 'running') is true
      group by u.run_id
-  ), counted as (
-    update jobmaster.workflow_run_steps s
-       set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps))
+  ), counted as materialized (
+    select s.run_id, s.step_id, s.position, s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps)) as pending
       from done d
-     where s.run_id = d.run_id and s.status = 'pending' and s.requires && d.steps
-    returning s.run_id, s.step_id, s.pending, s.position
+      join jobmaster.workflow_run_steps s on s.run_id = d.run_id
+     where s.status = 'pending' and s.requires && d.steps
+  ), waiting as (
+    update jobmaster.workflow_run_steps s set pending = c.pending
+      from counted c
+     where c.pending > 0 and s.run_id = c.run_id and s.step_id = c.step_id
   )
   select array_agg(c.run_id order by c.run_id, c.position), array_agg(c.step_id order by c.run_id, c.position)
     into v_ready_runs, v_ready_steps

@@ -59,7 +59,7 @@ begin
     return null;
   end;
   update :schema.jobs j set workflow_run_id = p_run_id where j.id = v_job;
-  update :schema.workflow_run_steps s set status = 'started', job_id = v_job, message = null
+  update :schema.workflow_run_steps s set status = 'started', job_id = v_job, pending = 0, message = null
    where s.run_id = p_run_id and s.step_id = p_step_id;
   return v_job;
 end;

@@ -93,7 +93,7 @@ begin
       -- set to the per-step path, which says so.
       returning id, workflow_run_id, job_key
     ), started as (
-      update :schema.workflow_run_steps s set status = 'started', job_id = i.id, message = null
+      update :schema.workflow_run_steps s set status = 'started', job_id = i.id, pending = 0, message = null
         from inserted i
        -- The step id from the key, so each step is found by primary key (matching the key
        -- against every step of the run was quadratic: a 1,000-wide fan-out took 0.55 s).

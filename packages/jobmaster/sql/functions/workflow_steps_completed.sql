@@ -46,18 +46,23 @@ begin
     return;
   end if;
   -- In running runs, each dependent waits for as many fewer requirements as it has among the
-  -- steps just completed; those left waiting for none start.
+  -- steps just completed. Those left waiting for none start (workflow_start_steps sets their
+  -- count to 0 as it marks them started), so their rows are written once, not twice: the run
+  -- lock taken above keeps every other advance of the run out meanwhile.
   with done as (
     select u.run_id, array_agg(u.step_id) as steps
       from unnest(v_run_ids, v_step_ids) u(run_id, step_id)
       join :schema.workflow_runs r on r.id = u.run_id and (r.status = 'running') is true
      group by u.run_id
-  ), counted as (
-    update :schema.workflow_run_steps s
-       set pending = s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps))
+  ), counted as materialized (
+    select s.run_id, s.step_id, s.position, s.pending - (select count(*) from unnest(s.requires) q where q = any (d.steps)) as pending
       from done d
-     where s.run_id = d.run_id and s.status = 'pending' and s.requires && d.steps
-    returning s.run_id, s.step_id, s.pending, s.position
+      join :schema.workflow_run_steps s on s.run_id = d.run_id
+     where s.status = 'pending' and s.requires && d.steps
+  ), waiting as (
+    update :schema.workflow_run_steps s set pending = c.pending
+      from counted c
+     where c.pending > 0 and s.run_id = c.run_id and s.step_id = c.step_id
   )
   select array_agg(c.run_id order by c.run_id, c.position), array_agg(c.step_id order by c.run_id, c.position)
     into v_ready_runs, v_ready_steps
