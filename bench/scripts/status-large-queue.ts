@@ -13,8 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { deploy, getJobDetail, getQueueStatus, type QueueStatusOptions } from 'jobmaster';
+import { createPool, deploy, getJobDetail, getQueueStatus, type QueueStatusOptions } from 'jobmaster';
 import { fillLargeQueueJobs, fillLargeQueueTasks, fillLargeQueueWorkers } from '../src/large-queue.js';
 
 const args = process.argv.slice(2);
@@ -59,7 +58,8 @@ function cliMedian(extra: string[]): number {
   return times[Math.floor(times.length / 2)]!;
 }
 
-const pool = new pg.Pool({ connectionString: url, max: 8 });
+// JobMaster's own pool, with the session settings `jm status` runs with.
+const pool = createPool(url, { max: 8 });
 const s = `"${schema}"`;
 const report: Array<[string, string]> = [];
 const line = (label: string, value: string): void => {

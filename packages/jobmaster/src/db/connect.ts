@@ -60,11 +60,17 @@ export function checkConnectionString(connectionString: string, source = 'the co
 /**
  * Opens a pool after {@link checkConnectionString} (`source` names the string in its message);
  * errors from the pool are translated by `translateConnectionError`. Its sessions run with JIT
- * compilation off: JobMaster's queries read a handful of rows through indexes, but on a large
- * table the planner's cost estimate crosses jit_above_cost and compiling then costs far more
- * than the query (a `jm status` count over 100,000 jobs: 251 ms with JIT, 31 ms without).
- * Settings in PGOPTIONS (libpq's variable, which node-postgres honours) still apply, after it.
+ * compilation and parallel query off: JobMaster's queries read a handful of rows through
+ * indexes, or count through an index, but on a large table the planner's cost estimate crosses
+ * jit_above_cost or the parallel thresholds, and compiling or starting workers then costs far
+ * more than the query (a `jm status` count over 100,000 jobs: 251 ms with JIT, 31 ms without;
+ * `GET /api/v1/status` over 1,000,000 jobs on 2 cores: 192 ms with two parallel workers, 50 ms
+ * without). Settings in PGOPTIONS (libpq's variable, which node-postgres honours) still apply,
+ * after these.
  */
+/** What every session of a JobMaster pool runs with (see createPool). */
+const SESSION_SETTINGS = '-c jit=off -c max_parallel_workers_per_gather=0';
+
 export function createPool(connectionString: string, options: { max?: number; applicationName?: string; source?: string } = {}): pg.Pool {
   checkConnectionString(connectionString, options.source);
   const pool = new pg.Pool({
@@ -72,7 +78,7 @@ export function createPool(connectionString: string, options: { max?: number; ap
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'jobmaster',
     connectionTimeoutMillis: 10_000,
-    options: ['-c jit=off', process.env.PGOPTIONS].filter(Boolean).join(' '),
+    options: [SESSION_SETTINGS, process.env.PGOPTIONS].filter(Boolean).join(' '),
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
