@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { createApiToken, deploy } from 'jobmaster';
+import type pg from 'pg';
+import { createApiToken, createPool, deploy } from 'jobmaster';
 import { createHandler } from '@jobmaster/server';
 import { newRow, record, type Table } from '../results.js';
 import { median, nowMs } from '../stats.js';
@@ -56,7 +56,8 @@ export async function serveSuite(ctx: SuiteContext): Promise<Table> {
   const jobs = ctx.options.serveJobs;
   const schema = `bench_serve_${randomBytes(3).toString('hex')}`;
   const s = `"${schema}"`;
-  const pool = new pg.Pool({ connectionString: ctx.options.databaseUrl, max: 8 });
+  // JobMaster's own pool, with the session settings `jm serve` runs with.
+  const pool = createPool(ctx.options.databaseUrl, { max: 8 });
   const rows = [];
   try {
     await deploy(pool, { schema, definitions: [] });

@@ -1,5 +1,5 @@
-import pg from 'pg';
-import { JobMaster, Worker, type BatchJob, type WorkerOptions } from 'jobmaster';
+import type pg from 'pg';
+import { JobMaster, Worker, createPool, type BatchJob, type WorkerOptions } from 'jobmaster';
 import { onBenchJob } from '../bench-tasks.js';
 import {
   SCHEMAS,
@@ -22,7 +22,8 @@ export class JobMasterProducer implements Producer {
   readonly unfinishedSql = `select count(*)::int as left from ${this.schema}.jobs where status in ('waiting', 'running')`;
 
   constructor(url: string) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+    // JobMaster's own pool, with the session settings its users get.
+    this.pool = createPool(url, { max: 4 });
     this.client = new JobMaster({ pool: this.pool, schema: this.schema });
   }
 
