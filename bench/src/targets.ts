@@ -117,6 +117,18 @@ export function targetsMarkdown(tables: Map<string, Table>, options: Pick<BenchO
       ),
     );
   }
+  // The largest size of the scale suite (1,000,000 by default), its status queries after vacuum analyze.
+  const scale = tables.get('scale');
+  const largest = scale?.rows.at(-1);
+  verdicts.push(
+    check(
+      `\`jm status\` queries < 100 ms with ${largest?.label ?? '1,000,000 jobs'} (after vacuum analyze)`,
+      med(largest, 'status'),
+      () =>
+        `**${med(largest, 'status').toFixed(0)} ms** (\`--since all\`: ${med(largest, 'statusAll').toFixed(0)} ms; the whole process ${int(med(largest, 'cli'))} ms)`,
+      (v) => v < 100,
+    ),
+  );
   const serve = tables.get('serve');
   const slowest = serve?.rows.reduce<Row | undefined>((a, r) => (a && med(a, 'ms') >= med(r, 'ms') ? a : r), undefined);
   verdicts.push(
