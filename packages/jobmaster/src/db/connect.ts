@@ -57,6 +57,9 @@ export function checkConnectionString(connectionString: string, source = 'the co
   return connectionString;
 }
 
+/** What every session of a JobMaster pool runs with (see createPool). */
+const SESSION_SETTINGS = '-c jit=off -c max_parallel_workers_per_gather=0';
+
 /**
  * Opens a pool after {@link checkConnectionString} (`source` names the string in its message);
  * errors from the pool are translated by `translateConnectionError`. Its sessions run with JIT
@@ -68,9 +71,6 @@ export function checkConnectionString(connectionString: string, source = 'the co
  * without). Settings in PGOPTIONS (libpq's variable, which node-postgres honours) still apply,
  * after these.
  */
-/** What every session of a JobMaster pool runs with (see createPool). */
-const SESSION_SETTINGS = '-c jit=off -c max_parallel_workers_per_gather=0';
-
 export function createPool(connectionString: string, options: { max?: number; applicationName?: string; source?: string } = {}): pg.Pool {
   checkConnectionString(connectionString, options.source);
   const pool = new pg.Pool({

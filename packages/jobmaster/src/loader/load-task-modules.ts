@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TaskLoadError, TaskRegistrationError } from '../errors.js';
+import { lazyRequire } from '../util/lazy-require.js';
 
 /** Options of {@link loadTaskModules}. */
 export interface LoadTaskModulesOptions {
@@ -28,6 +29,14 @@ export interface LoadedTaskModules {
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
 const IGNORED = ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+/** What IGNORED leaves out, as a test of one path. */
+const IGNORED_PATH = /(^|[\\/])node_modules[\\/]|\.d\.[cm]?ts$/;
+
+// Loaded with the first call, not with the package: only commands that load task modules pay
+// for them. Through require: importing their CommonJS builds (jiti's core, tinyglobby's
+// picomatch) as ES modules first scans each file for its export names.
+const jitiModule = lazyRequire<typeof import('jiti')>('jiti');
+const tinyglobby = lazyRequire<typeof import('tinyglobby')>('tinyglobby');
 
 /**
  * Imports every task module matching `patterns` (globs, relative to `cwd`), in sorted
@@ -51,10 +60,7 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
       );
     }
   }
-  // Loaded here, not with the package: only commands that load task modules pay for them.
-  // Through require: importing jiti's CommonJS core as an ES module first scans it for its
-  // export names.
-  const { createJiti } = requireHere<typeof import('jiti')>('jiti');
+  const { createJiti } = jitiModule();
   const matched = await matchFiles(patterns, cwd);
   const files = [...new Set(matched.map((f) => path.normalize(f)))].filter((f) => MODULE_EXTENSIONS.has(path.extname(f))).sort();
   if (files.length === 0) {
@@ -80,8 +86,6 @@ export async function loadTaskModules(patterns: string[], options: LoadTaskModul
   return { files };
 }
 
-const requireHere = createRequire(import.meta.url) as <T>(id: string) => T;
-
 /** Characters that make a pattern a glob rather than a path. */
 const GLOB_SYNTAX = /[*?[\]{}()!+@\\]/;
 
@@ -96,12 +100,8 @@ async function matchFiles(patterns: string[], cwd: string): Promise<string[]> {
   const plainFiles =
     !patterns.some((pattern) => GLOB_SYNTAX.test(pattern)) && files.every((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
   if (plainFiles) return files.filter((file) => !IGNORED_PATH.test(file));
-  const { glob } = requireHere<typeof import('tinyglobby')>('tinyglobby');
-  return await glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
+  return await tinyglobby().glob(patterns, { cwd, absolute: true, onlyFiles: true, ignore: IGNORED });
 }
-
-/** What IGNORED leaves out, as a test of one path. */
-const IGNORED_PATH = /(^|[\\/])node_modules[\\/]|\.d\.[cm]?ts$/;
 
 /** True when `specifier` resolves to the file `replaces` from the directory of every file. */
 function substitutes(substitute: { specifier: string; replaces: string }, files: string[]): boolean {

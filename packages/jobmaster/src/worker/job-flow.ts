@@ -25,15 +25,15 @@ export interface JobFlowParts {
   budget: number;
 }
 
+/** How often a long-running worker looks for waiting jobs too large for its node. */
+const TOO_LARGE_CHECK_MS = 60_000;
+
 /**
  * A worker's jobs on their way through it: claimed jobs queue and start as slots free up,
  * finished ones go to the outcome writer, written outcomes and heartbeat answers are counted
  * in the summary and reported as events. Also keeps the starts of jobs claimed ahead that the
  * database has not counted yet (see claim_jobs), for the next claim or heartbeat to report.
  */
-/** How often a long-running worker looks for waiting jobs too large for its node. */
-const TOO_LARGE_CHECK_MS = 60_000;
-
 export class JobFlow {
   readonly summary: WorkerSummary = emptySummary();
   /** Outcomes written so far. */
