@@ -85,6 +85,28 @@ describe('the built jm', () => {
     expect(unbundled.stdout).toBe(bundled.stdout);
   });
 
+  // A short command loads its own command's module and no other's: `jm run`'s description is
+  // in the code of the run command only. `jm --help` lists every command, so it loads them all.
+  it.each([
+    ['the bundle', {}],
+    ['the separate modules', { JM_NO_BUNDLE: '1' }],
+  ])('a command line loads only the command it names, and --help every command (%s)', async (_, env: Record<string, string>) => {
+    const runCommand = 'run jobs: as a long-lived worker';
+    const loadedText = (urls: string[]) =>
+      urls
+        .filter((url) => url.startsWith('file:') && url.includes('/packages/cli/dist/'))
+        .map((url) => readFileSync(new URL(url), 'utf8'))
+        .join('\n');
+    const enqueue = await loadedModules(env, ['enqueue', '--help']);
+    expect(enqueue.code, enqueue.stderr).toBe(0);
+    expect(enqueue.stdout).toContain('put one job on the queue');
+    expect(loadedText(enqueue.urls)).not.toContain(runCommand);
+    const help = await loadedModules(env, ['--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain(runCommand);
+    expect(loadedText(help.urls)).toContain(runCommand);
+  });
+
   // jiti hands a plain ES module to Node, whose import of 'jobmaster' jiti's alias cannot reach:
   // the package loaded a second time, module by module (0.1-0.2 s of a cron run). A resolve
   // hook reaches it where Node has in-thread hooks (22.15+, 24); on Node 20 the second copy

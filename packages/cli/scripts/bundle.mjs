@@ -89,6 +89,8 @@ export async function bundle() {
     platform: 'node',
     external: EXTERNAL,
     plugins: [moduleUrlPlugin],
+    // The entries may export more than their modules do (chunks share through them).
+    preserveEntrySignatures: 'allow-extension',
     logLevel: 'warn',
   });
   const { output } = await build.write({
@@ -96,6 +98,16 @@ export async function bundle() {
     format: 'esm',
     entryFileNames: '[name].mjs',
     chunkFileNames: '[name]-[hash].mjs',
+    // Each command is a chunk of its own, loaded only when the command line names it (see
+    // src/program.ts). The CLI's modules outside commands/, commander and chalk, which nearly
+    // every command needs, form one chunk: split as commands share them, they made ten small
+    // files, and loading those cost Node 20 what leaving the other commands out saved.
+    codeSplitting: {
+      includeDependenciesRecursively: false,
+      groups: [
+        { name: 'cli', test: /packages[\\/]cli[\\/]dist[\\/](?!cli-main\.js)[^\\/]+\.js$|[\\/]node_modules[\\/](commander|chalk)[\\/]/ },
+      ],
+    },
     banner: BANNER,
   });
   await build.close();

@@ -12,12 +12,8 @@ import { terminalOutput } from './output.js';
 import { removeNavigatorStandIn } from './navigator-stand-in.js';
 import { printWarningsOnOneLine } from './one-line-warnings.js';
 
-// Every module (pg included) is loaded by now.
-removeNavigatorStandIn();
-
 const out = terminalOutput();
 printWarningsOnOneLine((line) => out.error(line));
-const program = buildProgram(out);
 
 // A closed pipe (`jm status --watch | head`) is the reader leaving, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -32,9 +28,21 @@ function databaseMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-try {
+/**
+ * Builds the program and runs the command line. Not awaited at the top level: the modules
+ * of commands are loaded from here, and a module that awaited at its top level would block
+ * any of them that imports it (in the bundle, a chunk they share with this one).
+ */
+async function main(): Promise<void> {
+  // Loads the modules of the command the line names (see buildProgram).
+  const program = await buildProgram(out, process.argv.slice(2));
+  // Every module (pg included) is loaded by now.
+  removeNavigatorStandIn();
   await program.parseAsync(process.argv);
-} catch (error) {
+}
+
+/** Turns what a command threw into a message and an exit code. */
+function exitFor(error: unknown): void {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof ExitRequest) {
@@ -53,3 +61,5 @@ try {
     process.exitCode = 70;
   }
 }
+
+void main().catch(exitFor);
