@@ -1032,6 +1032,10 @@ CREATE OR REPLACE FUNCTION jobmaster.dependency_completed(p_type_key text, p_tas
  RETURNS boolean
  LANGUAGE sql
  STABLE
+ SET enable_nestloop TO 'on'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET enable_seqscan TO 'off'
 AS $function$
   select case
     when p_arguments = '{}'::jsonb then exists (
