@@ -18,8 +18,7 @@
 //
 // The database is BENCH_DATABASE_URL, else DATABASE_URL, else the local PostgreSQL; the
 // schemas bench_storage_costs_N are created and dropped.
-import pg from 'pg';
-import { JobMaster } from 'jobmaster';
+import { JobMaster, createPool } from 'jobmaster';
 import { nowMs } from '../src/stats.js';
 
 const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -46,7 +45,8 @@ const VARIANTS = [
 const PHASES = ['insert waiting', 'claim', 'complete in place', 'complete by move', 'complete by delete'] as const;
 type Phase = (typeof PHASES)[number];
 
-const pool = new pg.Pool({ connectionString: url, max: 1, options: '-c jit=off -c max_parallel_workers_per_gather=0' });
+// JobMaster's own pool, with the session settings its workers run with.
+const pool = createPool(url, { max: 1 });
 const schemaOf = (variant: number) => `"bench_storage_costs_${variant}"`;
 
 async function timed(sql: string, values: unknown[] = []): Promise<number> {
@@ -55,10 +55,10 @@ async function timed(sql: string, values: unknown[] = []): Promise<number> {
   return nowMs() - started;
 }
 
-/** The batches of ids 1..rows, as the claim and completion statements take them. */
-function batches(first: number): number[][] {
+/** The ids 1..rows in batches, as the claim and completion statements take them. */
+function batches(): number[][] {
   const out: number[][] = [];
-  for (let at = 0; at < rows; at += BATCH) out.push(Array.from({ length: BATCH }, (_, i) => first + at + i));
+  for (let at = 0; at < rows; at += BATCH) out.push(Array.from({ length: BATCH }, (_, i) => at + i + 1));
   return out;
 }
 
@@ -78,8 +78,7 @@ async function onePass(s: string): Promise<Record<Phase, number>> {
       [at + 1, at + BATCH],
     );
   }
-  // A third of the jobs completes each way.
-  const all = batches(1);
+  const all = batches();
   for (const ids of all) {
     ms.claim += await timed(
       `update ${s}.jobs j set status = 'running', attempts = j.attempts + 1, started_at = now(), node = 'n', pid = 1,
@@ -88,6 +87,7 @@ async function onePass(s: string): Promise<Record<Phase, number>> {
       [ids],
     );
   }
+  // A third of the jobs completes each way.
   const third = all.length / 3;
   for (const ids of all.slice(0, third)) {
     ms['complete in place'] += await timed(

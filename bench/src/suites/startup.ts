@@ -31,8 +31,9 @@ async function timedProcess(args: string[]): Promise<number> {
 /**
  * Whole processes, as a cron job or a shell script pays for them: `node -e 0` (the floor),
  * `bin/jm enqueue` of one job, and `bin/jm run --until-empty` on an empty queue with the bench
- * tasks as compiled JavaScript and as TypeScript, against them deployed in the bench database. One untimed warm-up of each, then
- * `--startup-runs` runs interleaved (node, run, run-ts, enqueue, node, run...), median and spread.
+ * tasks as compiled JavaScript and as TypeScript, against them deployed in the bench database.
+ * One untimed warm-up of each, then `--startup-runs` runs interleaved (node, run, run-ts,
+ * enqueue, node, run...), median and spread.
  */
 export async function startupSuite(ctx: SuiteContext): Promise<Table> {
   const producer = new JobMasterProducer(ctx.options.databaseUrl);
